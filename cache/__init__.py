@@ -1,0 +1,53 @@
+"""Deterministic record/replay cache: fingerprints, a JSON-only disk store, modes, cassettes.
+
+Knows nothing of providers or HPO. Importing it is cheap; diskcache loads with `cache.store`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cache.errors import CacheError, CacheMiss, CacheNotWritable, CorruptEntry
+from cache.key import canonical_json, fingerprint, normalize
+from cache.modes import Mode, resolve
+
+if TYPE_CHECKING:
+    from cache.store import CacheStore
+
+ENV_VAR = "LLMHPO_CACHE"
+
+__all__ = [
+    "ENV_VAR",
+    "CacheError",
+    "CacheMiss",
+    "CacheNotWritable",
+    "CacheStore",
+    "CorruptEntry",
+    "Mode",
+    "canonical_json",
+    "default_dir",
+    "fingerprint",
+    "normalize",
+    "resolve",
+]
+
+
+def default_dir() -> Path:
+    """$LLMHPO_CACHE if set, else the per-user cache directory + "llmhpo" (not created here)."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("llmhpo", appauthor=False))
+
+
+def __getattr__(name: str) -> Any:
+    # CacheStore pulls in diskcache + sqlite3; load it on first use only.
+    if name == "CacheStore":
+        from cache.store import CacheStore
+
+        return CacheStore
+    raise AttributeError(f"module 'cache' has no attribute {name!r}")

@@ -31,7 +31,7 @@ def normalize(obj: Any) -> Any:
             return 0.0
         if obj.is_integer() and abs(obj) < 2**53:
             return float(int(obj))
-        return float(repr(obj))
+        return float(repr(float(obj)))  # float() first: numpy.float64 is a float whose repr is "np.float64(...)"
     if hasattr(obj, "item") and callable(obj.item) and type(obj).__module__ == "numpy":
         return normalize(obj.item())
     if isinstance(obj, dict):

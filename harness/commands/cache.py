@@ -1,5 +1,113 @@
-"""PLACEHOLDER (session scaffolding): replaced by the real `cache` command module."""
+"""`llmhpo cache stats|export|import|verify|prune`: inspect and move recorded replies.
+
+Only the cache package is imported (never a provider library), so these run in milliseconds.
+Exit codes: 0 ok, 1 `verify` found problems, 2 user errors (bad directory, corrupt cassette).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
 
 
-def register(sub) -> None:  # noqa: ANN001
-    pass
+def register(sub: Any) -> None:
+    parser = sub.add_parser("cache", help="inspect, export, import, verify or prune the cache",
+                            description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
+                        help="cache directory (default: $LLMHPO_CACHE or the per-user cache dir)")
+    parser.set_defaults(func=run)
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    # --cache is accepted after the action too; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--cache", dest="cache_dir", default=argparse.SUPPRESS, metavar="DIR",
+                        help="cache directory (default: $LLMHPO_CACHE or the per-user cache dir)")
+
+    stats = actions.add_parser("stats", parents=[common], help="entries per namespace and size on disk")
+    stats.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    export = actions.add_parser("export", parents=[common], help="write entries to a JSONL cassette")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--namespace", default=None, metavar="NS", help="only this namespace (llm, eval, ...)")
+
+    imp = actions.add_parser("import", parents=[common], help="load a JSONL cassette into the cache")
+    imp.add_argument("file", metavar="FILE")
+
+    verify = actions.add_parser("verify", parents=[common],
+                                help="check every entry (or a cassette FILE); exit 1 on problems")
+    verify.add_argument("file", nargs="?", default=None, metavar="FILE", help="verify this cassette instead")
+
+    prune = actions.add_parser("prune", parents=[common], help="delete old, namespaced or corrupt entries")
+    prune.add_argument("--older-than", type=float, default=None, metavar="DAYS", dest="older_than",
+                       help="delete entries recorded more than DAYS days ago")
+    prune.add_argument("--namespace", default=None, metavar="NS", help="only entries of this namespace (llm, eval)")
+    prune.add_argument("--corrupt", action="store_true", help="delete only entries that fail verification")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cache import default_dir
+    from cache.cassette import export_cassette, import_cassette, verify_cassette
+    from cache.store import CacheStore
+
+    if args.action == "verify" and args.file:
+        problems = verify_cassette(args.file)
+        return _report(problems, f"cassette {args.file}")
+
+    from pathlib import Path
+
+    from cache.errors import CacheError
+
+    directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
+    if args.action == "prune" and args.older_than is None and args.namespace is None and not args.corrupt:
+        raise CacheError("prune needs --older-than DAYS, --namespace NS or --corrupt (refusing to delete everything)")
+    if args.action != "import" and not directory.exists():
+        # Reading a directory that does not exist is most likely a typo; do not create it.
+        if args.action == "stats":
+            print(f"cache: {directory} (does not exist yet)\nentries: 0")
+            return 0
+        raise CacheError(f"cache directory {directory} does not exist")
+    with CacheStore(directory) as store:
+        if args.action == "stats":
+            info = store.stats()
+            if args.json:
+                print(json.dumps(info, indent=2, sort_keys=True))
+            else:
+                print(f"cache: {info['path']}")
+                print(f"entries: {info['entries']}  ({_human(info['bytes'])} on disk)")
+                for ns, count in info["namespaces"].items():
+                    print(f"  {ns}: {count}")
+            return 0
+        if args.action == "export":
+            count = export_cassette(store, args.file, namespace=args.namespace)
+            print(f"exported {count} entries to {args.file}")
+            return 0
+        if args.action == "import":
+            count = import_cassette(store, args.file)
+            print(f"imported {count} entries into {store.path}")
+            return 0
+        if args.action == "verify":
+            return _report(store.verify(), f"cache {store.path}")
+        if args.action == "prune":
+            removed = store.prune(older_than_days=args.older_than, namespace=args.namespace, corrupt=args.corrupt)
+            print(f"removed {removed} entries from {store.path}")
+            return 0
+    raise AssertionError(f"unhandled cache action {args.action}")  # argparse restricts the choices
+
+
+def _report(problems: list[str], what: str) -> int:
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{what}: {len(problems)} problem(s)")
+        return 1
+    print(f"{what}: ok")
+    return 0
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -1,0 +1,299 @@
+"""The only place where the cache meets the providers: lookup -> call with retries -> record.
+
+What is stored: a reply with non-empty text and finish_reason "stop" or "length". A "length"
+reply is truncated by the request's own max_tokens, so it is the deterministic outcome of that
+request and a strict replay must reproduce it; errors, empty replies and other finish reasons
+(content filter, tool calls, missing) are returned to the caller once but never recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cache import Mode, default_dir, fingerprint, resolve
+from gateway.errors import ConfigurationError
+from gateway.providers import prefix_of, provider_for
+from gateway.providers.base import Capabilities, Provider
+from gateway.retry import RetryPolicy, call_with_retries
+from gateway.types import ImagePart, Request, Response
+
+if TYPE_CHECKING:  # asyncio (~60 ms) and diskcache load only when a call needs them
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cache.store import CacheStore
+
+DEFAULT_MODEL = "local/smollm2-135m"
+STORED_FINISH_REASONS = frozenset({"stop", "length"})
+# Request.extra is part of the cache key: credentials must never be smuggled in through it.
+_CREDENTIAL_NAME = re.compile(r"key|secret|passw|auth|header|credential|access_token", re.IGNORECASE)
+
+
+@dataclass
+class Tally:
+    """Counts for one model (or all models): calls, hits, tokens, money spent and saved."""
+
+    calls: int = 0
+    live_calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    would_have_cost_usd: float = 0.0
+    unpriced_calls: int = 0  # calls (live or hit) whose live price is unknown: totals are lower bounds
+
+    def add(self, response: Response) -> None:
+        self.calls += 1
+        self.cache_hits += response.cache_hit
+        self.live_calls += not response.cache_hit
+        self.prompt_tokens += response.usage.prompt_tokens
+        self.completion_tokens += response.usage.completion_tokens
+        if response.would_have_cost_usd is None:
+            self.unpriced_calls += 1
+        else:
+            self.would_have_cost_usd += response.would_have_cost_usd
+        if response.cost_usd is not None:
+            self.cost_usd += response.cost_usd
+
+
+@dataclass
+class Ledger(Tally):
+    """Totals over every call of a Gateway, plus one Tally per model; safe to update from threads."""
+
+    per_model: dict[str, Tally] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record(self, model: str, response: Response) -> None:
+        with self._lock:
+            self.add(response)
+            self.per_model.setdefault(model, Tally()).add(response)
+
+    def to_dict(self) -> dict[str, Any]:
+        with self._lock:
+            total = {f.name: getattr(self, f.name) for f in dataclasses.fields(Tally)}
+            total["per_model"] = {m: dataclasses.asdict(t) for m, t in sorted(self.per_model.items())}
+            return total
+
+
+class _NotStorable(Exception):
+    """Carries a reply out of resolve() without storing it (empty text, odd finish reason)."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        super().__init__("reply not stored")
+
+
+class Gateway:
+    """Request -> Response through the record/replay cache, with retries and concurrency limits.
+
+    cache_dir: a directory, an open CacheStore, or None for `cache.default_dir()`.
+    timeout_s bounds one attempt; max_attempts and max_total_s bound one logical call.
+    providers: optional {prefix: Provider} overriding the registry (e.g. a provider with an
+    explicit api_key); other prefixes come from gateway.providers.
+    """
+
+    def __init__(
+        self,
+        cache_dir: str | Path | CacheStore | None = None,
+        mode: Mode | str = Mode.LIVE,
+        timeout_s: float = 60.0,
+        max_attempts: int = 4,
+        max_total_s: float = 120.0,
+        *,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        providers: dict[str, Provider] | None = None,
+    ) -> None:
+        self.mode = Mode.parse(mode)
+        if not timeout_s > 0:
+            raise ConfigurationError(f"timeout_s must be > 0, got {timeout_s}")
+        self.timeout_s = float(timeout_s)
+        self.retry = RetryPolicy(
+            max_attempts=max_attempts,
+            max_total_s=max_total_s,
+            backoff_s=backoff_s,
+            max_backoff_s=max_backoff_s,
+            jitter_s=backoff_s,
+        )
+        self._providers = dict(providers or {})
+        self._cache_arg = cache_dir
+        # anything that is not a path is taken to be an open CacheStore (or one with its interface)
+        is_path = cache_dir is None or isinstance(cache_dir, str | os.PathLike)
+        self._store: CacheStore | None = None if is_path else cache_dir  # type: ignore[assignment]
+        self._owns_store = False
+        self.ledger = Ledger()
+        self._lock = threading.Lock()
+        self._sync_limits: dict[int, threading.BoundedSemaphore] = {}
+        # per event loop (weakly held: a Semaphore binds to one loop) and per provider
+        self._async_limits: weakref.WeakKeyDictionary[Any, dict[int, asyncio.Semaphore]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._executor: ThreadPoolExecutor | None = None
+
+    # -- plumbing --------------------------------------------------------------------------------
+    @property
+    def store(self) -> CacheStore | None:
+        """The cache store (opened on first use); None in OFF mode without an explicit store."""
+        if self._store is None and self.mode is not Mode.OFF:
+            with self._lock:
+                if self._store is None:
+                    from cache.store import CacheStore
+
+                    path = default_dir() if self._cache_arg is None else Path(self._cache_arg)
+                    self._store = CacheStore(path)
+                    self._owns_store = True
+        return self._store
+
+    def provider(self, model: str) -> Provider:
+        """The provider serving `model`; ConfigurationError for an unknown prefix."""
+        prefix = prefix_of(model)
+        return self._providers.get(prefix) or provider_for(model)
+
+    def capabilities(self, model: str) -> Capabilities:
+        return self.provider(model).capabilities(model)
+
+    def _sync_limit(self, provider: Provider) -> threading.BoundedSemaphore:
+        with self._lock:
+            sem = self._sync_limits.get(id(provider))
+            if sem is None:
+                sem = self._sync_limits[id(provider)] = threading.BoundedSemaphore(provider.max_concurrency)
+            return sem
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- calls -----------------------------------------------------------------------------------
+    def prepare(self, request: Request) -> tuple[Request, Provider]:
+        """Check `request` before anything else happens and pin its endpoint into the key."""
+        provider = self.provider(request.model)
+        bad = sorted(k for k in request.extra if _CREDENTIAL_NAME.search(k))
+        if bad:
+            raise ConfigurationError(
+                f"Request.extra must not carry credentials ({', '.join(bad)}): it is part of the cache key; "
+                "use environment variables or the provider's constructor"
+            )
+        if request.has_image and not provider.capabilities(request.model).images:
+            raise ConfigurationError(
+                f"model {request.model!r} does not accept images; use a vision model "
+                "(e.g. openai/gpt-4o, anthropic/claude-3-5-sonnet-latest, gemini/gemini-2.0-flash)"
+            )
+        # temperature=1 and temperature=1.0 are the same request: give them one key.
+        top_p = None if request.top_p is None else float(request.top_p)
+        request = dataclasses.replace(request, temperature=float(request.temperature), top_p=top_p)
+        resolve_base = getattr(provider, "resolve_api_base", None)
+        if request.api_base is None and resolve_base is not None:
+            base = resolve_base(request)
+            if base:
+                request = dataclasses.replace(request, api_base=base)
+        return request, provider
+
+    def fingerprint(self, request: Request) -> str:
+        """The cache key complete() would use for `request` (after checks and endpoint pinning)."""
+        return fingerprint(self.prepare(request)[0].key_view())
+
+    def complete(self, request: Request) -> Response:
+        """One reply for `request`, from the cache or the provider, according to the mode."""
+        start = time.monotonic()
+        request, provider = self.prepare(request)
+        view = request.key_view()
+        key = fingerprint(view)
+
+        def compute() -> dict[str, Any]:
+            with self._sync_limit(provider):
+                response = call_with_retries(
+                    lambda: provider.complete(request, timeout_s=self.timeout_s),
+                    self.retry,
+                    what=request.model,
+                )
+            if not response.text.strip() or response.finish_reason not in STORED_FINISH_REASONS:
+                raise _NotStorable(response)
+            return response.to_dict()
+
+        try:
+            value, hit = resolve(
+                self.store,
+                self.mode,
+                key,
+                compute,
+                namespace="llm",
+                summary=lambda: summarize(request),
+                request=view,
+            )
+        except _NotStorable as exc:
+            response = dataclasses.replace(
+                exc.response, fingerprint=key, would_have_cost_usd=exc.response.cost_usd
+            )
+        else:
+            if hit:
+                response = Response.from_dict(
+                    value,
+                    cache_hit=True,
+                    cost_usd=0.0,
+                    would_have_cost_usd=value.get("cost_usd"),
+                    latency_s=time.monotonic() - start,
+                    fingerprint=key,
+                )
+            else:
+                response = Response.from_dict(
+                    value, would_have_cost_usd=value.get("cost_usd"), fingerprint=key
+                )
+        self.ledger.record(request.model, response)
+        return response
+
+    async def acomplete(self, request: Request) -> Response:
+        """complete() in a worker thread, at most provider.max_concurrency at once per provider."""
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
+        provider = self.provider(request.model)
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            per_provider = self._async_limits.setdefault(loop, {})
+            sem = per_provider.get(id(provider))
+            if sem is None:
+                sem = per_provider[id(provider)] = asyncio.Semaphore(provider.max_concurrency)
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="llmhpo-gateway")
+            executor = self._executor
+        async with sem:
+            return await loop.run_in_executor(executor, self.complete, request)
+
+
+def summarize(request: Request, width: int = 240) -> str:
+    """A readable, credential-free summary of a request for CacheMiss messages and logs."""
+    params = {
+        k: v
+        for k, v in request.key_view()["params"].items()
+        if v not in (None, {}, []) and k != "response_schema"
+    }
+    lines = [
+        f"  model: {request.model}" + (f" @ {request.key_view()['endpoint']}" if request.api_base else ""),
+        f"  params: {params}, replicate={request.replicate}"
+        + (", with response_schema" if request.response_schema is not None else ""),
+    ]
+    for m in request.messages:
+        text = " ".join(m.text_only().split())
+        if len(text) > width:
+            text = text[: width - 3] + "..."
+        images = sum(1 for p in m.content if isinstance(p, ImagePart))
+        lines.append(f"  {m.role}: {text!r}" + (f" [+{images} image(s)]" if images else ""))
+    return "\n".join(lines)

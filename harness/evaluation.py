@@ -1,0 +1,123 @@
+"""Evaluation cache (namespace "eval") and crash-safe evaluation.
+
+Three separate module-level functions, so the campaign executor can run `safe_evaluate` in worker
+processes (benchmarks loaded there by name) and keep keys and cache I/O on the driver:
+- `eval_key`: the fingerprint of (benchmark name, version, canonical config, seed, fidelity);
+- `safe_evaluate`: never raises for a model failure: an exception or a NaN/inf loss becomes an
+  Evaluation with status "crashed", the error text and the benchmark's worst loss (an invalid
+  config still raises InvalidConfig: that is the caller's bug, not the model's);
+- `evaluate_cached`: the read-through policy of `cache.modes.resolve`; crashed evaluations are
+  returned but never stored, so a transient failure is retried next time instead of replayed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+from cache.key import fingerprint
+from cache.modes import Mode, resolve
+from harness.benchmarks.base import Benchmark, Evaluation
+from harness.errors import InvalidConfig
+
+if TYPE_CHECKING:
+    from cache.store import CacheStore
+
+NAMESPACE = "eval"
+MAX_ERROR_CHARS = 500
+
+
+def eval_request(benchmark: Benchmark, config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The readable, canonical description of one evaluation (stored next to the cached value)."""
+    return {
+        "benchmark": benchmark.name,
+        "version": str(benchmark.version),
+        "config": benchmark.space.canonical(config),
+        "seed": int(seed),
+        "fidelity": dict(benchmark.fidelity),
+    }
+
+
+def eval_key(benchmark: Benchmark, config: dict[str, Any], seed: int) -> str:
+    """Cache key of one evaluation; raises InvalidConfig for a config outside the space."""
+    return fingerprint(eval_request(benchmark, config, seed), namespace=NAMESPACE)
+
+
+def _json_safe(obj: Any) -> Any:
+    """Info values as JSON: non-finite floats become None, numpy scalars Python numbers."""
+    if hasattr(obj, "item") and type(obj).__module__ == "numpy":
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    return obj if obj is None or isinstance(obj, str | int | bool) else repr(obj)
+
+
+def crashed(benchmark: Benchmark, error: str, cost_s: float = 0.0) -> Evaluation:
+    """The Evaluation recorded for a failed run: the benchmark's worst loss and the error text."""
+    return Evaluation(
+        loss=float(benchmark.worst_loss), test_loss=None, cost_s=float(cost_s), status="crashed",
+        info={"error": error[:MAX_ERROR_CHARS]},
+    )
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def safe_evaluate(benchmark: Benchmark, config: dict[str, Any], seed: int) -> Evaluation:
+    """benchmark.evaluate, with model failures turned into a "crashed" Evaluation."""
+    config = benchmark.space.canonical(config)  # InvalidConfig propagates
+    t0 = time.perf_counter()
+    try:
+        ev = benchmark.evaluate(config, seed)
+    except InvalidConfig:
+        raise
+    except Exception as exc:  # any failure inside a model fit is data, not a harness error
+        return crashed(benchmark, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+    if not _finite(ev.loss):
+        return crashed(benchmark, f"non-finite loss {ev.loss!r}", ev.cost_s if _finite(ev.cost_s) else 0.0)
+    test_loss = float(ev.test_loss) if ev.test_loss is not None and _finite(ev.test_loss) else None
+    return Evaluation(
+        loss=float(ev.loss), test_loss=test_loss, cost_s=float(ev.cost_s) if _finite(ev.cost_s) else 0.0,
+        status=ev.status, info=_json_safe(dict(ev.info)),
+    )
+
+
+class _Crash(Exception):
+    """Carries a crashed Evaluation out of compute() so `resolve` stores nothing."""
+
+    def __init__(self, evaluation: Evaluation) -> None:
+        super().__init__(evaluation.info.get("error", "crashed"))
+        self.evaluation = evaluation
+
+
+def evaluate_cached(
+    benchmark: Benchmark, config: dict[str, Any], seed: int, store: CacheStore | None, mode: Mode | str = Mode.LIVE
+) -> tuple[Evaluation, bool]:
+    """(Evaluation, hit). A hit returns the stored Evaluation without running the benchmark;
+    REPLAY raises cache.errors.CacheMiss on a miss; crashes are returned, never stored."""
+    request = eval_request(benchmark, config, seed)
+    key = fingerprint(request, namespace=NAMESPACE)
+
+    def compute() -> dict[str, Any]:
+        ev = safe_evaluate(benchmark, request["config"], seed)
+        if ev.status != "ok":
+            raise _Crash(ev)
+        return ev.to_dict()
+
+    try:
+        value, hit = resolve(
+            store, mode, key, compute, namespace=NAMESPACE, request=request,
+            summary=lambda: f"evaluation of {benchmark.name} (seed {seed}) at {request['config']}",
+        )
+    except _Crash as crash:
+        return crash.evaluation, False
+    return Evaluation.from_dict(value), hit

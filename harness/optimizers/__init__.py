@@ -1,0 +1,178 @@
+"""Optimizer registry: `create(name, space=, seed=, budget=, task=, model=, gateway=, **options)`.
+
+Adding an optimizer: one module in this package, one entry in OPTIONS (its options and defaults)
+and one branch in `_build`. Options are checked here, before anything runs, so a typo in a
+campaign spec is one clear error listing the valid names, not a failure halfway through.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from harness.errors import UserError
+from harness.optimizers.base import Optimizer, Proposal
+
+_LLM_OPTIONS: dict[str, Any] = {
+    "style": "chat",
+    "cot": False,
+    "system_prompt": True,
+    "budget_sentence": True,
+    "space_style": "zhang",
+    "temperature": 0.0,
+    "max_tokens": None,
+    "reasks": 2,
+}
+
+# name -> {option: default}; None defaults are computed from the budget (n_initial, k) or the mode.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "random": {},
+    "gp": {"n_initial": None, "gp_settings": "fast"},
+    "rf": {"n_initial": None, "surrogate": "rf"},
+    "tpe": {"n_initial": None, "multivariate": False},
+    "llm": dict(_LLM_OPTIONS),
+    "mmllm": {**_LLM_OPTIONS, "style": "compressed"},
+    "mmllm-image-only": {**_LLM_OPTIONS, "style": "compressed"},
+    "llm-tpe": {**_LLM_OPTIONS, "p": 0.5, "n_initial": None, "patience": 0, "narrow_every": 0},
+    "llm-init-gp": {**_LLM_OPTIONS, "k": None, "gp_settings": "fast"},
+}
+# Options whose default is None (computed later) take a positive integer when given.
+POSITIVE_INT_OPTIONS = frozenset({"n_initial", "k", "max_tokens"})
+LLM_OPTIMIZERS = frozenset({"llm", "mmllm", "mmllm-image-only", "llm-tpe", "llm-init-gp"})
+IMAGE_OPTIMIZERS = frozenset({"mmllm", "mmllm-image-only"})
+
+__all__ = ["OPTIONS", "Optimizer", "Proposal", "create", "names", "options_for", "requires_images", "uses_llm"]
+
+
+def names() -> list[str]:
+    return list(OPTIONS)
+
+
+def _check_name(name: str) -> None:
+    if name not in OPTIONS:
+        close = difflib.get_close_matches(name, list(OPTIONS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UserError(f"unknown optimizer {name!r}{hint}; valid optimizers: {', '.join(OPTIONS)}")
+
+
+def options_for(name: str) -> dict[str, Any]:
+    """The options `name` accepts, with their defaults."""
+    _check_name(name)
+    return dict(OPTIONS[name])
+
+
+def requires_images(name: str) -> bool:
+    _check_name(name)
+    return name in IMAGE_OPTIMIZERS
+
+
+def uses_llm(name: str) -> bool:
+    _check_name(name)
+    return name in LLM_OPTIMIZERS
+
+
+def _resolve_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    valid = OPTIONS[name]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        listing = ", ".join(valid) if valid else "none"
+        raise UserError(f"unknown option(s) {', '.join(map(repr, unknown))} for optimizer {name!r}; valid options: {listing}")
+    out = dict(valid)
+    for key, value in options.items():
+        default = valid[key]
+        if key in POSITIVE_INT_OPTIONS:
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise UserError(f"option {key!r} of optimizer {name!r} must be a positive integer, got {value!r}")
+            out[key] = value
+            continue
+        ok = (
+            value is None
+            or (isinstance(default, bool) and isinstance(value, bool))
+            or (not isinstance(default, bool) and isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool))
+            or (isinstance(default, float) and isinstance(value, int | float) and not isinstance(value, bool))
+            or (isinstance(default, str) and isinstance(value, str))
+        )
+        if not ok:
+            raise UserError(f"option {key!r} of optimizer {name!r} must be a {type(default).__name__}, got {value!r}")
+        out[key] = value
+    return out
+
+
+def create(
+    name: str,
+    *,
+    space: Any = None,
+    seed: int = 0,
+    budget: int = 10,
+    task: Any = None,
+    model: str | None = None,
+    gateway: Any = None,
+    **options: Any,
+) -> Optimizer:
+    """A fresh optimizer for one run. `space` defaults to `task.space`; LLM optimizers default to
+    `gateway.DEFAULT_MODEL` through a Gateway on the default cache."""
+    _check_name(name)
+    opts = _resolve_options(name, options)
+    if space is None:
+        if task is None:
+            raise UserError(f"optimizer {name!r} needs a search space or a task")
+        space = task.space
+    if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+        raise UserError(f"budget must be a positive integer, got {budget!r}")
+    from harness.optimizers.initial import n_initial_for
+
+    if name == "random":
+        from harness.optimizers.random_search import RandomSearch
+
+        return RandomSearch(space, seed)
+    if name in ("gp", "rf"):
+        from harness.optimizers.skopt_bo import SkoptOptimizer
+
+        n_init = opts["n_initial"] if opts["n_initial"] is not None else n_initial_for(budget)
+        if name == "gp":
+            return SkoptOptimizer(space, seed, kind="gp", n_initial=n_init, settings=opts["gp_settings"])
+        if opts["surrogate"] not in ("rf", "et"):
+            raise UserError(f"option 'surrogate' of optimizer 'rf' must be 'rf' or 'et', got {opts['surrogate']!r}")
+        opt = SkoptOptimizer(space, seed, kind=opts["surrogate"], n_initial=n_init)
+        opt.name = "rf"
+        return opt
+    if name == "tpe":
+        from harness.optimizers.tpe import TPEOptimizer
+
+        n_init = opts["n_initial"] if opts["n_initial"] is not None else n_initial_for(budget)
+        return TPEOptimizer(space, seed, n_initial=n_init, multivariate=opts["multivariate"])
+    return _build_llm(name, space, seed, budget, task, model, gateway, opts)
+
+
+def _build_llm(
+    name: str, space: Any, seed: int, budget: int, task: Any, model: str | None, gateway: Any, opts: dict[str, Any]
+) -> Optimizer:
+    import gateway as gw
+    from harness.optimizers.initial import n_initial_for
+    from harness.optimizers.llm import LLMOptimizer
+    from harness.optimizers.mmllm import ImageOnlyOptimizer, MMLLMOptimizer
+
+    model = model or gw.DEFAULT_MODEL
+    if gateway is None:
+        gateway = gw.Gateway()
+    if name in IMAGE_OPTIMIZERS and not gateway.capabilities(model).images:
+        raise UserError(f"model {model} cannot take images; {name} needs a vision model such as openai/gpt-4o")
+    llm_opts = {k: opts[k] for k in _LLM_OPTIONS}
+    system = llm_opts.pop("system_prompt")
+    common = dict(model=model, gateway=gateway, task=task, system_prompt=system, **llm_opts)
+    cls = {"mmllm": MMLLMOptimizer, "mmllm-image-only": ImageOnlyOptimizer}.get(name, LLMOptimizer)
+    llm = cls(space, seed, budget, **common)
+    if name == "llm-tpe":
+        from harness.optimizers.hybrid import LLMTPE
+
+        n_init = opts["n_initial"] if opts["n_initial"] is not None else n_initial_for(budget)
+        if not 0.0 <= opts["p"] <= 1.0:
+            raise UserError(f"option 'p' of optimizer 'llm-tpe' must be in [0, 1], got {opts['p']!r}")
+        return LLMTPE(space, seed, llm=llm, n_initial=n_init, p=opts["p"], patience=opts["patience"],
+                      narrow_every=opts["narrow_every"])
+    if name == "llm-init-gp":
+        from harness.optimizers.hybrid import LLMInitGP
+
+        k = opts["k"] if opts["k"] is not None else n_initial_for(budget)
+        return LLMInitGP(space, seed, llm=llm, k=k, gp_settings=opts["gp_settings"])
+    return llm

@@ -1,0 +1,142 @@
+"""Hybrids of an LLM with a model-based optimizer.
+
+llm-tpe (SLLMBO): each trial comes from the LLM with probability p (seeded coin), else from TPE;
+the first trial comes from the LLM (SLLMBO's LLM initialisation); both are told every result.
+Options from SLLMBO: `patience` (stop after that many trials without improvement; the optimizer
+sets `stopped = True` and the campaign ends the run) and `narrow_every` (every n results the LLM
+proposes narrower numeric ranges, intersected with the original ones, which TPE then samples).
+
+llm-init-gp (Zhang et al.): the first k proposals come from the LLM, then GP-BO continues,
+warm-started with every result so far.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from gateway.errors import ProviderError
+from gateway.types import Message, Request
+from harness.benchmarks.base import Evaluation
+from harness.optimizers import prompts
+from harness.optimizers.base import Proposal
+from harness.optimizers.llm import LLMOptimizer
+from harness.optimizers.parse import extract
+from harness.optimizers.skopt_bo import SkoptOptimizer
+from harness.optimizers.tpe import TPEOptimizer
+from harness.space import Categorical, Float, Int, SearchSpace
+
+COIN_STREAM = 104_729
+
+
+class Patience:
+    """Counts trials since the last improvement of the best loss (0 = never stop)."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = int(patience)
+        self.best = math.inf
+        self.since = 0
+
+    def update(self, loss: float) -> bool:
+        if loss < self.best:
+            self.best, self.since = loss, 0
+        else:
+            self.since += 1
+        return self.patience > 0 and self.since >= self.patience
+
+
+def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[SearchSpace, list[str]]:
+    """Intersect LLM-proposed [lo, hi] ranges with the original numeric bounds; ignore bad ones."""
+    params, notes = [], []
+    for p in space.params:
+        rng = proposal.get(p.name)
+        if isinstance(p, Float | Int) and isinstance(rng, list | tuple) and len(rng) == 2:
+            try:
+                lo, hi = max(float(rng[0]), p.lo), min(float(rng[1]), p.hi)
+            except (TypeError, ValueError):
+                lo, hi = math.nan, math.nan
+            if isinstance(p, Int):
+                lo, hi = math.ceil(lo) if math.isfinite(lo) else lo, math.floor(hi) if math.isfinite(hi) else hi
+            if math.isfinite(lo) and math.isfinite(hi) and lo < hi:
+                default = min(max(p.default, lo), hi)
+                params.append(type(p)(p.name, lo, hi, log=p.log, default=default, meaning=p.meaning))
+                notes.append(f"{p.name}: [{lo}, {hi}]")
+                continue
+            notes.append(f"{p.name}: proposed range {rng!r} ignored")
+        params.append(p)
+    return SearchSpace(params, fixed=space.fixed), notes
+
+
+class LLMTPE:
+    name = "llm-tpe"
+
+    def __init__(
+        self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, n_initial: int, p: float = 0.5,
+        patience: int = 0, narrow_every: int = 0,
+    ) -> None:
+        self.space, self.llm, self.p = space, llm, float(p)
+        self.tpe = TPEOptimizer(space, seed, n_initial=n_initial)
+        self._coin = np.random.default_rng([int(seed) % 2**32, COIN_STREAM])
+        self._patience = Patience(patience)
+        self.narrow_every = int(narrow_every)
+        self.stopped = False
+        self._told = 0
+        self.narrowing: list[dict[str, Any]] = []
+
+    def ask(self) -> Proposal:
+        use_llm = self._told == 0 and not self.llm.history or self._coin.random() < self.p
+        return self.llm.ask() if use_llm else self.tpe.ask()
+
+    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+        self.llm.tell(config, evaluation)
+        self.tpe.tell(config, evaluation)
+        self._told += 1
+        self.stopped = self.stopped or self._patience.update(float(evaluation.loss))
+        if self.narrow_every and self._told % self.narrow_every == 0:
+            self._narrow()
+
+    def _narrow(self) -> None:
+        """Ask the LLM for narrower numeric ranges and hand them to TPE (recorded in `narrowing`)."""
+        numeric = [p.name for p in self.space.params if not isinstance(p, Categorical)]
+        if not numeric:
+            return
+        spec = self.llm.spec
+        text = prompts.t(
+            "narrow", intro=spec.intro(), history=prompts._history_block(spec, self.llm.history),
+            keys=", ".join(f'"{n}"' for n in numeric),
+        )
+        request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,
+                          max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
+        record: dict[str, Any] = {"after": self._told}
+        try:
+            reply = self.llm.gateway.complete(request).text
+        except ProviderError as exc:
+            record["error"] = str(exc)
+            self.narrowing.append(record)
+            return
+        found, _ = extract(reply, numeric)
+        record["reply"] = reply
+        if found:
+            narrowed, notes = narrowed_space(self.space, found)
+            self.tpe.narrow(narrowed)
+            record["ranges"] = notes
+        self.narrowing.append(record)
+
+
+class LLMInitGP:
+    name = "llm-init-gp"
+
+    def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: str = "fast") -> None:
+        self.llm, self.k = llm, int(k)
+        self.gp = SkoptOptimizer(space, seed, kind="gp", design=[], settings=gp_settings)
+        self._asked = 0
+
+    def ask(self) -> Proposal:
+        self._asked += 1
+        return self.llm.ask() if self._asked <= self.k else self.gp.ask()
+
+    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+        self.llm.tell(config, evaluation)
+        self.gp.tell(config, evaluation)

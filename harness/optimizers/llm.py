@@ -1,0 +1,250 @@
+"""The LLM optimizer (Zhang et al.): the model proposes every config from the history so far.
+
+Robustness is the point of this module: a reply without a usable config is re-asked (bounded,
+naming the problem, replicate bumped so the cache does not serve the same bad reply), then
+replaced by a seeded random config; a failing provider counts as an unusable reply, so it never
+kills a run; a repeat on a deterministic benchmark is re-asked once, then perturbed. Every step
+lands in the proposal's transcript (messages with images as fingerprints, raw replies, extracted
+dict, repairs, attempts, fallback, usage, cost, cache hits).
+
+Defaults: temperature 0 (both papers report temperature-0 runs), expert system prompt on (Zhang
+et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style space description.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from gateway.errors import ProviderError
+from gateway.types import ImagePart, Message, Request, Response
+from harness.benchmarks.base import Evaluation
+from harness.errors import UserError
+from harness.optimizers import prompts
+from harness.optimizers.base import Proposal
+from harness.optimizers.history import Observation
+from harness.optimizers.parse import ParseResult, parse_reply
+from harness.optimizers.perturb import perturb
+from harness.space import SearchSpace
+
+STYLES = ("chat", "compressed")
+SPACE_STYLES = ("zhang", "json")
+FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
+
+
+def _key(space: SearchSpace, config: dict[str, Any]) -> str:
+    return json.dumps(space.canonical(config), sort_keys=True)
+
+
+class LLMOptimizer:
+    """Text LLM optimizer; `multimodal=True` (see mmllm.py) attaches a plot of the history."""
+
+    name = "llm"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int,
+        budget: int,
+        *,
+        model: str,
+        gateway: Any,
+        task: Any = None,
+        style: str = "chat",
+        cot: bool = False,
+        system_prompt: bool = True,
+        budget_sentence: bool = True,
+        space_style: str = "zhang",
+        temperature: float = 0.0,
+        max_tokens: int | None = None,
+        reasks: int = 2,
+        multimodal: bool = False,
+        image_only: bool = False,
+    ) -> None:
+        if style not in STYLES:
+            raise UserError(f"unknown prompt style {style!r}; choose one of: {', '.join(STYLES)}")
+        if space_style not in SPACE_STYLES:
+            raise UserError(f"unknown space style {space_style!r}; choose one of: {', '.join(SPACE_STYLES)}")
+        if image_only and style != "compressed":
+            raise UserError("image-only prompts list the history in one message: use style 'compressed'")
+        if reasks < 0 or budget < 1:
+            raise UserError("reasks must be >= 0 and budget >= 1")
+        self.space, self.seed, self.budget = space, int(seed), int(budget)
+        self.model, self.gateway = model, gateway
+        self.multimodal = multimodal or image_only
+        caps = gateway.capabilities(model)
+        if self.multimodal and not caps.images:
+            raise UserError(
+                f"model {model} cannot take images; {self.name} needs a vision model such as openai/gpt-4o"
+            )
+        self.deterministic = bool(getattr(task, "deterministic", False))
+        self.spec = prompts.PromptSpec(
+            space=space,
+            description=task.describe() if task is not None else prompts.DEFAULT_DESCRIPTION,
+            budget=self.budget,
+            style=style,
+            cot=cot,
+            system=system_prompt,
+            budget_sentence=budget_sentence,
+            space_style=space_style,
+            deterministic=self.deterministic,
+            image_only=image_only,
+        )
+        self.temperature = float(temperature)
+        self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
+        self.reasks = int(reasks)
+        self.schema = space.to_json_schema() if caps.response_schema and not cot else None
+        self.history: list[Observation] = []
+        self._rng = np.random.default_rng([self.seed % 2**32, FALLBACK_STREAM])
+        self._asked = 0
+        self._pending: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    # -- asking ----------------------------------------------------------------------------------
+    def _image(self) -> ImagePart | None:
+        if not self.multimodal or not self.history:
+            return None
+        from harness.optimizers.plots import render
+
+        return render(self.history, self.space)
+
+    def _call(self, messages: list[Message], replicate: int, record: dict[str, Any]) -> Response | None:
+        request = Request(
+            model=self.model,
+            messages=tuple(messages),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            seed=self.seed,
+            response_schema=self.schema,
+            replicate=replicate,
+        )
+        record.update(replicate=replicate, messages=[m.key_view() for m in messages])
+        try:
+            response = self.gateway.complete(request)
+        except ProviderError as exc:
+            record.update(error=f"{type(exc).__name__}: {exc}", reply=None)
+            return None
+        record.update(
+            reply=response.text,
+            finish_reason=response.finish_reason,
+            usage={"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
+            cost_usd=response.cost_usd,
+            would_have_cost_usd=response.would_have_cost_usd,
+            cache_hit=response.cache_hit,
+            latency_s=response.latency_s,
+            fingerprint=response.fingerprint,
+        )
+        return response
+
+    def _attempt(self, messages: list[Message], replicate: int, transcript: dict[str, Any]) -> tuple[Response | None, ParseResult | None]:
+        record: dict[str, Any] = {}
+        transcript["attempts"].append(record)
+        response = self._call(messages, replicate, record)
+        if response is None:
+            return None, None
+        parsed = parse_reply(response.text, self.space)
+        record["parse"] = parsed.to_dict()
+        return response, parsed
+
+    def ask(self) -> Proposal:
+        # the run's trial index (results told so far, whoever proposed them): hybrids and optuna
+        # studies mix proposers, and "This is the last try." belongs to the run's final trial
+        last = len(self.history) == self.budget - 1
+        self._asked += 1
+        image = self._image()
+        base = prompts.build(self.spec, self.history, last=last, image=image)
+        transcript: dict[str, Any] = {
+            "optimizer": self.name,
+            "model": self.model,
+            "style": self.spec.style,
+            "cot": self.spec.cot,
+            "template_version": prompts.TEMPLATE_VERSION,
+            "last_try": last,
+            "image": image.fingerprint if image is not None else None,
+            "attempts": [],
+            "fallback": False,
+        }
+        messages, reply, parsed = base, None, None
+        replicate = 0
+        for _ in range(1 + self.reasks):
+            response, result = self._attempt(messages, replicate, transcript)
+            replicate += 1
+            if result is not None and result.config is not None:
+                reply, parsed = response.text, result
+                break
+            problem = "the model call failed" if response is None else (result.error if result else "no reply")
+            messages = base if response is None else prompts.reask_messages(self.spec, base, response.text, problem)
+
+        notes: list[str] = []
+        if parsed is None:
+            config = self.space.sample(self._rng)
+            reply = prompts.compact(config)
+            transcript["fallback"] = True
+            notes.append("no usable reply, so a random config was evaluated instead")
+            source = "llm-fallback"
+        else:
+            config = parsed.config
+            if parsed.repairs:
+                notes.append("adjusted to the search space: " + "; ".join(parsed.repairs))
+            source = self.name
+        assert config is not None and reply is not None
+        config, reply, source = self._dedupe(config, reply, source, base, replicate, transcript, notes)
+        transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
+        transcript["totals"] = _totals(transcript["attempts"])
+        self._pending[_key(self.space, config)] = (reply, tuple(notes))
+        return Proposal(config, source, transcript)
+
+    def _dedupe(
+        self, config: dict[str, Any], reply: str, source: str, base: list[Message], replicate: int,
+        transcript: dict[str, Any], notes: list[str],
+    ) -> tuple[dict[str, Any], str, str]:
+        """On a deterministic benchmark a repeat wastes a trial: re-ask once, then perturb."""
+        seen = {_key(self.space, o.config): o for o in self.history}
+        if not self.deterministic or _key(self.space, config) not in seen:
+            return config, reply, source
+        prior = seen[_key(self.space, config)]
+        transcript["duplicate"] = {"config": config}
+        messages = prompts.duplicate_messages(self.spec, base, reply, config, prior.loss)
+        response, result = self._attempt(messages, replicate, transcript)
+        if result is not None and result.config is not None and _key(self.space, result.config) not in seen:
+            transcript["duplicate"]["resolved_by"] = "reask"
+            if result.repairs:
+                notes.append("adjusted to the search space: " + "; ".join(result.repairs))
+            return result.config, response.text, source
+        new = perturb(self.space, config, self._rng, avoid=set(seen))
+        transcript["duplicate"].update(resolved_by="perturb", perturbed_to=new)
+        notes.append("your config repeated an earlier one, so a nearby config was evaluated instead")
+        return new, reply, source + "-perturbed"
+
+    # -- telling ---------------------------------------------------------------------------------
+    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+        """Record a result; configs this optimizer did not propose enter the prompt as another
+        method's trials (hybrids, optuna studies)."""
+        reply, notes = self._pending.pop(_key(self.space, config), (None, ()))
+        self.history.append(
+            Observation(
+                config=dict(config),
+                loss=float(evaluation.loss),
+                crashed=evaluation.status == "crashed",
+                reply=reply,
+                notes=notes,
+            )
+        )
+
+
+def _totals(attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-proposal sums; cost is None when any answered call had an unknown price (never $0)."""
+    answered = [a for a in attempts if not a.get("error")]
+    unknown = any(a.get("cost_usd") is None for a in answered)
+    return {
+        "calls": len(attempts),
+        "cache_hits": sum(1 for a in answered if a.get("cache_hit")),
+        "errors": len(attempts) - len(answered),
+        "prompt_tokens": sum(a["usage"]["prompt_tokens"] for a in answered),
+        "completion_tokens": sum(a["usage"]["completion_tokens"] for a in answered),
+        "cost_usd": None if unknown else sum(a["cost_usd"] for a in answered),
+        "would_have_cost_usd": None
+        if any(a.get("would_have_cost_usd") is None for a in answered)
+        else sum(a["would_have_cost_usd"] for a in answered),
+    }

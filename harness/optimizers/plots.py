@@ -1,0 +1,88 @@
+"""The history plot sent to multimodal optimizers, rendered deterministically.
+
+The same history must give the same PNG bytes (so recordings replay) and the same cache key even
+after a matplotlib upgrade changes pixels: the ImagePart fingerprint hashes the *plotted data*
+and PLOT_VERSION, not the bytes. Bump PLOT_VERSION whenever the figure's content or layout changes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+from cache.key import fingerprint
+from gateway.types import ImagePart
+from harness.optimizers.history import Observation, best_so_far
+from harness.space import Categorical, SearchSpace
+
+PLOT_VERSION = "1"
+DPI = 72
+PANEL_INCHES = (3.6, 2.7)
+MAX_COLUMNS = 3
+
+
+def plot_fingerprint(history: Sequence[Observation], space: SearchSpace) -> str:
+    """Hash of what the figure shows (configs, losses, crash marks, axes) + the plot version."""
+    body = {
+        "plot_version": PLOT_VERSION,
+        "space": space.to_dict(),
+        "points": [[space.canonical(o.config), o.loss, o.crashed] for o in history],
+    }
+    return fingerprint(body, namespace="plot")
+
+
+def render(history: Sequence[Observation], space: SearchSpace) -> ImagePart:
+    """PNG of loss per iteration (with best so far) and loss against each hyperparameter."""
+    from matplotlib.figure import Figure  # no pyplot: no global backend state, thread-safe
+
+    n_panels = 1 + len(space.params)
+    cols = min(MAX_COLUMNS, n_panels)
+    rows = math.ceil(n_panels / cols)
+    fig = Figure(figsize=(PANEL_INCHES[0] * cols, PANEL_INCHES[1] * rows), dpi=DPI)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    losses = [o.loss for o in history]
+    its = list(range(1, len(history) + 1))
+    log_y = bool(losses) and min(losses) > 0 and max(losses) / min(losses) > 100
+
+    ax = axes[0]
+    ax.plot(its, losses, "o", color="tab:blue", label="validation loss")
+    ax.plot(its, best_so_far(losses), "-", color="tab:orange", drawstyle="steps-post", label="best so far")
+    crashed = [(i, o.loss) for i, o in zip(its, history, strict=True) if o.crashed]
+    if crashed:
+        ax.plot(*zip(*crashed, strict=True), "x", color="tab:red", label="crashed")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("validation loss")
+    ax.set_title("loss per iteration")
+    if history:
+        ax.legend(fontsize=7, loc="upper right")
+    if log_y:
+        ax.set_yscale("log")
+
+    for ax, p in zip(axes[1:], space.params, strict=False):
+        if isinstance(p, Categorical):
+            labels = [str(c) for c in p.choices]
+            xs = [labels.index(str(p.canonical(o.config[p.name]))) for o in history]
+            ax.set_xticks(range(len(labels)), labels, fontsize=7)
+            ax.set_xlim(-0.5, len(labels) - 0.5)
+        else:
+            xs = [float(o.config[p.name]) for o in history]
+            if p.log:
+                ax.set_xscale("log")
+                pad = (p.hi / p.lo) ** 0.03
+                ax.set_xlim(p.lo / pad, p.hi * pad)
+            else:
+                pad = 0.03 * (p.hi - p.lo)
+                ax.set_xlim(p.lo - pad, p.hi + pad)
+        if history:
+            ax.scatter(xs, losses, s=18, c=its, cmap="viridis")
+        ax.set_xlabel(p.name)
+        ax.set_ylabel("validation loss")
+        if log_y:
+            ax.set_yscale("log")
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16 / rows, top=1 - 0.1 / rows, wspace=0.35, hspace=0.45)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space))

@@ -1,0 +1,29 @@
+"""Random search: the baseline every other optimizer must beat.
+
+Uses `SearchSpace.sample`, so log ranges are sampled log-uniformly and grids uniformly; the only
+state is one seeded generator, so the same seed gives the same sequence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from harness.benchmarks.base import Evaluation
+from harness.optimizers.base import Proposal
+from harness.space import SearchSpace
+
+
+class RandomSearch:
+    name = "random"
+
+    def __init__(self, space: SearchSpace, seed: int) -> None:
+        self.space = space
+        self.rng = np.random.default_rng(seed)
+
+    def ask(self) -> Proposal:
+        return Proposal(self.space.sample(self.rng), "random")
+
+    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+        """Random search learns nothing."""

@@ -1,0 +1,68 @@
+"""TPE through optuna's ask/tell interface (the SLLMBO baseline and half of llm-tpe).
+
+The shared initial design is enqueued first and TPE's random start-up phase is set to its
+length, so TPE models from the same first points as GP and RF. Configs proposed elsewhere (a
+hybrid's LLM trials) are added as finished trials, so TPE learns from every result.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from harness.benchmarks.base import Evaluation
+from harness.optimizers.base import Proposal
+from harness.optimizers.initial import initial_design
+from harness.space import SearchSpace
+
+
+def _key(space: SearchSpace, config: dict[str, Any]) -> str:
+    return json.dumps(space.canonical(config), sort_keys=True)
+
+
+class TPEOptimizer:
+    name = "tpe"
+
+    def __init__(self, space: SearchSpace, seed: int, *, n_initial: int = 1, multivariate: bool = False) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.space = space
+        self._distributions = space.to_optuna()
+        self._full_distributions = dict(self._distributions)
+        self._sampling_space = space
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_initial, multivariate=multivariate)
+        self.study = optuna.create_study(direction="minimize", sampler=sampler)
+        for config in initial_design(space, seed, n_initial):
+            self.study.enqueue_trial(config)
+        self._n_design = n_initial
+        self._asked = 0
+        self._pending: dict[str, Any] = {}
+
+    def ask(self) -> Proposal:
+        with warnings.catch_warnings():  # an enqueued design point outside a narrowed range is repaired below
+            warnings.filterwarnings("ignore", message="Fixed parameter", category=UserWarning)
+            trial = self.study.ask(self._distributions)
+        config, _ = self._sampling_space.repair(dict(trial.params))  # enqueued points may lie outside a narrowing
+        self._pending[_key(self.space, config)] = trial
+        self._asked += 1
+        return Proposal(config, "initial" if self._asked <= self._n_design else "tpe")
+
+    def narrow(self, space: SearchSpace) -> None:
+        """Sample from now on inside `space` (a sub-space of the original, e.g. LLM-narrowed)."""
+        self._distributions = space.to_optuna()
+        self._sampling_space = space
+
+    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+        import optuna
+
+        trial = self._pending.pop(_key(self.space, config), None)
+        if trial is not None:
+            if _key(self.space, self.space.repair(dict(trial.params))[0]) == _key(self.space, config):
+                self.study.tell(trial, float(evaluation.loss))
+                return
+            self.study.tell(trial, state=optuna.trial.TrialState.FAIL)  # TPE learns the config actually run
+        self.study.add_trial(
+            optuna.trial.create_trial(params=dict(config), distributions=self._full_distributions, value=float(evaluation.loss))
+        )

@@ -1,0 +1,127 @@
+"""Prompt building: chat history growth, the last-try sentence, compressed style, options, hashes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness.optimizers import prompts
+from harness.optimizers.history import Observation
+from harness.optimizers.prompts import PromptSpec, build
+from harness.space import Float, Int, SearchSpace
+
+SPACE = SearchSpace([Float("C", 0.001, 1000.0, log=True, default=1.0), Int("depth", 1, 10, default=3)])
+
+
+def own(config: dict, loss: float, reply: str = "{}", **kw) -> Observation:
+    return Observation(config, loss, reply=reply, **kw)
+
+
+HISTORY = [
+    own({"C": 1.0, "depth": 3}, 0.25, '{"C": 1.0, "depth": 3}'),
+    own({"C": 10.0, "depth": 5}, 0.125, '{"C": 10, "depth": 5}'),
+    own({"C": 100.0, "depth": 7}, 0.5, '{"C": 100, "depth": 7}'),
+]
+
+
+def texts(msgs) -> list[str]:
+    return [m.text_only() for m in msgs]
+
+
+def test_chat_history_grows_turn_by_turn() -> None:
+    spec = PromptSpec(SPACE, description="an SVM on credit-g", budget=5)
+    previous = build(spec, [], last=False)
+    for n in range(1, len(HISTORY) + 1):
+        msgs = build(spec, HISTORY[:n], last=False)
+        assert msgs[: len(previous)] == previous  # earlier turns are resent unchanged
+        assert [m.role for m in msgs[len(previous) :]] == ["assistant", "user"]
+        assert msgs[-2].text_only() == HISTORY[n - 1].reply
+        assert msgs[-1].text_only() == f"loss = {HISTORY[n - 1].loss:.4e}. Specify the next config."
+        previous = msgs
+    assert [m.role for m in previous] == ["system", "user", "assistant", "user", "assistant", "user", "assistant", "user"]
+
+
+def test_first_message_holds_problem_space_budget_and_format() -> None:
+    spec = PromptSpec(SPACE, description="an SVM on credit-g", budget=7)
+    system, first = build(spec, [], last=False)
+    assert system.role == "system" and system.text_only() == "You are a machine learning expert."
+    text = first.text_only()
+    assert "an SVM on credit-g" in text
+    assert SPACE.describe("zhang") in text
+    assert "budget of 7 configurations" in text
+    assert text.endswith("Config:") and '"C", "depth"' in text
+
+
+def test_last_try_appears_exactly_once_and_only_at_the_end() -> None:
+    spec = PromptSpec(SPACE, budget=4)
+    msgs = build(spec, HISTORY, last=True)
+    joined = "\n".join(texts(msgs))
+    assert joined.count("This is the last try.") == 1
+    assert msgs[-1].text_only().startswith("This is the last try. loss = 5.0000e-01.")
+    assert "This is the last try." not in "\n".join(texts(build(spec, HISTORY, last=False)))
+
+
+def test_options_system_budget_space_style_deterministic() -> None:
+    spec = PromptSpec(SPACE, budget=4, system=False, budget_sentence=False, space_style="json", deterministic=True)
+    msgs = build(spec, [], last=False)
+    assert [m.role for m in msgs] == ["user"]
+    text = msgs[0].text_only()
+    assert "budget of" not in text
+    assert SPACE.describe("json") in text
+    assert "deterministic" in text
+
+
+def test_cot_asks_for_analysis_and_config_lines() -> None:
+    spec = PromptSpec(SPACE, cot=True)
+    first = build(spec, [], last=False)[-1].text_only()
+    assert "Analysis:" in first and "Config:" in first
+    last = build(spec, HISTORY[:1], last=False)[-1].text_only()
+    assert last.startswith("loss = 2.5000e-01. Write two lines as follows:")
+    assert "\nAnalysis:" in last and "\nConfig:" in last
+
+
+def test_compressed_style_sends_one_message_with_the_whole_history() -> None:
+    spec = PromptSpec(SPACE, style="compressed", budget=3)
+    msgs = build(spec, HISTORY[:2], last=True)
+    assert [m.role for m in msgs] == ["system", "user"]
+    text = msgs[1].text_only()
+    assert 'Config: {"C": 1.0, "depth": 3}, loss = 2.5000e-01' in text
+    assert 'Config: {"C": 10.0, "depth": 5}, loss = 1.2500e-01' in text
+    assert text.count("This is the last try.") == 1
+
+
+def test_notes_crashes_and_external_trials_reach_the_model() -> None:
+    spec = PromptSpec(SPACE)
+    history = [
+        Observation({"C": 2.0, "depth": 2}, 0.3),  # another method, before the model's first proposal
+        own({"C": 1000.0, "depth": 10}, 0.9, '{"C": 5000, "depth": 10}', crashed=True, notes=("C: 5000.0 clipped to 1000.0",)),
+        Observation({"C": 3.0, "depth": 4}, 0.2),
+    ]
+    msgs = build(spec, history, last=False)
+    assert 'Config: {"C": 2.0, "depth": 2}, loss = 3.0000e-01' in msgs[1].text_only()
+    final = msgs[-1].text_only()
+    assert "C: 5000.0 clipped to 1000.0" in final
+    assert "crashed" in final and "loss = 9.0000e-01." in final
+    assert 'Another method evaluated {"C": 3.0, "depth": 4}: loss = 2.0000e-01.' in final
+    assert final.endswith("Specify the next config.")
+
+
+def test_image_only_history_has_no_loss_values() -> None:
+    spec = PromptSpec(SPACE, style="compressed", image_only=True)
+    losses = (0.3141, 0.2718, 0.1618, 0.7071)
+    history = [own(o.config, x, crashed=i == 3) for i, (o, x) in enumerate(zip([*HISTORY, HISTORY[0]], losses, strict=True))]
+    text = "\n".join(texts(build(spec, history, last=True)))
+    assert "Iteration 1: Config:" in text and "Iteration 4: Config:" in text
+    for obs in history:
+        for shown in (f"{obs.loss:.4e}", f"{obs.loss}", f"{obs.loss:g}"):
+            assert shown not in text
+    assert not re.search(r"loss\s*=", text)
+
+
+def test_template_hashes_cover_every_template_and_change_with_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert set(prompts.TEMPLATE_HASHES) == set(prompts.TEMPLATES)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in prompts.TEMPLATE_HASHES.values())
+    assert prompts.TEMPLATES["transition"] == "loss = {loss:.4e}. Specify the next config."
+    assert prompts.TEMPLATES["last_try"] == "This is the last try."
+    assert prompts.TEMPLATES["system"] == "You are a machine learning expert."

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+# OpenMP threads (llama.cpp, xgboost) must sleep, not spin, while waiting: on 2 busy cores spinning made
+# local-model replies ~100x slower. Read once when the OpenMP runtime starts, so set it before any import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from cache.errors import CacheError
 from gateway.errors import ConfigurationError

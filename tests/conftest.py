@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
 if TYPE_CHECKING:
     from cache.store import CacheStore

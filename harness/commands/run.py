@@ -1,5 +1,150 @@
-"""PLACEHOLDER (session scaffolding): replaced by the real `run` command module."""
+"""`llmhpo run SPEC`, `llmhpo demo` and `llmhpo replay RESULTS_DIR`.
+
+`run` resumes by itself: the same spec into the same --out continues where a killed or interrupted
+campaign stopped. Heavy imports (sklearn, the model, dask) happen inside the run functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DEMO_OUT = "llmhpo-demo"
 
 
-def register(sub) -> None:  # noqa: ANN001
-    pass
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run (or resume) a campaign from a TOML spec",
+                         description="Run a campaign spec; re-running the same spec into the same --out resumes it.")
+    run.add_argument("spec", help="campaign spec (TOML), e.g. examples/sllmbo.toml")
+    _common(run, default_out=None)
+    run.add_argument("--model", default=None, metavar="M",
+                     help="use this model for every LLM optimizer (e.g. local/smollm2-135m to run offline)")
+    run.set_defaults(func=run_cmd)
+
+    demo = sub.add_parser("demo", help="run the embedded offline demo campaign and build its report",
+                          description="Offline demo: svm/credit-g and nn-tab/kc1 x {random, gp, tpe, llm, llm-tpe} x 2 seeds x budget 6 "
+                          "with the embedded local model, then `llmhpo report`.")
+    _common(demo, default_out=DEMO_OUT)
+    demo.set_defaults(func=demo_cmd)
+
+    replay = sub.add_parser("replay", help="re-run a finished campaign from the caches only and check it",
+                            description="Strict replay: no provider call, no training; checks every trial.")
+    replay.add_argument("results", help="campaign results directory (the one holding manifest.json)")
+    replay.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
+                        help="cache directory (default: the one recorded in the manifest)")
+    replay.set_defaults(func=replay_cmd)
+
+
+def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
+    p.add_argument("--out", default=default_out, metavar="DIR",
+                   help="output directory; results go to DIR/<campaign name>" + (f" (default {default_out})" if default_out else
+                                                                                   " (default: the spec's `output`, else ./results)"))
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="evaluation processes (default: all cores; 1 = serial in this process)")
+    p.add_argument("--dask", default=None, metavar="ADDR",
+                   help="evaluate on a Dask cluster: a scheduler address (tcp://host:8786) or `local`")
+    p.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
+                   help="cache directory (default: the spec's [cache] dir, else $LLMHPO_CACHE or the user cache dir)")
+    p.add_argument("--mode", default=None, choices=("live", "replay", "record", "off"),
+                   help="cache mode for LLM replies and evaluations (default: the spec's, else live)")
+
+
+def _progress(total_hint: int) -> tuple[Any, Any]:
+    """A rich progress bar on stderr (nothing when stderr is not a terminal) and its update callback."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+        TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=not console.is_terminal, transient=False,
+    )
+    task = progress.add_task("trials", total=total_hint, info="")
+
+    def update(stats: Any) -> None:
+        lookups = stats.eval_lookups + stats.llm_calls
+        hits = stats.eval_hits + stats.llm_hits
+        rate = f"{100 * hits / lookups:.0f}%" if lookups else "-"
+        info = f"failed {stats.crashed} | LLM ${stats.cost_usd:.4f} | cache hits {rate}"
+        progress.update(task, completed=stats.done, total=max(stats.total, stats.done), info=info)
+
+    return progress, update
+
+
+def execute(spec: Any, args: argparse.Namespace) -> int:
+    """Run `spec` with the CLI overrides; prints a summary; 130 after a graceful Ctrl-C."""
+    from cache import default_dir
+    from cache.modes import Mode
+    from harness.campaign import run_campaign
+
+    out = Path(args.out or spec.output or "results")
+    cache_dir = Path(args.cache_dir or spec.cache_dir or default_dir()).expanduser()
+    mode = Mode.parse(args.mode or spec.cache_mode)
+    workers = args.workers if args.workers is not None else spec.workers
+    if workers is not None and workers < 1:
+        from harness.errors import UserError
+
+        raise UserError(f"--workers must be >= 1 (got {workers})")
+    dask = args.dask or spec.dask
+    for note in spec.notes:
+        print(f"note: {note}", file=sys.stderr)
+    progress, update = _progress(sum(r.budget for r in spec.runs))
+    try:
+        with progress:
+            outcome = run_campaign(spec, out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
+                                   on_progress=update)
+    except KeyboardInterrupt:
+        print(f"llmhpo: interrupted; trials in flight were journaled; run the same command to resume "
+              f"({out / spec.name})", file=sys.stderr)
+        return 130
+    s = outcome.stats
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{spec.name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed) in {outcome.wall_s:.1f} s; "
+          f"eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} ({s.llm_hits} cached, "
+          f"{s.llm_failures} failed), LLM cost ${s.cost_usd:.4f}")
+    print(f"results: {outcome.directory}")
+    return 0
+
+
+def run_cmd(args: argparse.Namespace) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from harness.spec import load_spec
+
+    return execute(load_spec(args.spec, model_override=args.model), args)
+
+
+def demo_cmd(args: argparse.Namespace) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from importlib import resources
+
+    from harness.spec import loads_spec
+
+    text = resources.files("harness").joinpath("demo.toml").read_text(encoding="utf-8")
+    spec = loads_spec(text, source="demo.toml")
+    code = execute(spec, args)
+    if code != 0:
+        return code
+    try:
+        from harness.report import build_report
+    except ImportError:
+        print("report: harness.report is not available in this install", file=sys.stderr)
+        return 0
+    path = build_report(Path(args.out) / spec.name)
+    print(f"report: {path}")
+    return 0
+
+
+def replay_cmd(args: argparse.Namespace) -> int:
+    from harness.replay import replay
+
+    result = replay(args.results, cache_dir=args.cache_dir)
+    print(result.summary())
+    for line in result.mismatches[:20]:
+        print(f"  mismatch: {line}", file=sys.stderr)
+    if os.environ.get("LLMHPO_REPLAY_CHECK_IMPORTS"):
+        print(f"litellm imported: {'litellm' in sys.modules}")
+    return 0 if result.identical else 1

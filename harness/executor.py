@@ -1,0 +1,225 @@
+"""Where evaluations run: in the driver (serial), a local process pool, or a Dask cluster.
+
+Why only evaluations leave the driver: LLM calls and both caches stay in the driver process, so a
+cluster needs no shared cache file system and no API keys. A task is (benchmark name, config, seed):
+the worker loads the benchmark by name and returns `Evaluation.to_dict()` (plain JSON data), so the
+same task runs unchanged on any backend.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import functools
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from harness.errors import UserError
+
+
+@functools.lru_cache(maxsize=64)
+def _benchmark(name: str) -> Any:
+    from harness.benchmarks import load
+
+    return load(name)
+
+
+@functools.cache
+def limit_threads(user_api: str | None = None) -> None:
+    """One BLAS/OpenMP thread per worker: N workers on N cores, not N x N threads. The driver limits
+    BLAS only (user_api="blas"): its optimizer fits then give the same bits in every session,
+    while the embedded model keeps its own threads."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api=user_api)
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, keep the defaults
+        pass
+
+
+def evaluate_task(benchmark: str, config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Run one evaluation in a worker; model failures come back as a "crashed" Evaluation."""
+    from harness.evaluation import safe_evaluate
+
+    return safe_evaluate(_benchmark(benchmark), config, seed).to_dict()
+
+
+def _dask_task(benchmark: str, config: dict[str, Any], seed: int) -> dict[str, Any]:
+    limit_threads()  # Dask workers have no initializer hook here; limit on first task
+    return evaluate_task(benchmark, config, seed)
+
+
+def _driver_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: fall back to a signal-0 probe
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _watch_driver(pid: int) -> None:
+    """Exit when the driver is gone: a pool worker of a driver killed with -9 must not linger."""
+    while _driver_alive(pid):
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _init_pool_worker(driver_pid: int) -> None:
+    # Ctrl-C reaches the whole process group; workers ignore it so the driver can finish the
+    # trials in flight and flush the journal before exiting.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    threading.Thread(target=_watch_driver, args=(driver_pid,), daemon=True, name="llmhpo-watch-driver").start()
+    limit_threads()
+
+
+class Executor(Protocol):
+    description: str
+    capacity: int
+
+    def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> Any: ...
+
+    def wait(self, handles: Sequence[Any], timeout: float | None) -> list[Any]: ...
+
+    def result(self, handle: Any) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Evaluate in the driver process at submit time (`--workers 1`): simplest, debuggable."""
+
+    capacity = 1
+
+    def __init__(self) -> None:
+        self.description = "serial (in-process)"
+
+    def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> cf.Future:
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(evaluate_task(benchmark, config, seed))
+        except Exception as exc:  # InvalidConfig and other harness bugs surface in result()
+            future.set_exception(exc)
+        return future
+
+    def wait(self, handles: Sequence[cf.Future], timeout: float | None) -> list[cf.Future]:
+        return [h for h in handles if h.done()]
+
+    def result(self, handle: cf.Future) -> dict[str, Any]:
+        return handle.result()
+
+    def close(self) -> None:
+        pass
+
+
+class PoolExecutor:
+    """A local ProcessPoolExecutor (forkserver: the driver may hold model threads, never fork it)."""
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+
+        self.capacity = workers
+        self.description = f"process pool ({workers} workers)"
+        ctx = multiprocessing.get_context("forkserver")
+        self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pool_worker,
+                                            initargs=(os.getpid(),))
+
+    def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> cf.Future:
+        return self._pool.submit(evaluate_task, benchmark, config, seed)
+
+    def wait(self, handles: Sequence[cf.Future], timeout: float | None) -> list[cf.Future]:
+        done, _ = cf.wait(handles, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return list(done)
+
+    def result(self, handle: cf.Future) -> dict[str, Any]:
+        return handle.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask `distributed.Client`: an existing scheduler address, or "local" for a LocalCluster."""
+
+    def __init__(self, address: str, workers: int | None = None) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise UserError("--dask needs the `distributed` package: pip install 'dask[distributed]'") from None
+        self._cluster = None
+        if address == "local":
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=40,
+            )
+            self._client = distributed.Client(self._cluster)
+        else:
+            try:
+                self._client = distributed.Client(address, timeout="10s")
+            except OSError as exc:
+                raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        self.capacity = max(1, sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values()))
+        self.description = f"dask {address} ({self.capacity} worker threads)"
+        self._wait = distributed.wait
+
+    def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> Any:
+        return self._client.submit(_dask_task, benchmark, config, seed, pure=False)
+
+    def wait(self, handles: Sequence[Any], timeout: float | None) -> list[Any]:
+        try:
+            done, _ = self._wait(list(handles), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        return list(done)
+
+    def result(self, handle: Any) -> dict[str, Any]:
+        return handle.result()
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+class LazyExecutor:
+    """Start the pool or cluster only when something must really be evaluated (resumes rarely do)."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory, self._inner = factory, None
+
+    def _get(self) -> Any:
+        if self._inner is None:
+            self._inner = self._factory()
+        return self._inner
+
+    def submit(self, *args: Any) -> Any:
+        return self._get().submit(*args)
+
+    def wait(self, handles: Any, timeout: float | None) -> list[Any]:
+        return self._get().wait(handles, timeout)
+
+    def result(self, handle: Any) -> dict[str, Any]:
+        return self._get().result(handle)
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
+    """`--dask ADDR` > `--workers 1` (serial) > a process pool of `workers` (default: all cores)."""
+    if dask:
+        return DaskExecutor(dask, workers)
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
+        return SerialExecutor()
+    return PoolExecutor(workers)

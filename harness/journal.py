@@ -1,0 +1,238 @@
+"""The campaign journal: manifest.json + append-only trials.jsonl + transcripts/<run_id>.jsonl.
+
+Why append-only, one fsynced line per finished trial: a campaign may be killed (-9) at any moment,
+and the journal is what resume trusts. A line is either fully on disk or it is the torn last line,
+which `open` detects, reports and cuts off before anything new is appended. Transcript lines are
+written before their trial line; a transcript line whose trial never made it is dropped on open,
+so a resumed run writes it again exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+MANIFEST = "manifest.json"
+TRIALS = "trials.jsonl"
+TRANSCRIPTS = "transcripts"
+BASELINE = "baseline.jsonl"
+_PACKAGES = {"numpy": "numpy", "scikit-learn": "scikit-learn", "xgboost": "xgboost", "optuna": "optuna",
+             "scikit-optimize": "scikit-optimize", "xllamacpp": "xllamacpp"}
+
+
+def versions() -> dict[str, str | None]:
+    """Versions that can change results, for the manifest."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for key, dist in _PACKAGES.items():
+        try:
+            out[key] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[key] = None
+    if out["xgboost"] is None:
+        try:
+            out["xgboost"] = metadata.version("xgboost-cpu")
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write-then-rename, so a kill never leaves a half-written manifest."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_jsonl(path: Path, *, repair: bool = False) -> tuple[list[dict[str, Any]], bool]:
+    """Rows of a JSONL file and whether a torn last line was found (and cut off when `repair`)."""
+    if not path.is_file():
+        return [], False
+    data = path.read_bytes()
+    rows: list[dict[str, Any]] = []
+    good_end = 0
+    torn = False
+    pos = 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        line = data[pos:] if end < 0 else data[pos:end]
+        nxt = len(data) if end < 0 else end + 1
+        try:
+            row = json.loads(line) if line.strip() else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            row = None
+            if nxt < len(data):
+                number = data[:pos].count(b"\n") + 1
+                raise UserError(f"{path}: line {number} is corrupt (not the last line)") from None
+            torn = True
+            break
+        if end < 0 and row is not None:
+            torn = True  # complete JSON but no newline: the write was cut before "\n"
+            break
+        if row is not None:
+            rows.append(row)
+        good_end = nxt
+        pos = nxt
+    if torn and repair:
+        with path.open("r+b") as fh:
+            fh.truncate(good_end)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return rows, torn
+
+
+class _Appender:
+    """One open append-mode file; each line flushed and fsynced before `write` returns."""
+
+    def __init__(self, path: Path) -> None:
+        self.fh = path.open("a", encoding="utf-8")
+
+    def write(self, obj: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n")
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+@dataclass
+class Journal:
+    """An open campaign directory. Use `Journal.open(...)`; `finished[run_id]` = trials by index."""
+
+    directory: Path
+    manifest: dict[str, Any]
+    finished: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    _trials: _Appender | None = None
+    _transcripts: dict[str, _Appender] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, directory: Path, manifest: dict[str, Any]) -> Journal:
+        """Create the campaign directory, or reopen it for resume when the spec hash matches."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / TRANSCRIPTS).mkdir(exist_ok=True)
+        path = directory / MANIFEST
+        if path.is_file():
+            try:
+                old = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path} is not valid JSON ({exc.msg})") from None
+            if old.get("spec_hash") != manifest["spec_hash"]:
+                raise UserError(
+                    f"{directory} holds results of a different spec (spec hash {str(old.get('spec_hash'))[:12]} != "
+                    f"{manifest['spec_hash'][:12]}); resume only with the same spec, or pass a new --out"
+                )
+            manifest = {**manifest, "created_at": old.get("created_at", manifest["created_at"]),
+                        "live_wall_s": old.get("live_wall_s"), "elapsed_s": old.get("elapsed_s")}
+        write_json_atomic(path, manifest)
+        journal = cls(directory, manifest)
+        journal._load()
+        journal._trials = _Appender(directory / TRIALS)
+        return journal
+
+    def _load(self) -> None:
+        rows, torn = read_jsonl(self.directory / TRIALS, repair=True)
+        if torn:
+            self.notes.append(f"{TRIALS}: dropped a torn last line (the previous run was killed mid-write)")
+        for row in rows:
+            by_index = self.finished.setdefault(str(row["run_id"]), {})
+            if int(row["index"]) in by_index:
+                self.notes.append(f"{TRIALS}: ignored a duplicated trial {row['run_id']}#{row['index']}")
+                continue
+            by_index[int(row["index"])] = row
+        self._clean_transcripts()
+
+    def _clean_transcripts(self) -> None:
+        """Keep exactly one transcript line per journaled trial (drop torn and orphaned lines)."""
+        for path in sorted((self.directory / TRANSCRIPTS).glob("*.jsonl")):
+            rows, torn = read_jsonl(path, repair=True)
+            done = self.finished.get(path.stem, {})
+            keep: dict[int, dict[str, Any]] = {}
+            for row in rows:
+                index = int(row.get("index", -1))
+                if index in done and index not in keep:
+                    keep[index] = row
+            if torn or len(keep) != len(rows):
+                write_jsonl_atomic(path, (keep[i] for i in sorted(keep)))
+
+    def append(self, trial: dict[str, Any], transcript: dict[str, Any] | None) -> None:
+        """Journal one finished trial (transcript first, so a trial line never points at nothing)."""
+        run_id = trial["run_id"]
+        if transcript is not None:
+            appender = self._transcripts.get(run_id)
+            if appender is None:
+                appender = self._transcripts[run_id] = _Appender(self.directory / TRANSCRIPTS / f"{run_id}.jsonl")
+            appender.write({"run_id": run_id, "index": trial["index"], "transcript": transcript})
+        assert self._trials is not None
+        self._trials.write(trial)
+        self.finished.setdefault(run_id, {})[int(trial["index"])] = trial
+
+    def write_baseline(self, rows: Iterable[dict[str, Any]]) -> None:
+        write_jsonl_atomic(self.directory / BASELINE, rows)
+
+    def set_manifest(self, **updates: Any) -> None:
+        self.manifest.update(updates)
+        write_json_atomic(self.directory / MANIFEST, self.manifest)
+
+    def close(self) -> None:
+        if self._trials is not None:
+            self._trials.close()
+            self._trials = None
+        for appender in self._transcripts.values():
+            appender.close()
+        self._transcripts.clear()
+
+
+def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, separators=(",", ":"), allow_nan=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_manifest(results_dir: Path | str) -> tuple[Path, dict[str, Any]]:
+    """(campaign directory, manifest) from a campaign dir or an output dir holding one campaign."""
+    directory = Path(results_dir).expanduser()
+    if not (directory / MANIFEST).is_file():
+        found = sorted(p.parent for p in directory.glob(f"*/{MANIFEST}"))
+        if len(found) != 1:
+            what = "several campaigns" if found else f"no {MANIFEST}"
+            raise UserError(f"{directory}: {what}; pass one campaign's results directory")
+        directory = found[0]
+    try:
+        return directory, json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{directory / MANIFEST} is not valid JSON ({exc.msg})") from None
+
+
+def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str) -> dict[str, Any]:
+    """The manifest of a campaign (format shared with `llmhpo report`)."""
+    from cache.store import llmhpo_version
+    from harness.optimizers.prompts import TEMPLATE_HASHES
+
+    return {
+        "campaign": spec.name, "spec": spec.to_dict(), "spec_hash": spec.spec_hash,
+        "llmhpo_version": llmhpo_version(), "versions": versions(), "template_hashes": dict(TEMPLATE_HASHES),
+        "cache": {"path": cache_path, "mode": mode}, "created_at": now_iso(),
+        "runs": [r.to_dict() for r in runs], "live_wall_s": None,
+    }

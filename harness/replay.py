@@ -1,0 +1,92 @@
+"""`llmhpo replay`: re-run a campaign from its manifest with both caches in strict REPLAY.
+
+Why it matters: a replay proves the journal is reproducible from the recorded LLM replies and
+evaluations alone, at no cost: every LLM reply comes from the cache (a miss is an error, never a
+provider call), every evaluation too (nothing is trained), and each re-derived trial is compared
+with the journal. Trials that crashed live were never cached; their journaled result is reused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+
+@dataclass
+class ReplayResult:
+    directory: Path
+    trials: int
+    wall_s: float
+    live_wall_s: float | None
+    would_have_cost_usd: float
+    unpriced: int
+    llm_calls: int
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.mismatches
+
+    def summary(self) -> str:
+        live = f"{self.live_wall_s:.1f} s" if self.live_wall_s else "unknown"
+        speed = f" ({self.live_wall_s / self.wall_s:.0f}x faster)" if self.live_wall_s and self.wall_s > 0 else ""
+        cost = f"would have cost ${self.would_have_cost_usd:.4f}"
+        if self.unpriced:
+            cost += f" (+ {self.unpriced} trial(s) with unpriced calls)"
+        verdict = "identical to the journal" if self.identical else f"{len(self.mismatches)} MISMATCH(ES)"
+        return (f"replayed {self.trials} trials ({self.llm_calls} LLM calls) in {self.wall_s:.2f} s; "
+                f"live wall time {live}{speed}; {cost}; {verdict}")
+
+
+def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> ReplayResult:
+    """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded."""
+    from cache.modes import Mode
+    from cache.store import CacheStore
+    from gateway import Gateway
+    from harness.campaign import Driver, build_states
+    from harness.executor import SerialExecutor, limit_threads
+    from harness.journal import TRIALS, load_manifest, read_jsonl
+    from harness.spec import RunSpec
+
+    start = time.perf_counter()
+    limit_threads("blas")
+    directory, manifest = load_manifest(results_dir)
+    rows, _ = read_jsonl(directory / TRIALS)
+    if not rows:
+        raise UserError(f"{directory / TRIALS}: no finished trials to replay")
+    reference: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in rows:
+        reference[str(row["run_id"])].setdefault(int(row["index"]), row)
+    runs = [RunSpec.from_dict(r) for r in manifest.get("runs") or []]
+    runs = [r for r in runs if reference.get(r.run_id)]
+    path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
+    if not str(path) or not path.is_dir():
+        raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
+    store = CacheStore(path)
+    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY)
+    try:
+        states = build_states(runs, gateway, reference)
+        for state in states:
+            state.stop_at = len(state.reference)
+        driver = Driver(states, executor=SerialExecutor(), store=store, mode=Mode.REPLAY, gateway=gateway,
+                        sink=None, strict_reference=True)
+        stats = driver.run()
+    finally:
+        gateway.close()
+        store.close()
+    missing = sum(len(v) for k, v in reference.items() if k not in {r.run_id for r in runs})
+    mismatches = list(stats.mismatches)
+    if missing:
+        mismatches.append(f"{missing} journaled trial(s) belong to runs the manifest does not list")
+    short = [f"{s.run.run_id}: replay ended after {s.index} of {len(s.reference)} journaled trials"
+             for s in states if s.index < len(s.reference)]
+    return ReplayResult(
+        directory=directory, trials=stats.done, wall_s=time.perf_counter() - start,
+        live_wall_s=manifest.get("live_wall_s"), would_have_cost_usd=stats.would_have_cost_usd,
+        unpriced=stats.unpriced, llm_calls=stats.llm_calls, mismatches=mismatches + short,
+    )

@@ -1,0 +1,59 @@
+"""Shared helpers for the campaign tests: small toy specs and journal comparison."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+# Fields that depend on timing or scheduling, not on the optimization itself.
+VOLATILE = ("wall_s", "eval_cost_s", "eval_cache_hit")
+
+TOY_SPEC = """
+name = "{name}"
+budget = {budget}
+seeds = {seeds}
+benchmarks = {benchmarks}
+[[optimizers]]
+name = "random"
+[[optimizers]]
+name = "gp"
+[[optimizers]]
+name = "tpe"
+"""
+
+
+def write_spec(tmp: Path, name: str = "toy", budget: int = 4, seeds: int = 2,
+               benchmarks: tuple[str, ...] = ("toy/branin", "toy/himmelblau-shifted"), extra: str = "") -> Path:
+    path = tmp / f"{name}.toml"
+    path.write_text(TOY_SPEC.format(name=name, budget=budget, seeds=seeds, benchmarks=json.dumps(list(benchmarks)))
+                    + extra)
+    return path
+
+
+def trials(directory: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (directory / "trials.jsonl").read_text().splitlines() if line.strip()]
+
+
+def stable(rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Trials by (run_id, index) without the timing fields; asserts there are no duplicates."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["run_id"], row["index"])
+        assert key not in out, f"duplicated trial {key}"
+        out[key] = {k: v for k, v in row.items() if k not in VOLATILE}
+    return out
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPATH=str(REPO))
+    return env
+
+
+def llmhpo(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=REPO, env=env or cli_env(),
+                          capture_output=True, text=True, timeout=timeout)

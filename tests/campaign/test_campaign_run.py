@@ -1,0 +1,115 @@
+"""Whole small campaigns end to end: process pool vs Dask LocalCluster, crashes, replay."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from cache.modes import Mode
+from harness import executor as executor_mod
+from harness.benchmarks import load
+from harness.benchmarks.base import Evaluation
+from harness.campaign import run_campaign
+from harness.spec import load_spec
+from tests.campaign.helpers import cli_env, llmhpo, stable, trials, write_spec
+
+
+def _run(spec_path, out, cache, **kw):
+    spec = load_spec(spec_path)
+    return run_campaign(spec, out_dir=out, cache_dir=cache, mode=Mode.LIVE, **kw)
+
+
+@pytest.fixture(scope="module")
+def pool_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pool")
+    spec = write_spec(tmp, budget=4, seeds=2)
+    outcome = _run(spec, tmp / "out", tmp / "cache", workers=2)
+    return spec, tmp, outcome
+
+
+def test_process_pool_campaign_is_complete(pool_run):
+    spec, tmp, outcome = pool_run
+    rows = trials(outcome.directory)
+    table = stable(rows)
+    manifest = json.loads((outcome.directory / "manifest.json").read_text())
+    assert {(r["run_id"], i) for r in manifest["runs"] for i in range(r["budget"])} == set(table)
+    assert len(rows) == 2 * 3 * 2 * 4
+    assert manifest["live_wall_s"] > 0 and manifest["template_hashes"] and manifest["versions"]["numpy"]
+    assert all(r["status"] == "ok" and r["llm"] is None and r["parse"] is None for r in rows)
+    # gp and tpe share the seeded initial design with each other, not with random
+    first = {(r["benchmark"], r["optimizer"], r["seed"]): r["config"] for r in rows if r["index"] == 0}
+    assert first[("toy/branin", "gp", 0)] != first[("toy/branin", "random", 0)]
+
+
+def test_dask_local_cluster_gives_the_same_journal(pool_run, tmp_path):
+    spec, _, outcome = pool_run
+    dask_outcome = _run(spec, tmp_path / "out", tmp_path / "cache", workers=2, dask="local")
+    assert stable(trials(dask_outcome.directory)) == stable(trials(outcome.directory))
+
+
+def test_serial_rerun_resumes_nothing_and_replay_is_identical_and_litellm_free(pool_run):
+    spec, tmp, outcome = pool_run
+    again = _run(spec, tmp / "out", tmp / "cache", workers=1)
+    assert again.stats.done == len(trials(outcome.directory)) and again.stats.eval_lookups == 0
+    env = dict(cli_env(), LLMHPO_REPLAY_CHECK_IMPORTS="1")
+    res = llmhpo("replay", str(outcome.directory), env=env)
+    assert res.returncode == 0, res.stderr
+    assert "identical to the journal" in res.stdout and "would have cost $0.0000" in res.stdout
+    assert "live wall time" in res.stdout and "litellm imported: False" in res.stdout
+
+
+def test_replay_detects_a_tampered_journal(pool_run, tmp_path):
+    _, _, outcome = pool_run
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(outcome.directory, copy)
+    lines = (copy / "trials.jsonl").read_text().splitlines()
+    row = json.loads(lines[3])
+    row["loss"] += 1.0
+    lines[3] = json.dumps(row)
+    (copy / "trials.jsonl").write_text("\n".join(lines) + "\n")
+    res = llmhpo("replay", str(copy))
+    assert res.returncode == 1
+    assert f"{row['run_id']}#{row['index']}: loss" in res.stderr
+
+
+class _Flaky:
+    """toy/branin that raises for x1 > 4 and returns NaN for x1 < -2 (a fault no real model gives on demand)."""
+
+    def __init__(self):
+        self.inner = load("toy/branin")
+        for name in ("name", "version", "space", "deterministic", "worst_loss", "fidelity", "expected_seconds"):
+            setattr(self, name, getattr(self.inner, name))
+
+    def describe(self):
+        return self.inner.describe()
+
+    def evaluate(self, config, seed):
+        if config["x1"] > 4:
+            raise RuntimeError("solver diverged")
+        if config["x1"] < -2:
+            return Evaluation(loss=math.nan, test_loss=None, cost_s=0.0)
+        return self.inner.evaluate(config, seed)
+
+
+def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(executor_mod, "_benchmark", lambda name: _Flaky())
+    spec = write_spec(tmp_path, name="flaky", budget=8, seeds=2, benchmarks=("toy/branin",))
+    outcome = _run(spec, tmp_path / "out", tmp_path / "cache", workers=1)
+    rows = trials(outcome.directory)
+    assert len(rows) == 3 * 2 * 8
+    bad = [r for r in rows if r["status"] == "crashed"]
+    assert bad and all(r["loss"] == load("toy/branin").worst_loss for r in bad)
+    assert {r["error"].split(":")[0] for r in bad} <= {"RuntimeError", "non-finite loss nan"}
+    assert any("solver diverged" in r["error"] for r in bad) and any("non-finite" in r["error"] for r in bad)
+    assert outcome.stats.crashed == len(bad)
+    # crashes are never cached: a second campaign over the same cache evaluates them again
+    from cache.store import CacheStore
+
+    store = CacheStore(tmp_path / "cache")
+    assert sum(1 for _ in store.entries("eval")) == len({json.dumps(r["config"], sort_keys=True) + str(r["seed"])
+                                                         for r in rows if r["status"] == "ok"})
+    store.close()

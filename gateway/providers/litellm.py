@@ -21,7 +21,8 @@ from typing import Any
 from gateway import pricing
 from gateway.errors import ConfigurationError, ProviderError, TransientProviderError
 from gateway.providers.base import Capabilities
-from gateway.types import ImagePart, Message, Request, Response, TextPart, Usage
+from gateway.providers.openai_format import to_openai_message
+from gateway.types import Request, Response, Usage
 
 # prefix -> (API key env var or None when no key is needed, api_base env vars in order of preference)
 ENV: dict[str, tuple[str | None, tuple[str, ...]]] = {
@@ -161,19 +162,6 @@ def _import_litellm() -> Any:
 
     litellm.suppress_debug_info = True
     return litellm
-
-
-def to_openai_message(message: Message) -> dict[str, Any]:
-    """OpenAI chat format; a lone text part stays a plain string (what every server accepts)."""
-    if len(message.content) == 1 and isinstance(message.content[0], TextPart):
-        return {"role": message.role, "content": message.content[0].text}
-    parts: list[dict[str, Any]] = []
-    for part in message.content:
-        if isinstance(part, ImagePart):
-            parts.append({"type": "image_url", "image_url": {"url": part.data_url()}})
-        else:
-            parts.append({"type": "text", "text": part.text})
-    return {"role": message.role, "content": parts}
 
 
 def to_response(raw: Any, model: str, latency_s: float) -> Response:

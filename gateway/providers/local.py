@@ -22,7 +22,8 @@ from typing import Any
 from gateway import models
 from gateway.errors import ConfigurationError, ProviderError
 from gateway.providers.base import Capabilities
-from gateway.types import ImagePart, Message, Request, Response, TextPart, Usage
+from gateway.providers.openai_format import to_openai_message
+from gateway.types import Request, Response, Usage
 
 DEFAULT_N_CTX = 4096
 DEFAULT_MAX_TOKENS = 512  # when a request gives none: bounds the time of one call
@@ -170,7 +171,7 @@ class LocalProvider:
         if clash:
             raise ConfigurationError(f"Request.extra may not set {', '.join(clash)} (the gateway controls them)")
         body: dict[str, Any] = {
-            "messages": [_to_chat(m) for m in request.messages],
+            "messages": [to_openai_message(m) for m in request.messages],
             "temperature": request.temperature,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
             "cache_prompt": self.reuse_prompt_cache,
@@ -199,18 +200,6 @@ class LocalProvider:
                 raise _runtime_error(request.model, exc) from None
         latency = time.monotonic() - start
         return to_response(raw, loaded, latency)
-
-
-def _to_chat(message: Message) -> dict[str, Any]:
-    if all(isinstance(p, TextPart) for p in message.content):
-        return {"role": message.role, "content": message.text_only()}
-    parts: list[dict[str, Any]] = []
-    for part in message.content:
-        if isinstance(part, ImagePart):
-            parts.append({"type": "image_url", "image_url": {"url": part.data_url()}})
-        else:
-            parts.append({"type": "text", "text": part.text})
-    return {"role": message.role, "content": parts}
 
 
 def _runtime_error(model: str, exc: RuntimeError) -> Exception:

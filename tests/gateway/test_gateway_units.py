@@ -11,7 +11,8 @@ from gateway_helpers import ask, make_png
 from gateway import Gateway, Response, Usage, image_from_bytes, load_image
 from gateway.errors import ConfigurationError, ProviderError, TransientProviderError
 from gateway.pricing import cost, price_of
-from gateway.providers.litellm import LiteLLMProvider, retry_after_s, to_openai_message
+from gateway.providers.litellm import LiteLLMProvider, retry_after_s
+from gateway.providers.openai_format import to_openai_message
 from gateway.retry import RetryPolicy, call_with_retries
 from gateway.types import ImagePart, Message, TextPart
 

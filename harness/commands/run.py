@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
     run.set_defaults(func=run_cmd)
 
     demo = sub.add_parser("demo", help="run the embedded offline demo campaign and build its report",
-                          description="Offline demo: svm/credit-g and nn-tab/kc1 x {random, gp, tpe, llm, llm-tpe} x 2 seeds x budget 6 "
+                          description="Offline demo: svm/credit-g and svm/blood-transfusion x {random, gp, tpe, llm, llm-tpe} x 2 seeds x budget 6 "
                           "with the embedded local model, then `llmhpo report`.")
     _common(demo, default_out=DEMO_OUT)
     demo.set_defaults(func=demo_cmd)

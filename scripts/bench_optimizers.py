@@ -199,7 +199,9 @@ def markdown(lat, llm, regret, ns, seeds, budget, started: float) -> str:
     ]
     for label, vals in llm:
         out.append(f"| {label} | " + " | ".join(f"{v * 1000:.1f} ms" for v in vals) + " |")
-    labels = list(regret[0][1]) if regret else []
+    if not regret:  # --latency-only
+        return "\n".join(out) + "\n"
+    labels = list(regret[0][1])
     out += [
         "",
         f"Final regret (best loss - global minimum), median over {seeds} seeds, budget {budget} "
@@ -217,11 +219,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     ap.add_argument("--no-append", action="store_true", help="print only")
+    ap.add_argument("--latency-only", action="store_true", help="skip the regret comparison (the slow part)")
     args = ap.parse_args()
     started = time.time()
     ns = (3, 5, 8) if args.quick else (10, 30, 50)
     seeds, budget = (2, 8) if args.quick else (10, 20)
     functions = ["branin"] if args.quick else ["branin", "himmelblau", "rosenbrock", "ackley", "ill-quadratic"]
+    if args.latency_only:
+        functions = []
     lat = bench_latency(ns)
     llm = bench_llm_overhead(ns)
     regret = bench_regret(functions, seeds, budget)

@@ -79,13 +79,16 @@ def read_jsonl(path: Path, *, repair: bool = False) -> tuple[list[dict[str, Any]
             row = None
             if nxt < len(data):
                 number = data[:pos].count(b"\n") + 1
-                raise UserError(f"{path}: line {number} is corrupt (not the last line)") from None
+                raise UserError(f"{path}: line {number} is corrupt (line {number} is not valid JSON, and it is not the last line)") from None
             torn = True
             break
         if end < 0 and row is not None:
             torn = True  # complete JSON but no newline: the write was cut before "\n"
             break
         if row is not None:
+            if not isinstance(row, dict):
+                number = data[:pos].count(b"\n") + 1
+                raise UserError(f"{path}: line {number} is not a JSON object")
             rows.append(row)
         good_end = nxt
         pos = nxt
@@ -210,19 +213,31 @@ def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
+def find_campaign_dir(results_dir: Path | str) -> Path:
+    """The campaign directory itself, or the one campaign inside an output directory."""
+    directory = Path(results_dir).expanduser()
+    if not directory.is_dir():
+        raise UserError(f"results directory not found: {directory}")
+    if (directory / MANIFEST).is_file():
+        return directory
+    found = sorted(p.parent for p in directory.glob(f"*/{MANIFEST}"))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UserError(f"{directory} holds several campaigns ({', '.join(p.name for p in found)}); pass one of them")
+    raise UserError(f"no {MANIFEST} in {directory}: not a campaign results directory")
+
+
 def load_manifest(results_dir: Path | str) -> tuple[Path, dict[str, Any]]:
     """(campaign directory, manifest) from a campaign dir or an output dir holding one campaign."""
-    directory = Path(results_dir).expanduser()
-    if not (directory / MANIFEST).is_file():
-        found = sorted(p.parent for p in directory.glob(f"*/{MANIFEST}"))
-        if len(found) != 1:
-            what = "several campaigns" if found else f"no {MANIFEST}"
-            raise UserError(f"{directory}: {what}; pass one campaign's results directory")
-        directory = found[0]
+    directory = find_campaign_dir(results_dir)
     try:
-        return directory, json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise UserError(f"{directory / MANIFEST} is not valid JSON ({exc.msg})") from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{directory / MANIFEST} is not a JSON object")
+    return directory, manifest
 
 
 def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str) -> dict[str, Any]:

@@ -1,14 +1,14 @@
 """Read a campaign results directory (manifest.json, trials.jsonl, optional baseline.jsonl) into frames.
 
-The report never imports the campaign runner: the on-disk format is the contract, so a report can be
-built from any results directory, including one copied from another machine or still being written.
+The report never imports the campaign runner: the on-disk format is the contract, read through
+harness.journal (its one reader and writer), so a report can be built from any results directory,
+including one copied from another machine or still being written.
 A journal that was killed mid-write may end in a truncated line; that line is skipped with a note,
 while a malformed line anywhere else is an error (the journal is corrupt and the report would lie).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,7 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import UserError
-
-MANIFEST = "manifest.json"
-TRIALS = "trials.jsonl"
-BASELINE = "baseline.jsonl"
+from harness.journal import BASELINE, TRIALS, load_manifest, read_jsonl
 
 RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
 TRIAL_COLUMNS = [
@@ -64,38 +61,11 @@ class Results:
         return str(self.manifest.get("campaign") or self.directory.name)
 
 
-def resolve_results_dir(path: Path | str) -> Path:
-    """Accept the campaign directory itself, or an output directory holding exactly one campaign."""
-    directory = Path(path).expanduser()
-    if not directory.is_dir():
-        raise UserError(f"results directory not found: {directory}")
-    if (directory / MANIFEST).is_file():
-        return directory
-    candidates = sorted(p.parent for p in directory.glob(f"*/{MANIFEST}"))
-    if len(candidates) == 1:
-        return candidates[0]
-    if candidates:
-        names = ", ".join(p.name for p in candidates)
-        raise UserError(f"{directory} holds several campaigns ({names}); pass one of them")
-    raise UserError(f"no {MANIFEST} in {directory}: not a campaign results directory")
-
-
 def _read_jsonl(path: Path, notes: list[str]) -> list[dict[str, Any]]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    rows: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if number == len(lines):
-                notes.append(f"{path.name}: skipped a truncated last line (line {number})")
-                continue
-            raise UserError(f"{path}: line {number} is not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise UserError(f"{path}: line {number} is not a JSON object")
-        rows.append(row)
+    """The journal's own reader; a torn last line (kill -9 mid-write) is skipped with a note."""
+    rows, torn = read_jsonl(path)
+    if torn:
+        notes.append(f"{path.name}: skipped a truncated last line")
     return rows
 
 
@@ -158,14 +128,8 @@ def _runs_frame(manifest: dict[str, Any], trials: pd.DataFrame) -> pd.DataFrame:
 
 def load_results(path: Path | str) -> Results:
     """Load a campaign results directory; raises UserError when it is missing or malformed."""
-    directory = resolve_results_dir(path)
+    directory, manifest = load_manifest(path)
     notes: list[str] = []
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{directory / MANIFEST} is not valid JSON ({exc.msg})") from exc
-    if not isinstance(manifest, dict):
-        raise UserError(f"{directory / MANIFEST} is not a JSON object")
     trials_path = directory / TRIALS
     rows = _read_jsonl(trials_path, notes) if trials_path.is_file() else []
     if not rows:

@@ -359,6 +359,8 @@ def _baseline(spec: Any, states: list[RunState], executor: Any, store: Any, mode
             stored = store.get(key, NAMESPACE) if store is not None and mode in (Mode.LIVE, Mode.REPLAY) else None
             if stored is not None:
                 rows.append({**row, "loss": stored["loss"], "test_loss": stored["test_loss"]})
+            elif mode is Mode.REPLAY:  # strict, as for trials (Driver._lookup): a miss never trains
+                raise CacheMiss(key, f"baseline evaluation {request}", None)
             else:
                 todo.append((row, (key, request, executor.submit(name, request["config"], seed))))
     for row, (key, request, handle) in todo:

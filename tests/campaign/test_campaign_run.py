@@ -113,3 +113,16 @@ def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path, monke
     assert sum(1 for _ in store.entries("eval")) == len({json.dumps(r["config"], sort_keys=True) + str(r["seed"])
                                                          for r in rows if r["status"] == "ok"})
     store.close()
+
+
+def test_strict_replay_never_trains_a_missing_baseline_sample(pool_run, tmp_path):
+    """The trials replay from the warm cache, but the baseline samples were never evaluated:
+    REPLAY must stop on the first baseline miss instead of evaluating it."""
+    from cache.errors import CacheMiss
+
+    _, tmp, _ = pool_run
+    path = write_spec(tmp_path, budget=4, seeds=2)
+    path.write_text("baseline_samples = 3\n" + path.read_text())  # top level, before the [[optimizers]] tables
+    spec = load_spec(path)
+    with pytest.raises(CacheMiss, match="baseline evaluation"):
+        run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp / "cache", mode=Mode.REPLAY, workers=1)

@@ -9,6 +9,7 @@ request and a strict replay must reproduce it; errors, empty replies and other f
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import threading
@@ -18,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from collections.abc import Mapping
+
 from cache import Mode, default_dir, fingerprint, resolve
+from gateway.endpoints import Endpoint
 from gateway.errors import ConfigurationError
 from gateway.providers import prefix_of, provider_for
 from gateway.providers.base import Capabilities, Provider
@@ -83,6 +87,19 @@ class Ledger(Tally):
             return total
 
 
+def storable(text: str, finish_reason: str | None) -> bool:
+    """Whether a reply is recorded (and so can be replayed from the cache): see the module docstring."""
+    return bool(text.strip()) and finish_reason in STORED_FINISH_REASONS
+
+
+def check_sampling(temperature: float, top_p: float | None) -> None:
+    """Sampling parameters every provider accepts; NaN or infinity would reach the cache key."""
+    if not isinstance(temperature, int | float) or not math.isfinite(temperature) or temperature < 0:
+        raise ConfigurationError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    if top_p is not None and (not isinstance(top_p, int | float) or not math.isfinite(top_p) or not 0 < top_p <= 1):
+        raise ConfigurationError(f"top_p must be in (0, 1], got {top_p!r}")
+
+
 class _NotStorable(Exception):
     """Carries a reply out of resolve() without storing it (empty text, odd finish reason)."""
 
@@ -98,6 +115,8 @@ class Gateway:
     timeout_s bounds one attempt; max_attempts and max_total_s bound one logical call.
     providers: optional {prefix: Provider} overriding the registry (e.g. a provider with an
     explicit api_key); other prefixes come from gateway.providers.
+    endpoints: optional {model: Endpoint}: the api_base pinned for that model's requests that name
+    none, and the environment variable its key is read from at call time (gateway/endpoints.py).
     """
 
     def __init__(
@@ -111,6 +130,7 @@ class Gateway:
         backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
         providers: dict[str, Provider] | None = None,
+        endpoints: Mapping[str, Endpoint] | None = None,
     ) -> None:
         self.mode = Mode.parse(mode)
         if not timeout_s > 0:
@@ -124,6 +144,7 @@ class Gateway:
             jitter_s=backoff_s,
         )
         self._providers = dict(providers or {})
+        self.endpoints: dict[str, Endpoint] = dict(endpoints or {})
         self._cache_arg = cache_dir
         # anything that is not a path is taken to be an open CacheStore (or one with its interface)
         is_path = cache_dir is None or isinstance(cache_dir, str | os.PathLike)
@@ -196,9 +217,13 @@ class Gateway:
                 f"model {request.model!r} does not accept images; use a vision model "
                 "(e.g. openai/gpt-4o, anthropic/claude-3-5-sonnet-latest, gemini/gemini-2.0-flash)"
             )
+        check_sampling(request.temperature, request.top_p)
         # temperature=1 and temperature=1.0 are the same request: give them one key.
         top_p = None if request.top_p is None else float(request.top_p)
         request = dataclasses.replace(request, temperature=float(request.temperature), top_p=top_p)
+        endpoint = self.endpoints.get(request.model)
+        if request.api_base is None and endpoint is not None and endpoint.api_base is not None:
+            request = dataclasses.replace(request, api_base=endpoint.api_base)
         resolve_base = getattr(provider, "resolve_api_base", None)
         if request.api_base is None and resolve_base is not None:
             base = resolve_base(request)
@@ -210,21 +235,29 @@ class Gateway:
         """The cache key complete() would use for `request` (after checks and endpoint pinning)."""
         return fingerprint(self.prepare(request)[0].key_view())
 
-    def complete(self, request: Request) -> Response:
-        """One reply for `request`, from the cache or the provider, according to the mode."""
+    def complete(self, request: Request, *, api_key: str | None = None) -> Response:
+        """One reply for `request`, from the cache or the provider, according to the mode.
+
+        api_key: a key for this call only (overrides the model's api_key_env and the environment);
+        never part of the cache key, the entry or any log.
+        """
         start = time.monotonic()
         request, provider = self.prepare(request)
         view = request.key_view()
         key = fingerprint(view)
 
         def compute() -> dict[str, Any]:
+            endpoint = self.endpoints.get(request.model)
+            key_now = api_key or (endpoint.api_key() if endpoint is not None else None)
+            # providers written before per-call keys existed take no api_key argument
+            extra = {"api_key": key_now} if key_now else {}
             with self._sync_limit(provider):
                 response = call_with_retries(
-                    lambda: provider.complete(request, timeout_s=self.timeout_s),
+                    lambda: provider.complete(request, timeout_s=self.timeout_s, **extra),
                     self.retry,
                     what=request.model,
                 )
-            if not response.text.strip() or response.finish_reason not in STORED_FINISH_REASONS:
+            if not storable(response.text, response.finish_reason):
                 raise _NotStorable(response)
             return response.to_dict()
 
@@ -259,7 +292,7 @@ class Gateway:
         self.ledger.record(request.model, response)
         return response
 
-    async def acomplete(self, request: Request) -> Response:
+    async def acomplete(self, request: Request, *, api_key: str | None = None) -> Response:
         """complete() in a worker thread, at most provider.max_concurrency at once per provider."""
         import asyncio
         from concurrent.futures import ThreadPoolExecutor
@@ -275,7 +308,7 @@ class Gateway:
                 self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="llmhpo-gateway")
             executor = self._executor
         async with sem:
-            return await loop.run_in_executor(executor, self.complete, request)
+            return await loop.run_in_executor(executor, lambda: self.complete(request, api_key=api_key))
 
 
 def summarize(request: Request, width: int = 240) -> str:

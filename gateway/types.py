@@ -100,7 +100,7 @@ class Request:
         """The canonical, credential-free view of this request used for fingerprints and entries."""
         return {
             "model": self.model,
-            "endpoint": _strip_credentials(self.api_base),
+            "endpoint": strip_credentials(self.api_base),
             "messages": [m.key_view() for m in self.messages],
             "params": {
                 "temperature": self.temperature,
@@ -168,7 +168,7 @@ class Response:
         return cls(**fields)
 
 
-def _strip_credentials(api_base: str | None) -> str | None:
+def strip_credentials(api_base: str | None) -> str | None:
     """Drop user:password@ and query strings from an endpoint so keys never reach a cache key."""
     if not api_base:
         return None

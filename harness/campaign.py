@@ -328,16 +328,21 @@ class Outcome:
     notes: list[str]
 
 
-def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, dict[str, Any]]]) -> list[RunState]:
+def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, dict[str, Any]]],
+                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None) -> list[RunState]:
+    """One state per run; a run re-derived from its journal follows its recorded LLM attempts."""
     from harness import optimizers
     from harness.benchmarks import load
+    from harness.recorded_attempts import RecordedAttempts
 
     benches: dict[str, Benchmark] = {}
     states = []
     for run in runs:
         bench = benches.get(run.benchmark) or benches.setdefault(run.benchmark, load(run.benchmark))
+        recorded = {i: t for i, t in (transcripts or {}).get(run.run_id, {}).items() if i in reference.get(run.run_id, {})}
+        run_gateway = RecordedAttempts(gateway, recorded) if recorded and gateway is not None else gateway
         opt = optimizers.create(run.optimizer_name, space=bench.space, seed=run.seed, budget=run.budget, task=bench,
-                                model=run.model, gateway=gateway, **run.options)
+                                model=run.model, gateway=run_gateway, **run.options)
         states.append(RunState(run, bench, opt, reference=dict(reference.get(run.run_id, {}))))
     return states
 
@@ -376,32 +381,70 @@ def _baseline(spec: Any, states: list[RunState], executor: Any, store: Any, mode
 
 def run_campaign(
     spec: Any, *, out_dir: Any, cache_dir: Any, mode: Mode, workers: int | None = None, dask: str | None = None,
-    on_progress: Callable[[Stats], None] | None = None,
+    on_progress: Callable[[Stats], None] | None = None, endpoints: dict[str, Any] | None = None,
+    gateway_options: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Run (or resume) `spec` into `<out_dir>/<spec.name>`; KeyboardInterrupt after a graceful stop."""
+    """Run (or resume) `spec` into `<out_dir>/<spec.name>`; KeyboardInterrupt after a graceful stop.
+
+    endpoints: {model: gateway.endpoints.Endpoint} (default: the spec's [model_settings]); recorded
+    in the manifest without credentials. gateway_options: Gateway arguments (timeout_s, max_attempts).
+    The campaign directory is locked while this runs (harness/lock.py).
+    """
     from pathlib import Path
 
+    from harness.journal import check_creatable
+    from harness.lock import campaign_lock
+    from harness.model_settings import endpoints_for
+
+    directory = Path(out_dir) / spec.name
+    # every path is checked before anything is created: a bad --out leaves no cache behind
+    check_creatable(directory, "output directory")
+    if mode is not Mode.OFF:
+        check_creatable(Path(cache_dir), "cache directory")
+    if endpoints is None:
+        endpoints = endpoints_for(spec.model_settings, spec.models)
+    directory.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    with campaign_lock(directory, notes):
+        outcome = _run_locked(spec, directory, Path(cache_dir), mode, workers, dask, on_progress, endpoints,
+                              dict(gateway_options or {}))
+    outcome.notes[:0] = notes
+    return outcome
+
+
+def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, workers: int | None, dask: str | None,
+                on_progress: Callable[[Stats], None] | None, endpoints: dict[str, Any],
+                gateway_options: dict[str, Any]) -> Outcome:
     from gateway import Gateway
+    from gateway.endpoints import endpoints_from, record_endpoints
     from harness.executor import LazyExecutor, limit_threads, make_executor
-    from harness.journal import Journal, build_manifest
+    from harness.journal import Journal, build_manifest, previous_manifest
 
     start = time.perf_counter()
     limit_threads("blas")  # same BLAS threading in every session, so optimizer fits re-derive bit for bit
-    directory = Path(out_dir) / spec.name
-    store = None
-    if mode is not Mode.OFF:
-        from cache.store import CacheStore
-
-        store = CacheStore(Path(cache_dir))
+    if mode is Mode.REPLAY:  # strict: key requests by the endpoints recorded live, whatever the environment
+        recorded = (previous_manifest(directory) or {}).get("endpoints")
+        if recorded:
+            endpoints = {**endpoints, **endpoints_from(recorded, pinned=True)}
     manifest = build_manifest(spec, list(spec.runs), str(cache_dir), mode.value)
-    journal = Journal.open(directory, manifest)
+    manifest["endpoints"] = record_endpoints(Gateway(mode=Mode.OFF, endpoints=endpoints), spec.models)
+    journal = Journal.open(directory, manifest)  # refuses a different spec before anything is written
+    store = None
+    try:
+        if mode is not Mode.OFF:
+            from cache.store import CacheStore
+
+            store = CacheStore(cache_dir)
+    except BaseException:
+        journal.close()
+        raise
+    gateway = Gateway(cache_dir=store, mode=mode, endpoints=endpoints, **gateway_options)
     prior_elapsed = float(journal.manifest.get("elapsed_s") or 0.0)
-    gateway = Gateway(cache_dir=store, mode=mode) if store is not None else Gateway(mode=mode)
     executor = LazyExecutor(lambda: make_executor(workers, dask))
     try:
         # A run whose whole budget is journaled needs no re-derivation.
         todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget]
-        states = build_states(todo, gateway, journal.finished)
+        states = build_states(todo, gateway, journal.finished, journal.transcripts)
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,
                         on_progress=on_progress)
         already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)

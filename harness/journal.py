@@ -122,6 +122,7 @@ class Journal:
     directory: Path
     manifest: dict[str, Any]
     finished: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    transcripts: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # of the finished trials
     notes: list[str] = field(default_factory=list)
     _trials: _Appender | None = None
     _transcripts: dict[str, _Appender] = field(default_factory=dict)
@@ -174,6 +175,7 @@ class Journal:
                     keep[index] = row
             if torn or len(keep) != len(rows):
                 write_jsonl_atomic(path, (keep[i] for i in sorted(keep)))
+            self.transcripts[path.stem] = {i: row.get("transcript") or {} for i, row in keep.items()}
 
     def append(self, trial: dict[str, Any], transcript: dict[str, Any] | None) -> None:
         """Journal one finished trial (transcript first, so a trial line never points at nothing)."""
@@ -213,6 +215,28 @@ def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
+def check_creatable(path: Path, what: str) -> None:
+    """UserError now, before anything is created, if `path` cannot be a directory (a file in the way)."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise UserError(f"{what} {path} cannot be created: {p} is a file, not a directory")
+            if not os.access(p, os.W_OK | os.X_OK) and p != path:
+                raise UserError(f"{what} {path} cannot be created: {p} is not writable")
+            return
+
+
+def read_transcripts(directory: Path) -> dict[str, dict[int, dict[str, Any]]]:
+    """Journaled transcripts by run id and trial index (read only; the first line of an index wins)."""
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for path in sorted((directory / TRANSCRIPTS).glob("*.jsonl")):
+        rows, _ = read_jsonl(path)
+        by_index = out.setdefault(path.stem, {})
+        for row in rows:
+            by_index.setdefault(int(row.get("index", -1)), row.get("transcript") or {})
+    return out
+
+
 def find_campaign_dir(results_dir: Path | str) -> Path:
     """The campaign directory itself, or the one campaign inside an output directory."""
     directory = Path(results_dir).expanduser()
@@ -226,6 +250,15 @@ def find_campaign_dir(results_dir: Path | str) -> Path:
     if found:
         raise UserError(f"{directory} holds several campaigns ({', '.join(p.name for p in found)}); pass one of them")
     raise UserError(f"no {MANIFEST} in {directory}: not a campaign results directory")
+
+
+def previous_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest already in a campaign directory (None when there is none or it is unreadable)."""
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def load_manifest(results_dir: Path | str) -> tuple[Path, dict[str, Any]]:

@@ -50,7 +50,7 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     from gateway import Gateway
     from harness.campaign import Driver, build_states
     from harness.executor import SerialExecutor, limit_threads
-    from harness.journal import TRIALS, load_manifest, read_jsonl
+    from harness.journal import TRIALS, load_manifest, read_jsonl, read_transcripts
     from harness.spec import RunSpec
 
     start = time.perf_counter()
@@ -67,10 +67,13 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
     if not str(path) or not path.is_dir():
         raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
+    from gateway.endpoints import endpoints_from
+
     store = CacheStore(path)
-    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY)
+    # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
+    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True))
     try:
-        states = build_states(runs, gateway, reference)
+        states = build_states(runs, gateway, reference, read_transcripts(directory))
         for state in states:
             state.stop_at = len(state.reference)
         driver = Driver(states, executor=SerialExecutor(), store=store, mode=Mode.REPLAY, gateway=gateway,

@@ -23,12 +23,16 @@ from cache.key import canonical_json
 from harness.errors import UserError
 
 TOP_KEYS = ("name", "description", "budget", "seeds", "benchmarks", "optimizers", "cache", "output",
-            "workers", "dask", "baseline_samples")
+            "workers", "dask", "baseline_samples", "model_settings")
 OPTIMIZER_KEYS = ("name", "model", "options", "label")
 CACHE_KEYS = ("dir", "mode")
 MODES = ("live", "replay", "record", "off")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SLUG_RE = re.compile(r"[^A-Za-z0-9._-]+")
+# Upper bounds that catch typos (budget = 1000000000 would allocate GiBs for an initial design and
+# run for ever); `llmhpo run --allow-large` lifts them for a campaign that really is that big.
+MAX_BUDGET = 10_000
+MAX_BASELINE_SAMPLES = 100_000
 # Optimizers that talk to a model when the registry does not say so itself.
 _LLM_HINT = ("llm",)
 
@@ -84,6 +88,7 @@ class CampaignSpec:
     baseline_samples: int = 0
     source: str = "<spec>"
     notes: tuple[str, ...] = ()
+    model_settings: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
     runs: tuple[RunSpec, ...] = field(default=(), compare=False)
 
     def identity(self) -> dict[str, Any]:
@@ -95,7 +100,13 @@ class CampaignSpec:
     def to_dict(self) -> dict[str, Any]:
         return {**self.identity(), "description": self.description,
                 "cache": {"dir": self.cache_dir, "mode": self.cache_mode},
-                "output": self.output, "workers": self.workers, "dask": self.dask}
+                "output": self.output, "workers": self.workers, "dask": self.dask,
+                "model_settings": self.model_settings}
+
+    @property
+    def models(self) -> list[str]:
+        """The distinct models the campaign's LLM optimizers use."""
+        return sorted({o.model for o in self.optimizers if o.model})
 
     @property
     def spec_hash(self) -> str:
@@ -298,6 +309,7 @@ def make_runs(spec: CampaignSpec) -> tuple[RunSpec, ...]:
 
 def parse_spec(
     data: dict[str, Any], *, source: str = "<spec>", model_override: str | None = None, check: bool = True,
+    allow_large: bool = False,
 ) -> CampaignSpec:
     """Validate a parsed TOML document; UserError with one line per problem.
 
@@ -311,6 +323,10 @@ def parse_spec(
         problems.append(f"name: expected a campaign name of letters, digits, '.', '_', '-' (got {name!r})")
         name = "campaign"
     budgets = _int_list(data.get("budget", 10), "budget", 1, problems)
+    if not allow_large and any(b > MAX_BUDGET for b in budgets):
+        problems.append(f"budget: {max(budgets)} is above the limit of {MAX_BUDGET} trials per run "
+                        "(pass --allow-large if you really mean it)")
+        budgets = [min(b, MAX_BUDGET) for b in budgets]
     seeds_raw = data.get("seeds", 3)
     if _is_int(seeds_raw):
         if seeds_raw < 1:
@@ -351,6 +367,12 @@ def parse_spec(
     if not _is_int(baseline) or baseline < 0:
         problems.append(f"baseline_samples: expected an integer >= 0 (got {baseline!r})")
         baseline = 0
+    elif baseline > MAX_BASELINE_SAMPLES and not allow_large:
+        problems.append(f"baseline_samples: {baseline} is above the limit of {MAX_BASELINE_SAMPLES} "
+                        "(pass --allow-large if you really mean it)")
+    from harness.model_settings import parse_model_settings
+
+    model_settings = parse_model_settings(data.get("model_settings"), problems)
     description = data.get("description", "")
     if not isinstance(description, str):
         problems.append("description: expected a string")
@@ -372,7 +394,7 @@ def parse_spec(
     spec = CampaignSpec(
         name=name, budgets=tuple(budgets), seeds=tuple(seeds), benchmarks=tuple(benches), optimizers=tuple(opts),
         description=description, cache_dir=cache_dir, cache_mode=mode.lower(), output=output, workers=workers,
-        dask=dask, baseline_samples=baseline, source=source, notes=tuple(notes),
+        dask=dask, baseline_samples=baseline, source=source, notes=tuple(notes), model_settings=model_settings,
     )
     return _with_runs(spec)
 
@@ -383,19 +405,21 @@ def _with_runs(spec: CampaignSpec) -> CampaignSpec:
     return replace(spec, runs=make_runs(spec))
 
 
-def load_spec(path: str | Path, *, model_override: str | None = None, check: bool = True) -> CampaignSpec:
+def load_spec(path: str | Path, *, model_override: str | None = None, check: bool = True,
+              allow_large: bool = False) -> CampaignSpec:
     """Read and validate a TOML spec file."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot read campaign spec {path}: {exc.strerror or exc}") from None
-    return loads_spec(text, source=str(path), model_override=model_override, check=check)
+    return loads_spec(text, source=str(path), model_override=model_override, check=check, allow_large=allow_large)
 
 
-def loads_spec(text: str, *, source: str = "<spec>", model_override: str | None = None, check: bool = True) -> CampaignSpec:
+def loads_spec(text: str, *, source: str = "<spec>", model_override: str | None = None, check: bool = True,
+               allow_large: bool = False) -> CampaignSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{source}: not valid TOML: {exc}") from None
-    return parse_spec(data, source=source, model_override=model_override, check=check)
+    return parse_spec(data, source=source, model_override=model_override, check=check, allow_large=allow_large)

@@ -27,6 +27,8 @@ class Provider(Protocol):
 
     max_concurrency: int
 
-    def complete(self, request: Request, *, timeout_s: float) -> Response: ...
+    def complete(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> Response:
+        """`api_key`, when given, is this call's key: it overrides the environment's."""
+        ...
 
     def capabilities(self, model: str) -> Capabilities: ...

@@ -85,8 +85,8 @@ class LiteLLMProvider:
 
     def resolve_api_base(self, request: Request) -> str | None:
         """The endpoint this request will reach: request, then constructor, then environment."""
-        if request.api_base:
-            return request.api_base
+        if request.api_base is not None:  # "" (endpoints.NO_ENDPOINT): pinned to the provider default
+            return request.api_base or None
         if self._api_base:
             return self._api_base
         _, base_vars = ENV[request.model.partition("/")[0]]
@@ -107,7 +107,7 @@ class LiteLLMProvider:
         )
 
     # -- the call --------------------------------------------------------------------------------
-    def completion_kwargs(self, request: Request, *, timeout_s: float) -> dict[str, Any]:
+    def completion_kwargs(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> dict[str, Any]:
         """The litellm.completion() arguments for `request` (contains the API key: never log it)."""
         prefix = request.model.partition("/")[0]
         api_base = self.resolve_api_base(request)
@@ -119,7 +119,7 @@ class LiteLLMProvider:
             "model": request.model,
             "messages": [to_openai_message(m) for m in request.messages],
             "temperature": request.temperature,
-            "api_key": self._api_key_for(prefix, api_base),
+            "api_key": api_key or self._api_key_for(prefix, api_base),
             "timeout": timeout_s,
             "num_retries": 0,
             "max_retries": 0,
@@ -144,8 +144,8 @@ class LiteLLMProvider:
         kwargs.update(request.extra)
         return kwargs
 
-    def complete(self, request: Request, *, timeout_s: float) -> Response:
-        kwargs = self.completion_kwargs(request, timeout_s=timeout_s)
+    def complete(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> Response:
+        kwargs = self.completion_kwargs(request, timeout_s=timeout_s, api_key=api_key)
         litellm = _import_litellm()
         start = time.monotonic()
         try:

@@ -187,7 +187,7 @@ class LocalProvider:
         body.update(request.extra)
         return body
 
-    def complete(self, request: Request, *, timeout_s: float) -> Response:
+    def complete(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> Response:
         """One reply. llama.cpp cannot be interrupted mid-call, so `timeout_s` is not applied:
         max_tokens bounds the call instead."""
         loaded = self.load(request.model)

@@ -22,6 +22,15 @@ def register(sub: Any) -> None:
     _common(run, default_out=None)
     run.add_argument("--model", default=None, metavar="M",
                      help="use this model for every LLM optimizer (e.g. local/smollm2-135m to run offline)")
+    run.add_argument("--api-base", default=None, metavar="URL",
+                     help="endpoint of the campaign's one model (e.g. http://127.0.0.1:8000/v1); several models: "
+                     "set api_base per model in [model_settings]")
+    run.add_argument("--timeout", type=float, default=None, metavar="S",
+                     help="seconds per LLM call attempt (default 60)")
+    run.add_argument("--max-attempts", type=int, default=None, metavar="N",
+                     help="attempts per LLM call on 429/5xx/timeouts/resets (default 4)")
+    run.add_argument("--allow-large", action="store_true",
+                     help="lift the sanity limits (budget <= 10000, baseline_samples <= 100000)")
     run.set_defaults(func=run_cmd)
 
     demo = sub.add_parser("demo", help="run the embedded offline demo campaign and build its report",
@@ -89,13 +98,17 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
 
         raise UserError(f"--workers must be >= 1 (got {workers})")
     dask = args.dask or spec.dask
+    gateway_options = _gateway_options(args)
+    from harness.model_settings import endpoints_for
+
+    endpoints = endpoints_for(spec.model_settings, spec.models, getattr(args, "api_base", None))
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
     progress, update = _progress(sum(r.budget for r in spec.runs))
     try:
         with progress:
             outcome = run_campaign(spec, out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
-                                   on_progress=update)
+                                   on_progress=update, endpoints=endpoints, gateway_options=gateway_options)
     except KeyboardInterrupt:
         print(f"llmhpo: interrupted; trials in flight were journaled; run the same command to resume "
               f"({out / spec.name})", file=sys.stderr)
@@ -110,11 +123,31 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Gateway bounds from --timeout / --max-attempts (checked here: one line, exit 2)."""
+    import math
+
+    from harness.errors import UserError
+
+    options: dict[str, Any] = {}
+    timeout, attempts = getattr(args, "timeout", None), getattr(args, "max_attempts", None)
+    if timeout is not None:
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise UserError(f"--timeout must be a positive number of seconds (got {timeout})")
+        options["timeout_s"] = timeout
+        options["max_total_s"] = max(120.0, 4 * timeout)
+    if attempts is not None:
+        if attempts < 1:
+            raise UserError(f"--max-attempts must be >= 1 (got {attempts})")
+        options["max_attempts"] = attempts
+    return options
+
+
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from harness.spec import load_spec
 
-    return execute(load_spec(args.spec, model_override=args.model), args)
+    return execute(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), args)
 
 
 def demo_cmd(args: argparse.Namespace) -> int:

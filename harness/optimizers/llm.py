@@ -27,6 +27,7 @@ from harness.optimizers.base import Proposal
 from harness.optimizers.history import Observation
 from harness.optimizers.parse import ParseResult, parse_reply
 from harness.optimizers.perturb import perturb
+from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
 
 STYLES = ("chat", "compressed")
@@ -123,7 +124,13 @@ class LLMOptimizer:
         try:
             response = self.gateway.complete(request)
         except ProviderError as exc:
-            record.update(error=f"{type(exc).__name__}: {exc}", reply=None)
+            # a failed attempt is part of the record: resume and replay answer it from there
+            # (harness/recorded_attempts.py), so it keeps its fingerprint and original text
+            fingerprint_of = getattr(self.gateway, "fingerprint", None)
+            fp = getattr(exc, "fingerprint", None) or (fingerprint_of(request) if fingerprint_of else None)
+            record.update(error=failure_text(exc), reply=None, fingerprint=fp)
+            if getattr(exc, "recorded", None) is not None:
+                record["from_journal"] = True
             return None
         record.update(
             reply=response.text,

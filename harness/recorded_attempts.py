@@ -1,0 +1,110 @@
+"""Follow a run's journaled record: recorded failed attempts are answered from it, never re-asked.
+
+Why: an LLM call that failed live (provider error after retries, empty reply, odd finish reason)
+is never cached, by design, so that no later run is served a failure. But it is part of the run's
+history: the optimizer re-asked because of it, and the trial's config depends on that. When the
+driver re-derives a journaled run (resume after a kill, strict replay) it therefore gives the run's
+optimizer this wrapper around the campaign gateway. It holds the run's own recorded attempts, in
+order, queued per request fingerprint; a call whose next recorded attempt failed gets that failure
+back (a `RecordedFailure`, or the recorded empty reply), every other call goes to the real gateway
+(a recorded success is a cache hit there). Calls past the record go live as usual, and new runs
+never get a wrapper, so a failure is only ever replayed to the run that saw it.
+
+A refusal (`ProviderRefused`) is not an attempt: it stops the run and is never replayed.
+State is per run (one wrapper per run), so runs may be driven from different threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gateway.errors import ProviderError
+from gateway.gateway import storable
+from gateway.types import Request, Response, Usage
+
+_NOT_REPLAYABLE = ("ProviderRefused", "ConfigurationError")
+
+
+class RecordedFailure(ProviderError):
+    """A failed attempt answered from the journal; `recorded` is the transcript's error text."""
+
+    def __init__(self, recorded: str, fingerprint: str) -> None:
+        self.recorded = recorded
+        self.fingerprint = fingerprint
+        super().__init__(f"(from the journal) {recorded}")
+
+
+def failure_text(exc: BaseException) -> str:
+    """How a transcript records a failed attempt; a replayed failure keeps its original text."""
+    recorded = getattr(exc, "recorded", None)
+    return recorded if isinstance(recorded, str) else f"{type(exc).__name__}: {exc}"
+
+
+def _attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    yield from transcript.get("attempts") or []
+
+
+class RecordedAttempts:
+    """A gateway for one re-derived run: recorded failures from the record, the rest from `inner`."""
+
+    def __init__(self, inner: Any, transcripts: Mapping[int, Mapping[str, Any]]) -> None:
+        self.inner = inner
+        self._queues: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self.answered = 0  # failed attempts answered from the record (for tests and summaries)
+        for index in sorted(transcripts):
+            for attempt in _attempts(transcripts[index]):
+                fp = attempt.get("fingerprint")
+                if isinstance(fp, str) and fp:
+                    self._queues[fp].append(attempt)
+
+    @property
+    def pending(self) -> int:
+        """Recorded attempts not yet reached by the re-derivation."""
+        with self._lock:
+            return sum(len(q) for q in self._queues.values())
+
+    def __getattr__(self, name: str) -> Any:  # capabilities, ledger, mode, store, fingerprint ...
+        return getattr(self.inner, name)
+
+    def _next(self, fp: str) -> dict[str, Any] | None:
+        with self._lock:
+            queue = self._queues.get(fp)
+            return queue.popleft() if queue else None
+
+    def complete(self, request: Request, *, api_key: str | None = None) -> Response:
+        fp = self.inner.fingerprint(request)
+        attempt = self._next(fp)
+        if attempt is not None:
+            error = attempt.get("error")
+            if error and not str(error).startswith(_NOT_REPLAYABLE):
+                self.answered += 1
+                raise RecordedFailure(str(error), fp)
+            reply = attempt.get("reply")
+            if not error and isinstance(reply, str) and not storable(reply, attempt.get("finish_reason")):
+                self.answered += 1
+                return self._recorded_reply(request, attempt, fp)
+        return self.inner.complete(request, api_key=api_key) if api_key else self.inner.complete(request)
+
+    async def acomplete(self, request: Request, *, api_key: str | None = None) -> Response:
+        import asyncio
+
+        return await asyncio.to_thread(self.complete, request, api_key=api_key)
+
+    def _recorded_reply(self, request: Request, attempt: dict[str, Any], fp: str) -> Response:
+        """The recorded unstorable reply, as a free cache hit (it is counted like one)."""
+        usage = attempt.get("usage") or {}
+        response = Response(
+            text=attempt["reply"], finish_reason=attempt.get("finish_reason"),
+            usage=Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)),
+            model_served=str(attempt.get("model_served") or request.model.partition("/")[2]),
+            latency_s=0.0, cost_usd=0.0, would_have_cost_usd=attempt.get("would_have_cost_usd"),
+            cache_hit=True, fingerprint=fp,
+        )
+        ledger = getattr(self.inner, "ledger", None)
+        if ledger is not None:
+            ledger.record(request.model, response)
+        return response

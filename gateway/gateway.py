@@ -15,11 +15,10 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from collections.abc import Mapping
 
 from cache import Mode, default_dir, fingerprint, resolve
 from gateway.endpoints import Endpoint

@@ -39,6 +39,9 @@ def export_cassette(store: CacheStore, path: str | Path, namespace: str | None =
         if problem:
             raise CacheError(f"refusing to export entry {envelopes[number - 1]['fingerprint']}: {problem}")
     target = Path(path)
+    if target.is_dir():
+        raise CacheError(f"cannot write cassette {target}: it is a directory; name a file such as {target / 'rec.jsonl'}")
+    tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -46,7 +49,9 @@ def export_cassette(store: CacheStore, path: str | Path, namespace: str | None =
             out.writelines(lines)
         os.replace(tmp, target)
     except OSError as exc:
-        raise CacheError(f"cannot write cassette {target}: {exc}") from None
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)  # never leave a temporary file behind
+        raise CacheError(f"cannot write cassette {target}: {exc.strerror or exc}") from None
     return len(lines)
 
 

@@ -56,7 +56,11 @@ class _JsonBytesDisk(diskcache.Disk):
     def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
         if mode not in (MODE_RAW, MODE_BINARY):
             raise CorruptEntry(f"refusing to decode a cache row stored in diskcache mode {mode} (not raw JSON bytes)")
-        return super().fetch(mode, filename, value, read)
+        try:
+            return super().fetch(mode, filename, value, read)
+        except FileNotFoundError:
+            # diskcache would report a miss; a recorded reply that vanished is damage, not a miss
+            raise CorruptEntry(f"its value file {filename} is missing") from None
 
 
 @functools.cache
@@ -278,19 +282,21 @@ class CacheStore:
         }
 
     def verify(self) -> list[str]:
-        """Every problem found: entries with bad JSON/checksum plus SQLite/file-level warnings."""
+        """Every problem found: entries that do not verify (bad JSON, checksum mismatch, value file
+        missing) and every warning of diskcache's own `check()` (file sizes, unknown files, counters)."""
         problems: list[str] = []
         for _, ns, fp in self._keys():
             try:
                 self.get_envelope(fp, ns)
             except CorruptEntry as exc:
                 problems.append(str(exc))
-        import warnings
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            self._cache.check(fix=False, retry=True)
-        problems.extend(f"storage: {w.message}" for w in caught)
+        reported = " ".join(problems)
+        for warning in self._cache.check(fix=False, retry=True):  # check() returns its warnings
+            message = str(warning.message)
+            name = message.rpartition("/")[2]
+            if message.startswith("file not found") and name and name in reported:
+                continue  # already reported above, with its entry
+            problems.append(f"storage: {message}")
         return problems
 
     def prune(
@@ -320,6 +326,12 @@ class CacheStore:
                 doomed = cutoff is None or _parse_time(envelope["created_at"]) < cutoff
             if doomed and self._cache.delete(dkey, retry=True):
                 removed += 1
+        if corrupt:  # and what diskcache's check() finds: stray files, wrong sizes, counters
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._cache.check(fix=True, retry=True)
         return removed
 
     def close(self) -> None:

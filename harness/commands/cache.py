@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"imported {count} entries into {store.path}")
             return 0
         if args.action == "verify":
-            return _report(store.verify(), f"cache {store.path}")
+            return _report(store.verify(), f"cache {store.path}",
+                           fix=f"fix: llmhpo cache prune --corrupt --cache {store.path}  (deletes the damaged entries "
+                           "and files; the next live run records them again)")
         if args.action == "prune":
             removed = store.prune(older_than_days=args.older_than, namespace=args.namespace, corrupt=args.corrupt)
             print(f"removed {removed} entries from {store.path}")
@@ -94,11 +96,13 @@ def run(args: argparse.Namespace) -> int:
     raise AssertionError(f"unhandled cache action {args.action}")  # argparse restricts the choices
 
 
-def _report(problems: list[str], what: str) -> int:
+def _report(problems: list[str], what: str, fix: str | None = None) -> int:
     for problem in problems:
         print(problem)
     if problems:
         print(f"{what}: {len(problems)} problem(s)")
+        if fix:
+            print(fix)
         return 1
     print(f"{what}: ok")
     return 0

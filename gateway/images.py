@@ -37,7 +37,21 @@ def image_from_bytes(data: bytes, *, fingerprint: str | None = None, source: str
     mime = sniff_mime(data)
     if mime is None:
         raise ConfigurationError(f"{source} is not a supported image ({SUPPORTED})")
+    check_decodes(data, source)
     return ImagePart(data=data, mime=mime, fingerprint=fingerprint)
+
+
+def check_decodes(data: bytes, source: str) -> None:
+    """Decode the whole image with Pillow: a truncated or damaged file fails here, not at the provider."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ConfigurationError(f"{source} cannot be decoded ({type(exc).__name__}: {exc}); is it truncated?") from None
 
 
 def load_image(path: str | Path, *, fingerprint: str | None = None) -> ImagePart:

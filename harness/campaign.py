@@ -401,6 +401,8 @@ def run_campaign(
     check_creatable(directory, "output directory")
     if mode is not Mode.OFF:
         check_creatable(Path(cache_dir), "cache directory")
+    if mode is Mode.REPLAY and not Path(cache_dir).is_dir():
+        raise UserError(f"cache directory {cache_dir} not found: a strict replay needs the cache the campaign recorded")
     if endpoints is None:
         endpoints = endpoints_for(spec.model_settings, spec.models)
     directory.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ import sys
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from cache.errors import CacheError
-from gateway.errors import ConfigurationError
+from gateway.errors import ConfigurationError, ProviderError
 from harness.errors import UserError
 
 # Adding a command: one module in harness/commands/ with register(subparsers) and one line here.
@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:
         print(f"llmhpo: error: {exc}", file=sys.stderr)
+        return 2
+    except ProviderError as exc:  # after retries (or a refusal): one line, never a traceback
+        print(f"llmhpo: provider error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("llmhpo: interrupted", file=sys.stderr)

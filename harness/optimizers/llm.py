@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from gateway.errors import ProviderError
+from gateway.errors import ConfigurationError, ProviderError
+from gateway.gateway import check_sampling
 from gateway.types import ImagePart, Message, Request, Response
 from harness.benchmarks.base import Evaluation
 from harness.errors import UserError
@@ -93,6 +94,10 @@ class LLMOptimizer:
             deterministic=self.deterministic,
             image_only=image_only,
         )
+        try:
+            check_sampling(temperature, None)
+        except ConfigurationError as exc:
+            raise UserError(f"option 'temperature': {exc}") from None
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
         self.reasks = int(reasks)

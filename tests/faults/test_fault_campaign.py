@@ -56,6 +56,12 @@ def test_replay_follows_empty_replies_exhausted_5xx_and_timeouts(tmp_path, monke
     try:
         outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
                                workers=1, gateway_options=options)
+        # a NEW run asking the same questions is never served the failures: it asks live
+        before = server.requests
+        fresh = run_campaign(spec, out_dir=tmp_path / "fresh", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
+                             workers=1, gateway_options=options)
+        assert server.requests > before
+        assert _rows(fresh.directory)[0]["source"] == "llm" and _rows(fresh.directory)[0]["llm"]["failures"] == 0
     finally:
         server.stop()
     assert dict(server.injected) == {"empty": 1, "500": 2, "hang": 2}

@@ -49,10 +49,10 @@ def _transcripts(directory: Path) -> dict[int, dict]:
 def test_replay_follows_empty_replies_exhausted_5xx_and_timeouts(tmp_path, monkeypatch):
     # trial 0: an empty reply, then a 500 twice (retries exhausted), then two hangs past the timeout
     # (exhausted): the optimizer falls back to a random config; trials 1 and 2 are answered normally
-    server = FaultServer(script={1: "empty", 2: "500", 3: "500", 4: "hang", 5: "hang"}, hang_s=1.0).start()
+    server = FaultServer(script={1: "empty", 2: "500", 3: "500", 4: "hang", 5: "hang"}, hang_s=1.6).start()
     monkeypatch.setenv(KEY_ENV, KEY)
     spec = loads_spec(ONE_RUN.format(budget=3, model=MODEL, url=server.url, key_env=KEY_ENV))
-    options = {"timeout_s": 0.4, "max_attempts": 2, "backoff_s": 0.01, "max_backoff_s": 0.02}
+    options = {"timeout_s": 1.0, "max_attempts": 2, "backoff_s": 0.01, "max_backoff_s": 0.02}
     try:
         outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
                                workers=1, gateway_options=options)

@@ -11,6 +11,7 @@ schedule; `llmhpo run` as a real subprocess SIGKILLed at seeded random moments a
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -41,6 +42,10 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             r = run_chaos(Path(tmp), seed=100 + seed, kills=args.kills, budget=args.budget, seeds=args.seeds,
                           max_faults=args.max_faults, fault_rate=args.fault_rate)
+            if not r.replay_identical or r.crashed_campaigns or r.lost or r.duplicated:
+                kept = Path(tempfile.mkdtemp(prefix="llmhpo-faults-"))
+                shutil.copytree(tmp, kept, dirs_exist_ok=True)
+                print("\n----\n".join(r.outputs), f"\n(kept in {kept})", file=sys.stderr, flush=True)
         faults.update(r.faults)
         totals.update(requests=r.requests, kills=r.kills, resumes=r.resumes, replays=r.replays,
                       trials=r.trials, expected=r.expected_trials, lost=r.lost, duplicated=r.duplicated,

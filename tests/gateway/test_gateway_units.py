@@ -123,10 +123,22 @@ def test_load_image(tmp_path):
     png.write_bytes(make_png())
     part = load_image(png, fingerprint="semantic")
     assert (part.mime, part.fingerprint, part.data) == ("image/png", "semantic", png.read_bytes())
+    import io
+
+    from PIL import Image
+
+    def encoded(fmt: str) -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (2, 2), (10, 80, 160)).save(buf, format=fmt)
+        return buf.getvalue()
+
     jpeg = tmp_path / "b.jpg"
-    jpeg.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 20)
+    jpeg.write_bytes(encoded("JPEG"))
     assert load_image(jpeg).mime == "image/jpeg"
-    assert image_from_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 ").mime == "image/webp"
+    assert image_from_bytes(encoded("WEBP")).mime == "image/webp"
+    # the right magic bytes are not enough: the image must decode
+    with pytest.raises(ConfigurationError, match="cannot be decoded"):
+        image_from_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 20)
     fake = tmp_path / "t.png"
     fake.write_text("hello")
     with pytest.raises(ConfigurationError, match="not a supported image"):

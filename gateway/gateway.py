@@ -210,17 +210,22 @@ class Gateway:
         """The cache key complete() would use for `request` (after checks and endpoint pinning)."""
         return fingerprint(self.prepare(request)[0].key_view())
 
-    def complete(self, request: Request) -> Response:
-        """One reply for `request`, from the cache or the provider, according to the mode."""
+    def complete(self, request: Request, *, api_key: str | None = None) -> Response:
+        """One reply for `request`, from the cache or the provider, according to the mode.
+
+        `api_key` (e.g. a proxy forwarding its client's key) overrides the environment's key for a
+        live call; it is never part of the cache key, the entry, logs or reports.
+        """
         start = time.monotonic()
         request, provider = self.prepare(request)
         view = request.key_view()
         key = fingerprint(view)
+        key_arg = {} if api_key is None else {"api_key": api_key}
 
         def compute() -> dict[str, Any]:
             with self._sync_limit(provider):
                 response = call_with_retries(
-                    lambda: provider.complete(request, timeout_s=self.timeout_s),
+                    lambda: provider.complete(request, timeout_s=self.timeout_s, **key_arg),
                     self.retry,
                     what=request.model,
                 )

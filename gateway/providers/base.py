@@ -22,11 +22,12 @@ class Provider(Protocol):
     complete() raises gateway.errors.TransientProviderError for what may succeed on retry
     (429, 5xx, timeouts, resets, malformed bodies), ProviderError for definitive failures and
     ConfigurationError for the caller's mistakes (unknown model, missing key, image to a
-    text-only model). It never retries itself: gateway.retry does.
+    text-only model). It never retries itself: gateway.retry does. `api_key`, when given,
+    overrides the environment's key for this call only and is never stored.
     """
 
     max_concurrency: int
 
-    def complete(self, request: Request, *, timeout_s: float) -> Response: ...
+    def complete(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> Response: ...
 
     def capabilities(self, model: str) -> Capabilities: ...

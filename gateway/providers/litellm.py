@@ -107,8 +107,12 @@ class LiteLLMProvider:
         )
 
     # -- the call --------------------------------------------------------------------------------
-    def completion_kwargs(self, request: Request, *, timeout_s: float) -> dict[str, Any]:
-        """The litellm.completion() arguments for `request` (contains the API key: never log it)."""
+    def completion_kwargs(
+        self, request: Request, *, timeout_s: float, api_key: str | None = None
+    ) -> dict[str, Any]:
+        """The litellm.completion() arguments for `request` (contains the API key: never log it).
+
+        An explicit `api_key` (a proxy's client's key) wins over the constructor and the environment."""
         prefix = request.model.partition("/")[0]
         api_base = self.resolve_api_base(request)
         if prefix == "hosted_vllm" and not api_base:
@@ -119,7 +123,7 @@ class LiteLLMProvider:
             "model": request.model,
             "messages": [to_openai_message(m) for m in request.messages],
             "temperature": request.temperature,
-            "api_key": self._api_key_for(prefix, api_base),
+            "api_key": api_key or self._api_key_for(prefix, api_base),
             "timeout": timeout_s,
             "num_retries": 0,
             "max_retries": 0,
@@ -144,8 +148,8 @@ class LiteLLMProvider:
         kwargs.update(request.extra)
         return kwargs
 
-    def complete(self, request: Request, *, timeout_s: float) -> Response:
-        kwargs = self.completion_kwargs(request, timeout_s=timeout_s)
+    def complete(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> Response:
+        kwargs = self.completion_kwargs(request, timeout_s=timeout_s, api_key=api_key)
         litellm = _import_litellm()
         start = time.monotonic()
         try:

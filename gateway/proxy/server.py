@@ -1,0 +1,109 @@
+"""Running the proxy app under uvicorn: in the foreground (CLI) or in a thread (tests, pytest plugin).
+
+The socket is bound here, before uvicorn starts, so a busy port is one clear ConfigurationError and
+port 0 gives a known free port. Binding anywhere but loopback prints a warning: the proxy has no
+authentication of its own, and it spends the keys of its environment for anyone who reaches it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+from gateway.errors import ConfigurationError
+
+log = logging.getLogger("llmhpo.proxy")
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (0 = any free port); ConfigurationError if impossible."""
+    if not 0 <= port <= 65535:
+        raise ConfigurationError(f"--port must be between 0 and 65535, got {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ConfigurationError(f"cannot resolve --host {host!r}: {exc}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not allowed; "
+            "choose another with --port (or --port 0 for any free port)"
+        ) from None
+    sock.listen(128)
+    if not is_loopback(host):
+        log.warning(
+            "listening on %s: anyone who can reach this address can use the proxy and the API keys "
+            "of its environment (it has no authentication); use --host 127.0.0.1 unless you mean it",
+            host,
+        )
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _server(app: Any) -> Any:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
+    return uvicorn.Server(config)
+
+
+def serve_forever(app: Any, sock: socket.socket) -> None:
+    """Serve in this thread until SIGINT/SIGTERM (uvicorn handles both)."""
+    _server(app).run(sockets=[sock])
+
+
+class BackgroundProxy:
+    """The app served from a daemon thread: `with BackgroundProxy(app) as proxy: proxy.url`."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self.sock = bind(host, port)
+        self.url = url_of(self.sock)
+        self._server = _server(app)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self.sock]}, name="llmhpo-proxy", daemon=True
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.sock.getsockname()[:2]
+
+    def start(self, timeout_s: float = 10.0) -> BackgroundProxy:
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the llmhpo proxy did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10.0)
+        self.sock.close()
+
+    def __enter__(self) -> BackgroundProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,119 @@
+"""`llmhpo proxy`: OpenAI- and Anthropic-compatible endpoints over the record/replay cache.
+
+Point any client at it (OPENAI_BASE_URL=http://127.0.0.1:8788/v1, ANTHROPIC_BASE_URL=
+http://127.0.0.1:8788) and its LLM calls are recorded, replayed strictly, or passed through, with
+the same keys, cassettes, retries and ledger as in-process calls. A line per request goes to
+stderr; GET /stats has the totals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+MODES = ("live", "replay", "record", "off")
+DEFAULT_PORT = 8788
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "proxy",
+        help="record/replay any OpenAI or Anthropic client through the cache",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("--mode", choices=MODES, default="live", help="cache mode (default live: read-through)")
+    p.add_argument(
+        "--cache", default=None, metavar="DIR", help="cache directory (default: $LLMHPO_CACHE or per-user)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0 = any free port)"
+    )
+    p.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="PREFIX=URL",
+        help="provider endpoint for a prefix, e.g. openai=http://127.0.0.1:8000/v1 (repeatable)",
+    )
+    p.add_argument(
+        "--default-prefix",
+        default=None,
+        metavar="PREFIX",
+        help="provider prefix for bare model names no rule matches (e.g. hosted_vllm)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per upstream attempt")
+    p.set_defaults(func=run)
+
+
+def parse_upstreams(items: list[str]) -> dict[str, str]:
+    from gateway.errors import ConfigurationError
+    from gateway.providers import PROVIDERS
+
+    upstreams: dict[str, str] = {}
+    for item in items:
+        prefix, sep, url = item.partition("=")
+        if not sep or prefix not in PROVIDERS or not url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"--upstream {item!r}: expected PREFIX=http(s)://host:port/path with PREFIX one of "
+                f"{', '.join(sorted(PROVIDERS))}"
+            )
+        upstreams[prefix] = url
+    return upstreams
+
+
+def check_replay_cache(mode: str, cache: str | None) -> Path | None:
+    """Replay needs recordings: a missing cache directory is a startup error, not 404s later."""
+    from cache import default_dir
+    from gateway.errors import ConfigurationError
+
+    if mode != "replay":
+        return None
+    path = Path(cache).expanduser() if cache else default_dir()
+    if not (path / "cache.db").is_file():
+        raise ConfigurationError(
+            f"--mode replay needs recordings, but there is no cache at {path}: record first "
+            f"(llmhpo proxy --mode record --cache {path}) or pass the right --cache DIR"
+        )
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from gateway import Gateway
+    from gateway.errors import ConfigurationError
+    from gateway.providers import PROVIDERS
+
+    if args.default_prefix is not None and args.default_prefix not in PROVIDERS:
+        raise ConfigurationError(f"--default-prefix must be one of {', '.join(sorted(PROVIDERS))}")
+    upstreams = parse_upstreams(args.upstream)
+    check_replay_cache(args.mode, args.cache)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("LiteLLM").setLevel(logging.WARNING)
+    from gateway.proxy import make_app
+    from gateway.proxy.server import bind, serve_forever, url_of
+
+    sock = bind(args.host, args.port)
+    url = url_of(sock)
+    with Gateway(cache_dir=args.cache, mode=args.mode, timeout_s=args.timeout) as gateway:
+        app = make_app(
+            gateway, default_prefix=args.default_prefix, upstreams=upstreams, address=sock.getsockname()[:2]
+        )
+        where = gateway.store.path if gateway.store is not None else "no cache"
+        print(f"llmhpo proxy: mode {args.mode}, cache {where}, listening on {url} (Ctrl-C stops)")
+        print(f"  OPENAI_BASE_URL={url}/v1  ANTHROPIC_BASE_URL={url}  stats: {url}/stats", flush=True)
+        try:
+            serve_forever(app, sock)
+        finally:
+            stats = app.state.proxy.stats()
+            print(
+                f"llmhpo proxy stopped: {stats['requests']} requests, {stats['cache_hits']} hits, "
+                f"{stats['misses']} misses, {stats['live_calls']} live calls, cost ${stats['cost_usd']:.6f}, "
+                f"would-have-cost ${stats['would_have_cost_usd']:.6f}",
+                flush=True,
+            )
+    return 0

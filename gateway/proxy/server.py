@@ -7,8 +7,10 @@ authentication of its own, and it spends the keys of its environment for anyone 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
+import signal
 import socket
 import threading
 import time
@@ -67,9 +69,25 @@ def _server(app: Any) -> Any:
     return uvicorn.Server(config)
 
 
-def serve_forever(app: Any, sock: socket.socket) -> None:
-    """Serve in this thread until SIGINT/SIGTERM (uvicorn handles both)."""
-    _server(app).run(sockets=[sock])
+def foreground_server(app: Any) -> Any:
+    """A uvicorn Server for the main thread whose SIGINT/SIGTERM mean "stop cleanly, exit 0".
+
+    Installed before the proxy prints its address, so a signal sent as soon as a user (or a test)
+    sees the address is a clean stop too; uvicorn's own handling would re-raise the signal after
+    shutting down (exit 130 / killed by SIGTERM) and lose the final stats line. Run it with
+    `server.run(sockets=[sock])`; a second SIGINT forces the exit.
+    """
+    server = _server(app)
+
+    def stop(signum: int, frame: Any) -> None:
+        if server.should_exit and signum == signal.SIGINT:
+            server.force_exit = True
+        server.should_exit = True
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    server.capture_signals = contextlib.nullcontext
+    return server
 
 
 class BackgroundProxy:

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     from gateway.proxy import make_app
-    from gateway.proxy.server import bind, serve_forever, url_of
+    from gateway.proxy.server import bind, foreground_server, url_of
 
     sock = bind(args.host, args.port)
     url = url_of(sock)
@@ -103,11 +103,12 @@ def run(args: argparse.Namespace) -> int:
         app = make_app(
             gateway, default_prefix=args.default_prefix, upstreams=upstreams, address=sock.getsockname()[:2]
         )
+        server = foreground_server(app)
         where = gateway.store.path if gateway.store is not None else "no cache"
         print(f"llmhpo proxy: mode {args.mode}, cache {where}, listening on {url} (Ctrl-C stops)")
         print(f"  OPENAI_BASE_URL={url}/v1  ANTHROPIC_BASE_URL={url}  stats: {url}/stats", flush=True)
         try:
-            serve_forever(app, sock)
+            server.run(sockets=[sock])
         finally:
             stats = app.state.proxy.stats()
             print(

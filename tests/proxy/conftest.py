@@ -62,3 +62,9 @@ def make_proxy(cache_dir: Path) -> Iterator[Callable[..., BackgroundProxy]]:
     for proxy, gateway in started:
         proxy.stop()
         gateway.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The plugin tests drive inner pytest runs with `pytester` (pytest's own plugin for that)."""
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs inner pytest sessions (seconds each on 2 busy cores)
+
 GATEWAY_TEST = """
 import pytest
 from gateway import Message, Request

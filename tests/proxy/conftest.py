@@ -53,7 +53,7 @@ def make_proxy(cache_dir: Path) -> Iterator[Callable[..., BackgroundProxy]]:
         mode: str = "record", *, upstreams: dict[str, str] | None = None, **options: object
     ) -> BackgroundProxy:
         directory = options.pop("cache_dir", cache_dir)
-        gateway = Gateway(cache_dir=directory, mode=mode, timeout_s=5.0, max_attempts=2, backoff_s=0.01)
+        gateway = Gateway(cache_dir=directory, mode=mode, timeout_s=30.0, max_attempts=2, backoff_s=0.01)
         proxy = start_proxy(gateway, upstreams=upstreams or {}, **options)
         started.append((proxy, gateway))
         return proxy

@@ -6,6 +6,8 @@ import base64
 import json
 from pathlib import Path
 
+import httpx
+
 from tests.gateway.gateway_helpers import make_png
 
 PNG = make_png(3, 2, shade=7)
@@ -34,3 +36,12 @@ def every_byte(*roots: Path) -> bytes:
     files = [p for root in roots for p in ([root] if root.is_file() else root.rglob("*")) if p.is_file()]
     assert files, f"nothing written under {roots}"
     return b"".join(p.read_bytes() for p in files)
+
+
+def post(url: str, **kwargs: object) -> httpx.Response:
+    """POST with a timeout that allows for litellm's first call on a busy machine."""
+    return httpx.post(url, timeout=60, **kwargs)
+
+
+def get(url: str, **kwargs: object) -> httpx.Response:
+    return httpx.get(url, timeout=60, **kwargs)

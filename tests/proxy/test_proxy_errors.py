@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 import openai
 import pytest
 from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
+from proxy_helpers import get, post
 
 from gateway.errors import ConfigurationError
 from gateway.proxy.app import client_key
@@ -26,9 +26,7 @@ def proxy(make_proxy, upstream_openai, upstream_anthropic):
     [b"{not json", b"[1, 2]", b'{"model": "gpt-4o"}', b'{"model": "gpt-4o", "messages": "hi"}'],
 )
 def test_malformed_openai_body_is_400_in_openai_format(proxy, upstream_openai, body):
-    r = httpx.post(
-        f"{proxy.url}/v1/chat/completions", content=body, headers={"content-type": "application/json"}
-    )
+    r = post(f"{proxy.url}/v1/chat/completions", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 400
     error = r.json()["error"]
     assert error["type"] == "invalid_request_error" and error["message"]
@@ -57,7 +55,7 @@ def test_malformed_body_through_the_openai_sdk_raises_its_bad_request(proxy):
     ],
 )
 def test_malformed_anthropic_body_is_400_in_anthropic_format(proxy, upstream_anthropic, body, needle):
-    r = httpx.post(f"{proxy.url}/v1/messages", content=body, headers={"content-type": "application/json"})
+    r = post(f"{proxy.url}/v1/messages", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 400
     payload = r.json()
     assert payload["type"] == "error" and payload["error"]["type"] == "invalid_request_error"
@@ -67,7 +65,7 @@ def test_malformed_anthropic_body_is_400_in_anthropic_format(proxy, upstream_ant
 
 def test_refuses_what_it_cannot_honour_instead_of_dropping_it(proxy):
     def post(**fields):
-        return httpx.post(
+        return post(
             f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI, **fields}
         )
 
@@ -76,7 +74,7 @@ def test_refuses_what_it_cannot_honour_instead_of_dropping_it(proxy):
     remote = [
         {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x.org/a.png"}}]}
     ]
-    r = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": remote})
+    r = post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": remote})
     assert r.status_code == 400 and "remote images" in r.json()["error"]["message"]
     lying = [
         {
@@ -84,7 +82,7 @@ def test_refuses_what_it_cannot_honour_instead_of_dropping_it(proxy):
             "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,aGVsbG8="}}],
         }
     ]
-    r = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": lying})
+    r = post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": lying})
     assert r.status_code == 400 and "not a supported image" in r.json()["error"]["message"]
 
 
@@ -92,7 +90,7 @@ def test_replay_miss_names_fingerprint_and_request_and_is_logged(make_proxy, cac
     caplog.set_level(logging.INFO, logger="llmhpo.proxy")
     proxy = make_proxy("replay", cache_dir=cache_dir)
     body = {"model": OPENAI_MODEL, "messages": [{"role": "user", "content": "never recorded"}], "seed": 3}
-    r = httpx.post(f"{proxy.url}/v1/chat/completions", json=body)
+    r = post(f"{proxy.url}/v1/chat/completions", json=body)
     assert r.status_code == 404
     error = r.json()["error"]
     fingerprint = error["code"]
@@ -100,7 +98,7 @@ def test_replay_miss_names_fingerprint_and_request_and_is_logged(make_proxy, cac
     assert fingerprint in error["message"] and "openai/gpt-4o" in error["message"]
     assert "never recorded" in error["message"] and "'seed': 3" in error["message"]
     assert "--mode record" in error["message"]
-    a = httpx.post(
+    a = post(
         f"{proxy.url}/v1/messages",
         json={"model": ANTHROPIC_MODEL, "max_tokens": 9, "messages": [{"role": "user", "content": "nope"}]},
     )
@@ -110,17 +108,17 @@ def test_replay_miss_names_fingerprint_and_request_and_is_logged(make_proxy, cac
         and "nope" in a.json()["error"]["message"]
     )
     assert fingerprint in caplog.text and "never recorded" in caplog.text
-    stats = httpx.get(f"{proxy.url}/stats").json()
+    stats = get(f"{proxy.url}/stats").json()
     assert (stats["misses"], stats["requests"], stats["live_calls"], stats["mode"]) == (2, 2, 0, "replay")
 
 
 def test_stats_count_hits_live_calls_and_cost(proxy, upstream_openai):
     for _ in range(3):
-        r = httpx.post(
+        r = post(
             f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI, "temperature": 0}
         )
         assert r.status_code == 200
-    stats = httpx.get(f"{proxy.url}/stats").json()
+    stats = get(f"{proxy.url}/stats").json()
     live_cost = (11 * 2.5 + 7 * 10.0) / 1e6
     assert (stats["live_calls"], stats["cache_hits"]) == (1, 2)
     assert stats["cost_usd"] == pytest.approx(live_cost)
@@ -133,16 +131,14 @@ def test_models_list_in_both_formats(proxy):
     client = openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="llmhpo")
     ids = [m.id for m in client.models.list()]
     assert "openai/gpt-4o" in ids and "anthropic/claude-3-5-sonnet" in ids and "local/smollm2-135m" in ids
-    r = httpx.get(f"{proxy.url}/v1/models", headers={"anthropic-version": "2023-06-01"})
+    r = get(f"{proxy.url}/v1/models", headers={"anthropic-version": "2023-06-01"})
     assert r.json()["data"][0]["type"] == "model" and r.json()["has_more"] is False
 
 
 def test_proxy_refuses_to_call_itself(make_proxy, monkeypatch):
     proxy = make_proxy("live")
     monkeypatch.setenv("OPENAI_BASE_URL", f"{proxy.url}/v1")
-    r = httpx.post(
-        f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI}, timeout=10
-    )
+    r = post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI}, timeout=10)
     assert r.status_code == 400 and "would call itself" in r.json()["error"]["message"]
 
 

@@ -6,10 +6,9 @@ import logging
 import threading
 
 import anthropic
-import httpx
 import openai
 from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
-from proxy_helpers import PNG_B64, every_byte
+from proxy_helpers import PNG_B64, every_byte, get, post
 
 from cache.cassette import export_cassette
 from cache.store import CacheStore
@@ -42,13 +41,13 @@ def test_planted_client_keys_are_forwarded_but_never_written(
     assert upstream_anthropic.received[0].headers["x-api-key"] == PLANTED_ANTHROPIC
     # an upstream 401 echoes the key it got: the client's error must come back scrubbed
     upstream_openai.script(Behaviour.error(401))
-    r = httpx.post(
+    r = post(
         f"{proxy.url}/v1/chat/completions",
         json={"model": OPENAI_MODEL, "messages": [{"role": "user", "content": "other"}]},
         headers={"Authorization": f"Bearer {PLANTED_OPENAI}"},
     )
     assert r.status_code >= 400 and "rejected the API key" in r.text and PLANTED_OPENAI not in r.text
-    assert httpx.get(f"{proxy.url}/stats").json()["live_calls"] == 3
+    assert get(f"{proxy.url}/stats").json()["live_calls"] == 3
     proxy.stop()
 
     cassette = tmp_path / "proxy.jsonl"

@@ -47,13 +47,17 @@ def bind(host: str, port: int) -> socket.socket:
             "choose another with --port (or --port 0 for any free port)"
         ) from None
     sock.listen(128)
-    if not is_loopback(host):
-        log.warning(
-            "listening on %s: anyone who can reach this address can use the proxy and the API keys "
-            "of its environment (it has no authentication); use --host 127.0.0.1 unless you mean it",
-            host,
-        )
     return sock
+
+
+def exposure_warning(host: str) -> str | None:
+    """What to tell the user when the proxy listens beyond this machine (None on loopback)."""
+    if is_loopback(host):
+        return None
+    return (
+        f"warning: listening on {host}: anyone who can reach this address can use the proxy and the API "
+        "keys of its environment (it has no authentication); use --host 127.0.0.1 unless you mean it"
+    )
 
 
 def url_of(sock: socket.socket) -> str:
@@ -96,6 +100,9 @@ class BackgroundProxy:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self.sock = bind(host, port)
+        warning = exposure_warning(host)
+        if warning:
+            log.warning(warning)
         self.url = url_of(self.sock)
         self._server = _server(app)
         self._thread = threading.Thread(

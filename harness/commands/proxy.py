@@ -95,9 +95,12 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     from gateway.proxy import make_app
-    from gateway.proxy.server import bind, foreground_server, url_of
+    from gateway.proxy.server import bind, exposure_warning, foreground_server, url_of
 
     sock = bind(args.host, args.port)
+    warning = exposure_warning(args.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     url = url_of(sock)
     with Gateway(cache_dir=args.cache, mode=args.mode, timeout_s=args.timeout) as gateway:
         app = make_app(

@@ -170,26 +170,10 @@ def test_litellm_client_through_the_proxy(upstream_openai, upstream_anthropic, m
     def calls(url: str, key: str) -> list[str]:
         out = []
         for model, base in ((f"openai/{OPENAI_MODEL}", f"{url}/v1"), (f"anthropic/{ANTHROPIC_MODEL}", url)):
-            reply = litellm.completion(
-                model=model,
-                api_base=base,
-                api_key=key,
-                messages=messages,
-                temperature=0,
-                max_tokens=30,
-                num_retries=0,
-            )
+            settings = {"api_base": base, "api_key": key, "temperature": 0, "max_tokens": 30, "num_retries": 0}
+            reply = litellm.completion(model=model, messages=messages, **settings)
             out.append(reply.choices[0].message.content)
-            stream = litellm.completion(
-                model=model,
-                api_base=base,
-                api_key=key,
-                messages=messages,
-                temperature=0,
-                max_tokens=30,
-                stream=True,
-                num_retries=0,
-            )
+            stream = litellm.completion(model=model, messages=messages, stream=True, **settings)
             out.append("".join(c.choices[0].delta.content or "" for c in stream))
         return out
 

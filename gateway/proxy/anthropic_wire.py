@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gateway.proxy.wire import BadRequest, Parsed, expect, image_from_base64, pieces, sse
-from gateway.types import Message, Part, Request, Response, TextPart
+from gateway.proxy.wire import BadRequest, Parsed, expect, image_from_base64, message_from_parts, pieces, sse
+from gateway.types import ImagePart, Message, Part, Request, Response, TextPart
 
 DEFAULT_TEMPERATURE = 1.0
 IGNORED = frozenset({"stream", "metadata", "service_tier"})
@@ -86,29 +86,18 @@ def _message(raw: Any, index: int) -> Message:
         raise BadRequest(
             f"{where}.role: Input should be 'user' or 'assistant', got {role!r}", f"{where}.role"
         )
-    content = raw.get("content")
-    if isinstance(content, str):
-        return Message.text(role, content)
-    parts: list[Part] = []
-    for j, block in enumerate(expect(content, list, f"{where}.content")):
-        at = f"{where}.content.{j}"
-        kind = expect(block, dict, at).get("type")
-        if kind == "text":
-            parts.append(TextPart(expect(block.get("text"), str, f"{at}.text")))
-        elif kind == "image":
-            source = expect(block.get("source"), dict, f"{at}.source")
-            if source.get("type") != "base64":
-                raise BadRequest(
-                    f"{at}.source.type={source.get('type')!r}: only base64 images are accepted; the proxy "
-                    "does not fetch remote images",
-                    at,
-                )
-            parts.append(image_from_base64(source.get("data"), source.get("media_type"), f"{at}.source.data"))
-        else:
-            raise BadRequest(f"{at}: content block type {kind!r} is not supported (text, image)", at)
-    if not parts:
-        raise BadRequest(f"{where}.content: at least one content block is required", f"{where}.content")
-    return Message(role, tuple(parts))
+    return message_from_parts(role, raw.get("content"), where, "image", _image, index=lambda j: f".{j}")
+
+
+def _image(block: dict[str, Any], at: str) -> ImagePart:
+    source = expect(block.get("source"), dict, f"{at}.source")
+    if source.get("type") != "base64":
+        raise BadRequest(
+            f"{at}.source.type={source.get('type')!r}: only base64 images are accepted; the proxy "
+            "does not fetch remote images",
+            at,
+        )
+    return image_from_base64(source.get("data"), source.get("media_type"), f"{at}.source.data")
 
 
 def _message_head(response: Response, client_model: str) -> dict[str, Any]:

@@ -12,8 +12,16 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gateway.proxy.wire import BadRequest, Parsed, expect, image_from_data_url, pieces, sse
-from gateway.types import Message, Part, Request, Response, TextPart
+from gateway.proxy.wire import (
+    BadRequest,
+    Parsed,
+    expect,
+    image_from_data_url,
+    message_from_parts,
+    pieces,
+    sse,
+)
+from gateway.types import ImagePart, Message, Request, Response
 
 DEFAULT_TEMPERATURE = 1.0
 # sampling settings passed to the provider as they are (and keyed)
@@ -102,27 +110,14 @@ def _message(raw: Any, index: int) -> Message:
         raise BadRequest(
             f"{where}.role must be one of {', '.join(ROLES)}, got {raw.get('role')!r}", f"{where}.role"
         )
-    content = raw.get("content")
-    if isinstance(content, str):
-        return Message.text(role, content)
-    parts: list[Part] = []
-    for j, part in enumerate(expect(content, list, f"{where}.content")):
-        at = f"{where}.content[{j}]"
-        kind = expect(part, dict, at).get("type")
-        if kind == "text":
-            parts.append(TextPart(expect(part.get("text"), str, f"{at}.text")))
-        elif kind == "image_url":
-            image = expect(part.get("image_url"), dict, f"{at}.image_url")
-            if image.get("detail", "auto") != "auto":
-                raise BadRequest(
-                    f"{at}.image_url.detail={image['detail']!r} is not supported (only 'auto')", at
-                )
-            parts.append(image_from_data_url(image.get("url"), f"{at}.image_url.url"))
-        else:
-            raise BadRequest(f"{at}: content part type {kind!r} is not supported (text, image_url)", at)
-    if not parts:
-        raise BadRequest(f"{where}.content must not be empty", f"{where}.content")
-    return Message(role, tuple(parts))
+    return message_from_parts(role, raw.get("content"), where, "image_url", _image)
+
+
+def _image(part: dict[str, Any], at: str) -> ImagePart:
+    image = expect(part.get("image_url"), dict, f"{at}.image_url")
+    if image.get("detail", "auto") != "auto":
+        raise BadRequest(f"{at}.image_url.detail={image['detail']!r} is not supported (only 'auto')", at)
+    return image_from_data_url(image.get("url"), f"{at}.image_url.url")
 
 
 def _response_format(value: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.errors import ConfigurationError
 from gateway.images import image_from_bytes
-from gateway.types import ImagePart, Request
+from gateway.types import ImagePart, Message, Part, Request, Role, TextPart
 
 # Replies are streamed in pieces of about this many characters (whole words where possible).
 CHUNK_CHARS = 24
@@ -79,6 +79,32 @@ def image_from_data_url(url: Any, where: str) -> ImagePart:
             param=where,
         )
     return image_from_base64(data, head[len("data:") : -len(";base64")] or None, where)
+
+
+def message_from_parts(
+    role: Role,
+    content: Any,
+    where: str,
+    image_kind: str,
+    read_image: Callable[[dict[str, Any], str], ImagePart],
+    index: Callable[[int], str] = lambda j: f"[{j}]",
+) -> Message:
+    """A Message from a string or a list of `text` / `image_kind` parts; BadRequest for anything else."""
+    if isinstance(content, str):
+        return Message.text(role, content)
+    parts: list[Part] = []
+    for j, part in enumerate(expect(content, list, f"{where}.content")):
+        at = f"{where}.content{index(j)}"
+        kind = expect(part, dict, at).get("type")
+        if kind == "text":
+            parts.append(TextPart(expect(part.get("text"), str, f"{at}.text")))
+        elif kind == image_kind:
+            parts.append(read_image(part, at))
+        else:
+            raise BadRequest(f"{at}: content type {kind!r} is not supported (text, {image_kind})", at)
+    if not parts:
+        raise BadRequest(f"{where}.content: at least one content part is required", f"{where}.content")
+    return Message(role, tuple(parts))
 
 
 def pieces(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:

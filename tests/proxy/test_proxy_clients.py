@@ -170,7 +170,13 @@ def test_litellm_client_through_the_proxy(upstream_openai, upstream_anthropic, m
     def calls(url: str, key: str) -> list[str]:
         out = []
         for model, base in ((f"openai/{OPENAI_MODEL}", f"{url}/v1"), (f"anthropic/{ANTHROPIC_MODEL}", url)):
-            settings = {"api_base": base, "api_key": key, "temperature": 0, "max_tokens": 30, "num_retries": 0}
+            settings = {
+                "api_base": base,
+                "api_key": key,
+                "temperature": 0,
+                "max_tokens": 30,
+                "num_retries": 0,
+            }
             reply = litellm.completion(model=model, messages=messages, **settings)
             out.append(reply.choices[0].message.content)
             stream = litellm.completion(model=model, messages=messages, stream=True, **settings)

@@ -64,13 +64,13 @@ def test_malformed_anthropic_body_is_400_in_anthropic_format(proxy, upstream_ant
 
 
 def test_refuses_what_it_cannot_honour_instead_of_dropping_it(proxy):
-    def post(**fields):
+    def send(**fields):
         return post(
             f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI, **fields}
         )
 
-    assert "tools" in post(tools=[{"type": "function"}]).json()["error"]["message"]
-    assert post(n=2).json()["error"]["param"] == "n"
+    assert "tools" in send(tools=[{"type": "function"}]).json()["error"]["message"]
+    assert send(n=2).json()["error"]["param"] == "n"
     remote = [
         {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x.org/a.png"}}]}
     ]
@@ -138,7 +138,7 @@ def test_models_list_in_both_formats(proxy):
 def test_proxy_refuses_to_call_itself(make_proxy, monkeypatch):
     proxy = make_proxy("live")
     monkeypatch.setenv("OPENAI_BASE_URL", f"{proxy.url}/v1")
-    r = post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI}, timeout=10)
+    r = post(f"{proxy.url}/v1/chat/completions", json={"model": OPENAI_MODEL, "messages": HI})
     assert r.status_code == 400 and "would call itself" in r.json()["error"]["message"]
 
 

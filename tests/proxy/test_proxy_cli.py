@@ -98,3 +98,51 @@ def test_record_then_replay_through_the_cli(upstream_openai, tmp_path: Path):
     for text in (out, err, out2, err2):
         assert PLANTED not in text
     assert PLANTED.encode() not in every_byte(cache)
+
+
+def test_replay_without_the_cassette_is_one_startup_error(tmp_path: Path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "proxy",
+            "--mode",
+            "replay",
+            "--cassette",
+            str(tmp_path / "none.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "cassette" in done.stderr and "does not exist" in done.stderr
+
+
+@pytest.mark.slow
+def test_record_into_a_cassette_then_replay_from_it(upstream_openai, tmp_path: Path):
+    cassette = tmp_path / "recorded.jsonl"
+    upstream = ["--upstream", f"openai={upstream_openai.url}"]
+    recorder = _proxy("--mode", "record", "--cassette", str(cassette), *upstream)
+    try:
+        client = openai.OpenAI(base_url=f"{_url(recorder)}/v1", api_key=PLANTED, max_retries=0, timeout=60)
+        for text in ("one", "two"):
+            client.chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": text}])
+    finally:
+        recorder.send_signal(signal.SIGTERM)
+        out, _ = recorder.communicate(timeout=30)
+    assert "wrote 2 entries to cassette" in out
+    assert len(cassette.read_text().splitlines()) == 2 and PLANTED not in cassette.read_text()
+    upstream_openai.stop()
+
+    replayer = _proxy("--mode", "replay", "--cassette", str(cassette), *upstream)
+    try:
+        client = openai.OpenAI(base_url=f"{_url(replayer)}/v1", api_key="llmhpo", max_retries=0, timeout=60)
+        reply = client.chat.completions.create(
+            model=OPENAI_MODEL, messages=[{"role": "user", "content": "two"}]
+        )
+        assert reply.choices[0].message.content == "hello from the test server"
+    finally:
+        replayer.send_signal(signal.SIGINT)
+        out, _ = replayer.communicate(timeout=30)
+    assert "1 hits" in out and "wrote" not in out  # replay never rewrites the cassette

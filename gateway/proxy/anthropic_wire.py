@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gateway.proxy.wire import BadRequest, Parsed, expect, image_from_base64, message_from_parts, pieces, sse
+from gateway.proxy.wire import (
+    BadRequest,
+    Parsed,
+    expect,
+    image_from_base64,
+    message_from_parts,
+    pieces,
+    sse,
+    temperature_of,
+)
 from gateway.types import ImagePart, Message, Part, Request, Response, TextPart
 
 DEFAULT_TEMPERATURE = 1.0
@@ -55,7 +64,7 @@ def parse(body: dict[str, Any], route: Callable[[Any], str]) -> Parsed:
         Request(
             model=model,
             messages=tuple(messages),
-            temperature=expect(body.get("temperature", DEFAULT_TEMPERATURE), (int, float), "temperature"),
+            temperature=temperature_of(body, DEFAULT_TEMPERATURE),
             top_p=top_p,
             max_tokens=max_tokens,
             stop=stop or None,

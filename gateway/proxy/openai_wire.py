@@ -20,6 +20,7 @@ from gateway.proxy.wire import (
     message_from_parts,
     pieces,
     sse,
+    temperature_of,
 )
 from gateway.types import ImagePart, Message, Request, Response
 
@@ -63,7 +64,7 @@ def parse(body: dict[str, Any], route: Callable[[Any], str]) -> Parsed:
     if not raw_messages:
         raise BadRequest("messages must not be empty", "messages")
     messages = tuple(_message(m, i) for i, m in enumerate(raw_messages))
-    temperature = expect(body.get("temperature", DEFAULT_TEMPERATURE), (int, float), "temperature")
+    temperature = temperature_of(body, DEFAULT_TEMPERATURE)
     top_p = body.get("top_p")
     max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
     seed = body.get("seed")

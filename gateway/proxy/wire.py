@@ -54,6 +54,12 @@ _JSON_NAMES = {
 }
 
 
+def temperature_of(body: dict[str, Any], default: float) -> float:
+    """The request's temperature; absent or null means the provider's default (both APIs: 1.0)."""
+    value = body.get("temperature")
+    return default if value is None else expect(value, (int, float), "temperature")
+
+
 def image_from_base64(data: Any, mime: str | None, where: str) -> ImagePart:
     """An ImagePart from base64 text; the MIME type is checked against the bytes themselves."""
     expect(data, str, where)

@@ -23,6 +23,7 @@ from harness.errors import UserError
 COMMAND_MODULES = (
     "ask",
     "serve",
+    "proxy",
     "cache",
     "benchmarks",
     "run",

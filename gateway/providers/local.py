@@ -189,7 +189,7 @@ class LocalProvider:
 
     def complete(self, request: Request, *, timeout_s: float, api_key: str | None = None) -> Response:
         """One reply. llama.cpp cannot be interrupted mid-call, so `timeout_s` is not applied:
-        max_tokens bounds the call instead."""
+        max_tokens bounds the call instead. A local model needs no key: `api_key` is ignored."""
         loaded = self.load(request.model)
         body = self.chat_body(request, images=loaded.resolved.mmproj is not None)
         start = time.monotonic()

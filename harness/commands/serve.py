@@ -7,9 +7,7 @@ then use it. vLLM, Ollama and LM Studio servers plug in the same way: point `--a
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import signal
-import socket
 import sys
 import threading
 from typing import Any
@@ -35,32 +33,9 @@ def register(sub: Any) -> None:
 
 def check_port_free(host: str, port: int) -> None:
     """Fail fast, before loading a model, when the address cannot be bound."""
-    from gateway.errors import ConfigurationError
+    from gateway.proxy.server import bind
 
-    if not 0 <= port <= 65535:
-        raise ConfigurationError(f"--port must be between 0 and 65535, got {port}")
-    if port == 0:
-        return
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ConfigurationError(f"cannot resolve --host {host!r}: {exc}") from None
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"cannot listen on {host}:{port} ({exc.strerror}): the port is busy or not allowed; "
-                "choose another with --port (or --port 0 for any free port)"
-            ) from None
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+    bind(host, port).close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"serving {model} ({resolved.path.name}) at {base}  (OpenAI-compatible; Ctrl-C stops)")
     print(f"use it as: model openai/{resolved.alias}  api_base {base}")
     print(f'  e.g. llmhpo ask --model openai/{resolved.alias} --api-base {base} "Hello"', flush=True)
-    if not _is_loopback(args.host):
+    from gateway.proxy.server import is_loopback
+
+    if not is_loopback(args.host):
         print(f"warning: listening on {args.host} without authentication: anyone who can reach it can use it",
               file=sys.stderr, flush=True)
     stop = threading.Event()

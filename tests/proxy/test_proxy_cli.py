@@ -10,8 +10,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from conftest import OPENAI_MODEL
-from proxy_helpers import every_byte
+from proxy_helpers import OPENAI_MODEL, every_byte
 
 PLANTED = "sk-PLANTED-CLI-PROXY-KEY-424242"
 

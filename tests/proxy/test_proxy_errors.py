@@ -6,8 +6,7 @@ import logging
 
 import openai
 import pytest
-from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
-from proxy_helpers import get, post
+from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, get, post
 
 from gateway.errors import ConfigurationError
 from gateway.proxy.app import client_key

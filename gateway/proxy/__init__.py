@@ -13,7 +13,7 @@ from typing import Any
 from gateway.gateway import Gateway
 from gateway.proxy.routing import route_model
 
-__all__ = ["Gateway", "make_app", "route_model", "start_proxy"]
+__all__ = ["make_app", "route_model", "start_proxy"]
 
 
 def make_app(

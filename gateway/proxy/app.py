@@ -94,6 +94,10 @@ def _is_address(url: str, address: tuple[str, int]) -> bool:
     return same_host and parts.port == port
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _error(wire: ModuleType, status: int, message: str, **fields: Any) -> JSONResponse:
     return JSONResponse(wire.error_body(status, message, **fields), status_code=status)
 
@@ -103,7 +107,7 @@ async def _complete(http: HttpRequest, wire: ModuleType) -> HttpResponse:
     with state.lock:
         state.requests += 1
     try:
-        body = json.loads(await http.body())
+        body = json.loads(await http.body(), parse_constant=_no_constants)
     except ValueError as exc:
         return _fail(state, wire, 400, f"the request body is not valid JSON ({exc})")
     if not isinstance(body, dict):
@@ -131,6 +135,9 @@ async def _complete(http: HttpRequest, wire: ModuleType) -> HttpResponse:
         return _fail(state, wire, status, f"upstream provider failed: {exc}")
     except CacheError as exc:
         return _fail(state, wire, 500, f"llmhpo cache error: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a bug must still answer in the client's format
+        log.exception("unexpected error on %s", http.url.path)
+        return _fail(state, wire, 500, f"llmhpo proxy internal error: {type(exc).__name__}: {exc}")
     _log_reply(http.url.path, request.model, response)
     headers = {
         "x-llmhpo-cache": "hit" if response.cache_hit else "live",

@@ -21,9 +21,6 @@ from gateway.proxy.server import BackgroundProxy  # noqa: E402
 from tests.gateway.conftest import _clean_provider_env, litellm_loaded  # noqa: E402,F401
 from tests.servers import AnthropicServer, OpenAIServer  # noqa: E402
 
-OPENAI_MODEL = "gpt-4o"
-ANTHROPIC_MODEL = "claude-3-5-sonnet-latest"
-
 
 @pytest.fixture
 def upstream_openai(litellm_loaded: object) -> Iterator[OpenAIServer]:  # noqa: F811

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import openai
 import pytest
-from conftest import OPENAI_MODEL
-from proxy_helpers import every_byte
+from proxy_helpers import OPENAI_MODEL, every_byte
+
+from cache.cassette import import_cassette
+from cache.store import CacheStore
 
 PLANTED = "sk-PLANTED-CLI-PROXY-KEY-424242"
 
@@ -60,28 +62,31 @@ def test_non_loopback_bind_warns(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_record_then_replay_through_the_cli(upstream_openai, tmp_path: Path):
-    cache = tmp_path / "cli-cache"
-    recorder = _proxy(
-        "--mode", "record", "--cache", str(cache), "--upstream", f"openai={upstream_openai.url}"
-    )
+def test_record_into_a_cassette_then_replay_through_the_cli(upstream_openai, tmp_path: Path):
+    cassette = tmp_path / "recorded.jsonl"
+    upstream = ["--upstream", f"openai={upstream_openai.url}"]
+    recorder = _proxy("--mode", "record", "--cassette", str(cassette), *upstream)
     try:
         client = openai.OpenAI(base_url=f"{_url(recorder)}/v1", api_key=PLANTED, max_retries=0, timeout=60)
-        reply = client.chat.completions.create(
-            model=OPENAI_MODEL, messages=[{"role": "user", "content": "cli"}]
-        )
-        assert reply.choices[0].message.content == "hello from the test server"
+        for text in ("cli", "two"):
+            reply = client.chat.completions.create(
+                model=OPENAI_MODEL, messages=[{"role": "user", "content": text}]
+            )
+            assert reply.choices[0].message.content == "hello from the test server"
     finally:
         recorder.send_signal(signal.SIGTERM)
         out, err = recorder.communicate(timeout=30)
     assert recorder.returncode == 0, err
-    assert "1 requests, 0 hits, 0 misses, 1 live calls" in out
+    assert "2 requests, 0 hits, 0 misses, 2 live calls" in out and "wrote 2 entries to cassette" in out
     assert "openai/gpt-4o live" in err  # the per-request log line
     assert upstream_openai.received[0].headers["Authorization"] == f"Bearer {PLANTED}"
-    upstream = upstream_openai.url
+    assert len(cassette.read_text().splitlines()) == 2
     upstream_openai.stop()
 
-    replayer = _proxy("--mode", "replay", "--cache", str(cache), "--upstream", f"openai={upstream}")
+    cache = tmp_path / "cli-cache"
+    with CacheStore(cache) as store:
+        import_cassette(store, cassette)
+    replayer = _proxy("--mode", "replay", "--cache", str(cache), *upstream)
     try:
         client = openai.OpenAI(base_url=f"{_url(replayer)}/v1", api_key="llmhpo", max_retries=0, timeout=60)
         again = client.chat.completions.create(
@@ -95,9 +100,20 @@ def test_record_then_replay_through_the_cli(upstream_openai, tmp_path: Path):
         out2, err2 = replayer.communicate(timeout=30)
     assert "2 requests, 1 hits, 1 misses, 0 live calls" in out2
     assert "cache miss in REPLAY mode" in err2 and "'new'" in err2
-    for text in (out, err, out2, err2):
+
+    from_cassette = _proxy("--mode", "replay", "--cassette", str(cassette), *upstream)
+    try:
+        client = openai.OpenAI(
+            base_url=f"{_url(from_cassette)}/v1", api_key="llmhpo", max_retries=0, timeout=60
+        )
+        client.chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": "two"}])
+    finally:
+        from_cassette.send_signal(signal.SIGINT)
+        out3, err3 = from_cassette.communicate(timeout=30)
+    assert "1 hits" in out3 and "wrote" not in out3  # replay never rewrites the cassette
+    for text in (out, err, out2, err2, out3, err3):
         assert PLANTED not in text
-    assert PLANTED.encode() not in every_byte(cache)
+    assert PLANTED.encode() not in every_byte(cache, cassette)
 
 
 def test_replay_without_the_cassette_is_one_startup_error(tmp_path: Path):
@@ -117,32 +133,3 @@ def test_replay_without_the_cassette_is_one_startup_error(tmp_path: Path):
         timeout=60,
     )
     assert done.returncode == 2 and "cassette" in done.stderr and "does not exist" in done.stderr
-
-
-@pytest.mark.slow
-def test_record_into_a_cassette_then_replay_from_it(upstream_openai, tmp_path: Path):
-    cassette = tmp_path / "recorded.jsonl"
-    upstream = ["--upstream", f"openai={upstream_openai.url}"]
-    recorder = _proxy("--mode", "record", "--cassette", str(cassette), *upstream)
-    try:
-        client = openai.OpenAI(base_url=f"{_url(recorder)}/v1", api_key=PLANTED, max_retries=0, timeout=60)
-        for text in ("one", "two"):
-            client.chat.completions.create(model=OPENAI_MODEL, messages=[{"role": "user", "content": text}])
-    finally:
-        recorder.send_signal(signal.SIGTERM)
-        out, _ = recorder.communicate(timeout=30)
-    assert "wrote 2 entries to cassette" in out
-    assert len(cassette.read_text().splitlines()) == 2 and PLANTED not in cassette.read_text()
-    upstream_openai.stop()
-
-    replayer = _proxy("--mode", "replay", "--cassette", str(cassette), *upstream)
-    try:
-        client = openai.OpenAI(base_url=f"{_url(replayer)}/v1", api_key="llmhpo", max_retries=0, timeout=60)
-        reply = client.chat.completions.create(
-            model=OPENAI_MODEL, messages=[{"role": "user", "content": "two"}]
-        )
-        assert reply.choices[0].message.content == "hello from the test server"
-    finally:
-        replayer.send_signal(signal.SIGINT)
-        out, _ = replayer.communicate(timeout=30)
-    assert "1 hits" in out and "wrote" not in out  # replay never rewrites the cassette

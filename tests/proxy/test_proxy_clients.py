@@ -8,8 +8,7 @@ import base64
 import anthropic
 import openai
 import pytest
-from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
-from proxy_helpers import PNG, PNG_B64
+from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, PNG, PNG_B64
 
 OPENAI_KEY = "sk-client-openai-key-0123456789"
 ANTHROPIC_KEY = "sk-ant-client-anthropic-key-0123456789"

@@ -6,8 +6,7 @@ import logging
 
 import openai
 import pytest
-from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
-from proxy_helpers import get, post
+from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, get, post
 
 from gateway.errors import ConfigurationError
 from gateway.proxy.app import client_key
@@ -23,7 +22,13 @@ def proxy(make_proxy, upstream_openai, upstream_anthropic):
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"[1, 2]", b'{"model": "gpt-4o"}', b'{"model": "gpt-4o", "messages": "hi"}'],
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'{"model": "gpt-4o"}',
+        b'{"model": "gpt-4o", "messages": "hi"}',
+        b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "temperature": NaN}',
+    ],
 )
 def test_malformed_openai_body_is_400_in_openai_format(proxy, upstream_openai, body):
     r = post(f"{proxy.url}/v1/chat/completions", content=body, headers={"content-type": "application/json"})

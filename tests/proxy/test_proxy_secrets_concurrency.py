@@ -7,8 +7,7 @@ import threading
 
 import anthropic
 import openai
-from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
-from proxy_helpers import PNG_B64, every_byte, get, post
+from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, PNG_B64, every_byte, get, post
 
 from cache.cassette import export_cassette
 from cache.store import CacheStore

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ANTHROPIC_MODEL, OPENAI_MODEL
-from proxy_helpers import post, sse_events, sse_json
+from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, post, sse_events, sse_json
 
 from gateway.proxy.wire import pieces
 

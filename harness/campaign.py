@@ -392,6 +392,7 @@ def run_campaign(
     """
     from pathlib import Path
 
+    from harness.executor import make_executor
     from harness.journal import check_creatable
     from harness.lock import campaign_lock
     from harness.model_settings import endpoints_for
@@ -405,21 +406,26 @@ def run_campaign(
         raise UserError(f"cache directory {cache_dir} not found: a strict replay needs the cache the campaign recorded")
     if endpoints is None:
         endpoints = endpoints_for(spec.model_settings, spec.models)
-    directory.mkdir(parents=True, exist_ok=True)
-    notes: list[str] = []
-    with campaign_lock(directory, notes):
-        outcome = _run_locked(spec, directory, Path(cache_dir), mode, workers, dask, on_progress, endpoints,
-                              dict(gateway_options or {}))
+    # a remote Dask scheduler that cannot be reached fails here, before anything is created
+    connected = make_executor(workers, dask) if dask and dask != "local" else None
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        notes: list[str] = []
+        with campaign_lock(directory, notes):
+            outcome = _run_locked(spec, directory, Path(cache_dir), mode, on_progress, endpoints,
+                                  dict(gateway_options or {}), lambda: connected or make_executor(workers, dask))
+    finally:
+        if connected is not None:
+            connected.close()
     outcome.notes[:0] = notes
     return outcome
 
 
-def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, workers: int | None, dask: str | None,
-                on_progress: Callable[[Stats], None] | None, endpoints: dict[str, Any],
-                gateway_options: dict[str, Any]) -> Outcome:
+def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progress: Callable[[Stats], None] | None,
+                endpoints: dict[str, Any], gateway_options: dict[str, Any], executor_factory: Callable[[], Any]) -> Outcome:
     from gateway import Gateway
     from gateway.endpoints import endpoints_from, record_endpoints
-    from harness.executor import LazyExecutor, limit_threads, make_executor
+    from harness.executor import LazyExecutor, limit_threads
     from harness.journal import Journal, build_manifest, previous_manifest
 
     start = time.perf_counter()
@@ -442,7 +448,7 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, workers: 
         raise
     gateway = Gateway(cache_dir=store, mode=mode, endpoints=endpoints, **gateway_options)
     prior_elapsed = float(journal.manifest.get("elapsed_s") or 0.0)
-    executor = LazyExecutor(lambda: make_executor(workers, dask))
+    executor = LazyExecutor(executor_factory)
     try:
         # A run whose whole budget is journaled needs no re-derivation.
         todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget]

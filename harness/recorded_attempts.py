@@ -44,6 +44,8 @@ def failure_text(exc: BaseException) -> str:
 
 
 def _attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    """A trial's LLM calls in the order they were made: hybrids' narrowing calls came first."""
+    yield from transcript.get("narrowing") or []
     yield from transcript.get("attempts") or []
 
 

@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
     if args.action == "prune" and args.older_than is None and args.namespace is None and not args.corrupt:
         raise CacheError("prune needs --older-than DAYS, --namespace NS or --corrupt (refusing to delete everything)")
+    if args.action == "import" and not Path(args.file).is_file():
+        raise CacheError(f"cassette {args.file} does not exist")  # before the cache directory is created
     if args.action != "import" and not directory.exists():
         # Reading a directory that does not exist is most likely a typo; do not create it.
         if args.action == "stats":

@@ -119,6 +119,9 @@ def create(
         space = task.space
     if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
         raise UserError(f"budget must be a positive integer, got {budget!r}")
+    for key in ("n_initial", "k"):  # a design larger than the budget is never used (and may not fit in memory)
+        if opts.get(key) is not None and opts[key] > budget:
+            raise UserError(f"option {key!r} of optimizer {name!r} ({opts[key]}) cannot exceed the budget ({budget})")
     from harness.optimizers.initial import n_initial_for
 
     if name == "random":

@@ -26,6 +26,7 @@ from harness.optimizers.llm import LLMOptimizer
 from harness.optimizers.parse import extract
 from harness.optimizers.skopt_bo import SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
+from harness.recorded_attempts import failure_text
 from harness.space import Categorical, Float, Int, SearchSpace
 
 COIN_STREAM = 104_729
@@ -84,10 +85,18 @@ class LLMTPE:
         self.stopped = False
         self._told = 0
         self.narrowing: list[dict[str, Any]] = []
+        self._unjournaled: list[dict[str, Any]] = []  # narrowing calls since the last proposal
 
     def ask(self) -> Proposal:
         use_llm = self._told == 0 and not self.llm.history or self._coin.random() < self.p
-        return self.llm.ask() if use_llm else self.tpe.ask()
+        proposal = self.llm.ask() if use_llm else self.tpe.ask()
+        if not self._unjournaled:
+            return proposal
+        # narrowing calls ride in the next proposal's transcript: they are journaled with it, so a
+        # resume or replay answers a failed one from the record (harness/recorded_attempts.py)
+        transcript = {**(proposal.transcript or {}), "narrowing": self._unjournaled}
+        self._unjournaled = []
+        return Proposal(proposal.config, proposal.source, transcript)
 
     def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
         self.llm.tell(config, evaluation)
@@ -109,15 +118,19 @@ class LLMTPE:
         )
         request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,
                           max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
-        record: dict[str, Any] = {"after": self._told}
+        fingerprint_of = getattr(self.llm.gateway, "fingerprint", None)
+        record: dict[str, Any] = {"after": self._told,
+                                  "fingerprint": fingerprint_of(request) if fingerprint_of else None}
+        self._unjournaled.append(record)
         try:
-            reply = self.llm.gateway.complete(request).text
+            response = self.llm.gateway.complete(request)
         except ProviderError as exc:
-            record["error"] = str(exc)
+            record["error"] = failure_text(exc)
             self.narrowing.append(record)
             return
+        reply = response.text
         found, _ = extract(reply, numeric)
-        record["reply"] = reply
+        record.update(reply=reply, finish_reason=response.finish_reason)
         if found:
             narrowed, notes = narrowed_space(self.space, found)
             self.tpe.narrow(narrowed)

@@ -68,6 +68,7 @@ def test_verify_exit_codes(tmp_path: Path, raw_dir_handle, capsys: pytest.Captur
 def test_user_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    (tmp_path / "x.jsonl").write_text("")  # the cassette exists; the cache directory cannot
     assert main(["cache", "import", str(tmp_path / "x.jsonl"), "--cache", str(blocker / "c")]) == 2
     assert "is not a directory" in capsys.readouterr().err
     assert main(["cache", "verify", "--cache", str(tmp_path / "typo")]) == 2

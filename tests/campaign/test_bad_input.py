@@ -128,3 +128,28 @@ def test_run_replay_without_its_cache_creates_nothing(tmp_path, capsys):
                  str(tmp_path / "missing")])
     assert "missing" in _one_line_exit_2(code, capsys)
     assert not (tmp_path / "out").exists() and not (tmp_path / "missing").exists()
+
+
+def test_cache_import_of_a_missing_cassette_creates_no_cache(tmp_path, capsys):
+    code = main(["cache", "import", str(tmp_path / "missing.jsonl"), "--cache", str(tmp_path / "c")])
+    assert "missing.jsonl" in _one_line_exit_2(code, capsys)
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.slow
+def test_unreachable_dask_scheduler_creates_nothing(tmp_path, capsys):
+    spec = write_spec(tmp_path, budget=2, seeds=1)
+    code = main(["run", str(spec), "--dask", "tcp://127.0.0.1:9", "--out", str(tmp_path / "out"), "--cache",
+                 str(tmp_path / "c")])
+    assert "Dask scheduler" in _one_line_exit_2(code, capsys)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "c").exists()
+
+
+def test_initial_design_larger_than_the_budget_is_refused(tmp_path, capsys):
+    spec = tmp_path / "design.toml"
+    spec.write_text('name = "design"\nbudget = 10\nseeds = 1\nbenchmarks = ["toy/branin"]\n'
+                    '[[optimizers]]\nname = "gp"\noptions = { n_initial = 1000000000 }\n')
+    code = main(["run", str(spec), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot exceed the budget" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -130,3 +130,22 @@ def test_campaign_survives_faults_random_kills_and_replays(tmp_path):
     assert result.bad_cache_entries == 0
     assert result.secrets_found == 0
     assert set(result.faults) == set(FAULTS), result.faults  # every kind of fault was met
+
+
+def test_replay_follows_a_failed_narrowing_call_of_llm_tpe(tmp_path, monkeypatch):
+    # llm-tpe asks the LLM for narrower ranges after every result; the first such call fails (500 twice)
+    server = FaultServer(script={2: "500", 3: "500"}).start()
+    monkeypatch.setenv(KEY_ENV, KEY)
+    text = ONE_RUN.format(budget=4, model=MODEL, url=server.url, key_env=KEY_ENV).replace(
+        'name = "llm"', 'name = "llm-tpe"\noptions = { p = 0.0, narrow_every = 1, n_initial = 2 }')
+    options = {"timeout_s": 5.0, "max_attempts": 2, "backoff_s": 0.01, "max_backoff_s": 0.02}
+    try:
+        outcome = run_campaign(loads_spec(text), out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                               mode=Mode.LIVE, workers=1, gateway_options=options)
+    finally:
+        server.stop()
+    narrowing = _transcripts(outcome.directory)[1]["narrowing"]
+    assert len(narrowing) == 1 and "500" in narrowing[0]["error"] and narrowing[0]["fingerprint"]
+    monkeypatch.setenv("OPENAI_API_BASE", "http://127.0.0.1:9")
+    result = replay(outcome.directory, cache_dir=tmp_path / "cache")
+    assert result.identical and result.trials == 4, result.mismatches

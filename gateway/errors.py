@@ -30,3 +30,8 @@ class TransientProviderError(ProviderError):
     def __init__(self, message: str, *, status: int | None = None, retry_after_s: float | None = None) -> None:
         self.retry_after_s = retry_after_s
         super().__init__(message, status=status)
+
+
+class ProviderRefused(ProviderError):
+    """The provider refused the request (400/401/403/404, unsupported parameter, unknown model,
+    context too long): neither a retry nor a re-ask can help, so the run stops with this message."""

@@ -68,7 +68,9 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     if not str(path) or not path.is_dir():
         raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
     store = CacheStore(path)
-    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY)
+    from harness.fidelity import replay_gateway_kwargs
+
+    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, **replay_gateway_kwargs(manifest))
     try:
         states = build_states(runs, gateway, reference)
         for state in states:

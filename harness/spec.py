@@ -23,7 +23,7 @@ from cache.key import canonical_json
 from harness.errors import UserError
 
 TOP_KEYS = ("name", "description", "budget", "seeds", "benchmarks", "optimizers", "cache", "output",
-            "workers", "dask", "baseline_samples")
+            "workers", "dask", "baseline_samples", "model_settings")
 OPTIMIZER_KEYS = ("name", "model", "options", "label")
 CACHE_KEYS = ("dir", "mode")
 MODES = ("live", "replay", "record", "off")
@@ -84,6 +84,7 @@ class CampaignSpec:
     baseline_samples: int = 0
     source: str = "<spec>"
     notes: tuple[str, ...] = ()
+    model_settings: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)  # harness.model_settings
     runs: tuple[RunSpec, ...] = field(default=(), compare=False)
 
     def identity(self) -> dict[str, Any]:
@@ -95,7 +96,8 @@ class CampaignSpec:
     def to_dict(self) -> dict[str, Any]:
         return {**self.identity(), "description": self.description,
                 "cache": {"dir": self.cache_dir, "mode": self.cache_mode},
-                "output": self.output, "workers": self.workers, "dask": self.dask}
+                "output": self.output, "workers": self.workers, "dask": self.dask,
+                **({"model_settings": self.model_settings} if self.model_settings else {})}
 
     @property
     def spec_hash(self) -> str:
@@ -249,7 +251,7 @@ def _check_optimizer(opt: OptimizerSpec, benchmark: str, budget: int, gateway: A
         needs = getattr(optimizers, "requires_images", None)
         if callable(needs) and needs(opt.name) and not caps.images:
             problems.append(f"{where}: {opt.name} sends plots, but model {opt.model!r} is text-only; "
-                            "use a vision model such as openai/gpt-4o or anthropic/claude-3-5-sonnet-latest")
+                            "use a vision model such as openai/gpt-4o or anthropic/claude-sonnet-4-5")
             return
     try:
         bench = benchmarks.load(benchmark)
@@ -355,11 +357,14 @@ def parse_spec(
     if not isinstance(description, str):
         problems.append("description: expected a string")
         description = ""
+    from harness import model_settings as ms
+
+    settings = ms.parse(data.get("model_settings"), problems)
     notes: list[str] = []
     if check and opts:
         from gateway import Gateway
 
-        gateway = Gateway(mode="off")
+        gateway = Gateway(mode="off", **ms.gateway_kwargs(settings))
         if model_override:
             opts = _drop_image_optimizers(opts, model_override, gateway, notes, problems)
         for opt in opts:
@@ -372,7 +377,7 @@ def parse_spec(
     spec = CampaignSpec(
         name=name, budgets=tuple(budgets), seeds=tuple(seeds), benchmarks=tuple(benches), optimizers=tuple(opts),
         description=description, cache_dir=cache_dir, cache_mode=mode.lower(), output=output, workers=workers,
-        dask=dask, baseline_samples=baseline, source=source, notes=tuple(notes),
+        dask=dask, baseline_samples=baseline, source=source, notes=tuple(notes), model_settings=settings,
     )
     return _with_runs(spec)
 

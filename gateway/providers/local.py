@@ -139,7 +139,9 @@ class LocalProvider:
             return self._resolved[model]
 
     def capabilities(self, model: str) -> Capabilities:
-        return Capabilities(images=self.resolve(model).mmproj is not None, response_schema=True)
+        # llama.cpp's server turns a JSON schema (or plain json_object) into a grammar, and takes a seed
+        return Capabilities(images=self.resolve(model).mmproj is not None, response_schema=True, json_mode=True,
+                            seed=True, max_context=self.n_ctx, source="local")
 
     def load(self, model: str) -> _Loaded:
         """Load `model` once per process (later calls return the same llama.cpp server)."""

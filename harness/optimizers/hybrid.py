@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from gateway.errors import ProviderError
+from gateway.errors import ProviderError, ProviderRefused
 from gateway.types import Message, Request
 from harness.benchmarks.base import Evaluation
 from harness.optimizers import prompts
@@ -112,6 +112,8 @@ class LLMTPE:
         record: dict[str, Any] = {"after": self._told}
         try:
             reply = self.llm.gateway.complete(request).text
+        except ProviderRefused:
+            raise  # a refusal stops the run (see LLMOptimizer._call)
         except ProviderError as exc:
             record["error"] = str(exc)
             self.narrowing.append(record)

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from gateway.errors import ProviderError
+from gateway.errors import ProviderError, ProviderRefused
 from gateway.types import ImagePart, Message, Request, Response
 from harness.benchmarks.base import Evaluation
 from harness.errors import UserError
-from harness.optimizers import prompts
+from harness.optimizers import prompts, protocol
 from harness.optimizers.base import Proposal
 from harness.optimizers.history import Observation
 from harness.optimizers.parse import ParseResult, parse_reply
@@ -62,6 +62,7 @@ class LLMOptimizer:
         reasks: int = 2,
         multimodal: bool = False,
         image_only: bool = False,
+        output: str | None = None,
     ) -> None:
         if style not in STYLES:
             raise UserError(f"unknown prompt style {style!r}; choose one of: {', '.join(STYLES)}")
@@ -95,7 +96,9 @@ class LLMOptimizer:
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
         self.reasks = int(reasks)
-        self.schema = space.to_json_schema() if caps.response_schema and not cot else None
+        self.output = protocol.resolve(output, model, caps, cot=cot)
+        self.schema = space.to_json_schema() if self.output == "schema" else None
+        self.extra = protocol.request_extra(self.output)
         self.history: list[Observation] = []
         self._rng = np.random.default_rng([self.seed % 2**32, FALLBACK_STREAM])
         self._asked = 0
@@ -118,10 +121,13 @@ class LLMOptimizer:
             seed=self.seed,
             response_schema=self.schema,
             replicate=replicate,
+            extra=dict(self.extra),
         )
         record.update(replicate=replicate, messages=[m.key_view() for m in messages])
         try:
             response = self.gateway.complete(request)
+        except ProviderRefused:
+            raise  # a refusal is never a proposal: the driver stops this run with the provider's message
         except ProviderError as exc:
             record.update(error=f"{type(exc).__name__}: {exc}", reply=None)
             return None
@@ -159,6 +165,7 @@ class LLMOptimizer:
             "model": self.model,
             "style": self.spec.style,
             "cot": self.spec.cot,
+            "output": self.output,
             "template_version": prompts.TEMPLATE_VERSION,
             "last_try": last,
             "image": image.fingerprint if image is not None else None,

@@ -1,7 +1,7 @@
 """Anthropic messages wire format (POST /v1/messages).
 
 Refusals follow the real API's `{"type": "error", "error": {"type", "message"}}` body (the SDK's
-`ErrorResponse`): 401 `authentication_error` for a missing or wrong `x-api-key`, 400 without the
+`ErrorResponse`): 401 `authentication_error` for a missing or wrong key (`x-api-key` or `Authorization: Bearer`), 400 without the
 `anthropic-version` header, 404 `not_found_error` for an unknown model, 400
 `invalid_request_error` for a missing `max_tokens`, a "system" role inside `messages` (the system
 prompt is a top-level field), a temperature above 1, an image to a text-only model, or
@@ -27,7 +27,9 @@ class AnthropicServer(RecordingServer):
 
     def refusal(self, received: Received) -> tuple[int, dict[str, Any]] | None:
         headers = {k.lower(): v for k, v in received.headers.items()}
-        key = headers.get("x-api-key", "")
+        # the official SDK (2.x) sends `Authorization: Bearer`, litellm and older SDKs `x-api-key`
+        bearer = headers.get("authorization", "")
+        key = headers.get("x-api-key") or (bearer.removeprefix("Bearer ").strip() if bearer.startswith("Bearer ") else "")
         if not key:
             return anthropic_error(401, "authentication_error", "x-api-key header is required")
         if not self.key_ok(key):

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.servers.catalogue import ServedModel
-from tests.servers.replies import GENERIC, answer
+from tests.servers.replies import GENERIC, SHAPES, answer
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class RecordingServer:
 
     default_text = GENERIC
     catalogue: dict[str, ServedModel] = {}
+    shapes: tuple[str, ...] = SHAPES  # free-text shapes a config prompt is answered in (tests.servers.replies)
 
     def __init__(self, *, valid_keys: set[str] | None = None, models: dict[str, ServedModel] | None = None) -> None:
         # valid_keys None: any non-empty key is accepted (a key the tests cannot know is still required)
@@ -104,6 +105,7 @@ class RecordingServer:
             self.refused.clear()
             self.max_in_flight = 0
         self.valid_keys = None
+        self.shapes = type(self).shapes
 
     def _next(self) -> Behaviour:
         with self._lock:
@@ -127,7 +129,7 @@ class RecordingServer:
 
     def answer(self, received: Received) -> str:
         prompt = self.prompt_text(received)
-        text = answer(prompt, constrained=self.constrained(received), seed=prompt)
+        text = answer(prompt, constrained=self.constrained(received), seed=prompt, shapes=self.shapes)
         return self.default_text if text == GENERIC else text
 
     def key_ok(self, sent: str | None) -> bool:

@@ -103,10 +103,10 @@ def choose(params: dict[str, Param], keys: list[str], seed: str) -> dict[str, An
 
 def _keys(pattern: re.Pattern[str], prompt: str) -> list[str] | None:
     found = pattern.findall(prompt)
-    return json.loads("[" + found[-1] + "]") if found else None
+    return json.loads("[" + found[-1].rstrip(", ") + "]") if found else None
 
 
-def answer(prompt: str, *, constrained: bool, seed: str) -> str:
+def answer(prompt: str, *, constrained: bool, seed: str, shapes: tuple[str, ...] = SHAPES) -> str:
     """The reply to a conversation whose text is `prompt` (all messages joined)."""
     params = space_from_prompt(prompt)
     narrow = _keys(_NARROW, prompt)
@@ -126,7 +126,8 @@ def answer(prompt: str, *, constrained: bool, seed: str) -> str:
         return json.dumps(config)
     reask = prompt.rstrip().splitlines()[-1].startswith(("I could not use your reply", "The configuration "))
     digest = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
-    shape = (USABLE if reask else SHAPES)[digest % (len(USABLE) if reask else len(SHAPES))]
+    pool = ([s for s in shapes if s in USABLE] or list(USABLE)) if reask else list(shapes)
+    shape = pool[digest % len(pool)]
     return render(shape, config)
 
 
@@ -145,8 +146,9 @@ def render(shape: str, config: dict[str, Any]) -> str:
                 f"reasonable. Therefore the next configuration is:\n{line}")
     if shape == "pretty":
         return "Here is my suggestion:\n" + json.dumps(config, indent=2)
-    if shape == "key-value":
-        return "\n".join(f"{k}: {v}" for k, v in config.items())
+    if shape == "key-value":  # models writing lines tend to print integers as floats (the space rounds them)
+        return "\n".join(f"{k}: {float(v) if isinstance(v, int) and not isinstance(v, bool) else v}"
+                         for k, v in config.items())
     if shape == "refusal":
         return REFUSAL
     if shape == "empty":

@@ -53,7 +53,8 @@ def count(rates: dict[str, list[int]], trial: dict[str, Any]) -> None:
     """Add one journaled trial to "label @ model" -> [LLM proposals, random fallbacks]."""
     parse = trial.get("parse")
     if parse:
-        tally = rates.setdefault(f"{trial['optimizer']} @ {trial['model']}", [0, 0])
+        label, model = str(trial["optimizer"]), str(trial["model"])
+        tally = rates.setdefault(label if model in label else f"{label} @ {model}", [0, 0])
         tally[0] += 1
         tally[1] += parse.get("outcome") == "fallback"
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cache import Mode, default_dir, fingerprint, resolve
-from gateway.errors import ConfigurationError
-from gateway.providers import prefix_of, provider_for
 from gateway.capabilities import Capabilities
 from gateway.endpoints import Endpoint
+from gateway.errors import ConfigurationError
+from gateway.providers import prefix_of, provider_for
 from gateway.providers.base import Provider
 from gateway.retry import RetryPolicy, call_with_retries
 from gateway.types import ImagePart, Request, Response

@@ -2,8 +2,9 @@
 
 Robustness is the point of this module: a reply without a usable config is re-asked (bounded,
 naming the problem, replicate bumped so the cache does not serve the same bad reply), then
-replaced by a seeded random config; a failing provider counts as an unusable reply, so it never
-kills a run; a repeat on a deterministic benchmark is re-asked once, then perturbed. Every step
+replaced by a seeded random config; a provider failing transiently (after retries) counts as an
+unusable reply, but a refusal (`ProviderRefused`: bad key, unknown model, unsupported parameter) is
+never turned into a proposal: it propagates and the driver stops the run with the message; a repeat on a deterministic benchmark is re-asked once, then perturbed. Every step
 lands in the proposal's transcript (messages with images as fingerprints, raw replies, extracted
 dict, repairs, attempts, fallback, usage, cost, cache hits).
 

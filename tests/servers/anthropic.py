@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.servers.base import Received, RecordingServer
+from tests.servers.base import Received, RecordingServer, message_texts
 from tests.servers.catalogue import ANTHROPIC
 
 
@@ -65,13 +65,7 @@ class AnthropicServer(RecordingServer):
         body = received.body if isinstance(received.body, dict) else {}
         system = body.get("system")
         texts = [system] if isinstance(system, str) else [b.get("text", "") for b in system or [] if isinstance(b, dict)]
-        for message in body.get("messages") or []:
-            content = message.get("content")
-            if isinstance(content, str):
-                texts.append(content)
-            elif isinstance(content, list):
-                texts.extend(b.get("text", "") for b in content if b.get("type") == "text")
-        return "\n".join(texts)
+        return "\n".join([*texts, message_texts(body.get("messages"))])
 
     def constrained(self, received: Received) -> bool:
         body = received.body if isinstance(received.body, dict) else {}

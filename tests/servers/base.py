@@ -60,6 +60,19 @@ class Behaviour:
         return cls("reset")
 
 
+def message_texts(messages: Any) -> str:
+    """The text of chat messages whose content is a string or a list of `{"type": "text"}` parts
+    (OpenAI and Anthropic alike), joined by newlines."""
+    texts: list[str] = []
+    for message in messages or []:
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return "\n".join(texts)
+
+
 @dataclass
 class Received:
     """One request as the server saw it."""

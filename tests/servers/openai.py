@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from tests.servers.base import Received, RecordingServer
+from tests.servers.base import Received, RecordingServer, message_texts
 from tests.servers.catalogue import OPENAI, approx_tokens
 
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization header using "
@@ -79,14 +79,7 @@ class OpenAIServer(RecordingServer):
 
     def prompt_text(self, received: Received) -> str:
         body = received.body if isinstance(received.body, dict) else {}
-        texts = []
-        for message in body.get("messages") or []:
-            content = message.get("content")
-            if isinstance(content, str):
-                texts.append(content)
-            elif isinstance(content, list):
-                texts.extend(p.get("text", "") for p in content if p.get("type") == "text")
-        return "\n".join(texts)
+        return message_texts(body.get("messages"))
 
     def constrained(self, received: Received) -> bool:
         body = received.body if isinstance(received.body, dict) else {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from harness.cli import main
 
 
@@ -13,6 +15,7 @@ def _dead_port() -> int:
         return s.getsockname()[1]  # closed again on exit: nothing listens there
 
 
+@pytest.mark.slow  # the gateway's retries with backoff run their course first (a few seconds)
 def test_ask_a_server_that_is_down(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
     argv = ["ask", "-m", "openai/gpt-4o", "--api-base", f"http://127.0.0.1:{_dead_port()}/v1", "--timeout", "2",

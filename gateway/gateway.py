@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cache import Mode, default_dir, fingerprint, resolve
+from gateway.capabilities import Capabilities
 from gateway.endpoints import Endpoint
 from gateway.errors import ConfigurationError
 from gateway.providers import prefix_of, provider_for
-from gateway.providers.base import Capabilities, Provider
+from gateway.providers.base import Provider
 from gateway.retry import RetryPolicy, call_with_retries
 from gateway.types import ImagePart, Request, Response
 
@@ -129,6 +130,7 @@ class Gateway:
         backoff_s: float = 0.5,
         max_backoff_s: float = 30.0,
         providers: dict[str, Provider] | None = None,
+        capabilities: Mapping[str, Capabilities | Mapping[str, Any]] | None = None,
         endpoints: Mapping[str, Endpoint] | None = None,
     ) -> None:
         self.mode = Mode.parse(mode)
@@ -143,6 +145,9 @@ class Gateway:
             jitter_s=backoff_s,
         )
         self._providers = dict(providers or {})
+        # per model: a full Capabilities pins the answer (replay: the manifest's), a mapping overrides fields
+        self._capability_settings = dict(capabilities or {})
+        self._capabilities: dict[str, Capabilities] = {}
         self.endpoints: dict[str, Endpoint] = dict(endpoints or {})
         self._cache_arg = cache_dir
         # anything that is not a path is taken to be an open CacheStore (or one with its interface)
@@ -178,7 +183,24 @@ class Gateway:
         return self._providers.get(prefix) or provider_for(model)
 
     def capabilities(self, model: str) -> Capabilities:
-        return self.provider(model).capabilities(model)
+        """The one answer about what `model` accepts: pinned, else the provider's (litellm's model map
+        for hosted models), then LLMHPO_CAPABILITIES, then this gateway's per-model overrides."""
+        with self._lock:
+            known = self._capabilities.get(model)
+        if known is not None:
+            return known
+        setting = self._capability_settings.get(model)
+        if isinstance(setting, Capabilities):
+            caps = setting
+        else:
+            from gateway.capabilities import env_overrides
+
+            caps = self.provider(model).capabilities(model)
+            caps = caps.with_overrides(env_overrides(model), "env")
+            caps = caps.with_overrides(dict(setting or {}), "spec")
+        with self._lock:
+            self._capabilities[model] = caps
+        return caps
 
     def _sync_limit(self, provider: Provider) -> threading.BoundedSemaphore:
         with self._lock:
@@ -211,15 +233,24 @@ class Gateway:
                 f"Request.extra must not carry credentials ({', '.join(bad)}): it is part of the cache key; "
                 "use environment variables or the provider's constructor"
             )
-        if request.has_image and not provider.capabilities(request.model).images:
+        # A strict replay only reads what a checked live call recorded: asking about capabilities there
+        # would import litellm for nothing.
+        check = self.mode is not Mode.REPLAY
+        if check and request.has_image and not self.capabilities(request.model).images:
             raise ConfigurationError(
                 f"model {request.model!r} does not accept images; use a vision model "
-                "(e.g. openai/gpt-4o, anthropic/claude-3-5-sonnet-latest, gemini/gemini-2.0-flash)"
+                "(e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5, gemini/gemini-2.5-flash)"
             )
         check_sampling(request.temperature, request.top_p)
         # temperature=1 and temperature=1.0 are the same request: give them one key.
         top_p = None if request.top_p is None else float(request.top_p)
         request = dataclasses.replace(request, temperature=float(request.temperature), top_p=top_p)
+        if check and request.response_schema is not None and not self.capabilities(request.model).response_schema:
+            raise ConfigurationError(
+                f"model {request.model!r} does not support structured output (response schema) according to "
+                f"{self.capabilities(request.model).source}; use the free-text protocol, or declare it in "
+                "[model_settings] capabilities / LLMHPO_CAPABILITIES if the model does support it"
+            )
         endpoint = self.endpoints.get(request.model)
         if request.api_base is None and endpoint is not None and endpoint.api_base is not None:
             request = dataclasses.replace(request, api_base=endpoint.api_base)

@@ -21,6 +21,8 @@ from typing import Any
 from cache.errors import CacheMiss
 from cache.key import canonical_json, fingerprint
 from cache.modes import Mode
+from gateway.errors import ProviderRefused
+from harness import fidelity
 from harness.benchmarks.base import Benchmark, Evaluation
 from harness.errors import InvalidConfig, UserError
 from harness.evaluation import NAMESPACE, crashed, eval_request
@@ -71,6 +73,8 @@ class Stats:
     would_have_cost_usd: float = 0.0
     unpriced: int = 0
     mismatches: list[str] = field(default_factory=list)
+    failed_runs: dict[str, str] = field(default_factory=dict)  # run_id -> the provider's refusal
+    llm_proposals: dict[str, list[int]] = field(default_factory=dict)  # "label @ model" -> [proposals, fallbacks]
 
 
 def _ledger_view(gateway: Any) -> dict[str, Any]:
@@ -132,6 +136,7 @@ class Driver:
         sink: Callable[[dict[str, Any], dict[str, Any] | None], None] | None,
         strict_reference: bool = False,
         on_progress: Callable[[Stats], None] | None = None,
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.runs = runs
         self.executor = executor
@@ -141,6 +146,7 @@ class Driver:
         self.sink = sink
         self.strict = strict_reference
         self.on_progress = on_progress or (lambda s: None)
+        self.on_failure = on_failure or (lambda record: None)
         self.stats = Stats(total=sum(r.run.budget if r.stop_at is None else r.stop_at for r in runs))
         self.stopping = False
         self._inflight: dict[str, tuple[Any, list[RunState]]] = {}
@@ -190,7 +196,11 @@ class Driver:
                 return
             t0 = time.perf_counter()
             before = _ledger_view(self.gateway) if self.gateway is not None else None
-            proposal = state.optimizer.ask()
+            try:
+                proposal = state.optimizer.ask()
+            except ProviderRefused as exc:
+                self._fail(state, exc)
+                return
             llm = None
             if before is not None and state.run.model is not None:
                 llm = _llm_delta(before, _ledger_view(self.gateway), proposal.transcript)
@@ -291,6 +301,7 @@ class Driver:
 
     def _count(self, trial: dict[str, Any]) -> None:
         self.stats.crashed += trial["status"] != "ok"
+        fidelity.count(self.stats.llm_proposals, trial)
         llm = trial.get("llm")
         if llm:
             self.stats.llm_calls += llm["calls"]
@@ -311,6 +322,15 @@ class Driver:
         state.optimizer.tell(pending.config, evaluation)
         state.index += 1
         self.on_progress(self.stats)
+
+    def _fail(self, state: RunState, exc: ProviderRefused) -> None:
+        """The provider refused this run's request: stop the run (others go on), journal why; a resume
+        retries it from its journaled trials."""
+        record = {"run_id": state.run.run_id, "index": state.index, "model": state.run.model,
+                  "status": exc.status, "error": str(exc)}
+        self.stats.failed_runs[state.run.run_id] = str(exc)
+        self.on_failure(record)
+        self._end(state)
 
     def _end(self, state: RunState) -> None:
         state.done = True
@@ -427,13 +447,17 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
     from gateway.endpoints import endpoints_from, record_endpoints
     from harness.executor import LazyExecutor, limit_threads
     from harness.journal import Journal, build_manifest, previous_manifest
+    from harness.model_settings import capability_overrides
 
     start = time.perf_counter()
     limit_threads("blas")  # same BLAS threading in every session, so optimizer fits re-derive bit for bit
+    capabilities: dict[str, Any] = capability_overrides(spec.model_settings)
     if mode is Mode.REPLAY:  # strict: key requests by the endpoints recorded live, whatever the environment
-        recorded = (previous_manifest(directory) or {}).get("endpoints")
+        previous = previous_manifest(directory) or {}
+        recorded = previous.get("endpoints")
         if recorded:
             endpoints = {**endpoints, **endpoints_from(recorded, pinned=True)}
+        capabilities.update(fidelity.replay_capabilities(previous))  # and ask no provider (no litellm import)
     manifest = build_manifest(spec, list(spec.runs), str(cache_dir), mode.value)
     manifest["endpoints"] = record_endpoints(Gateway(mode=Mode.OFF, endpoints=endpoints), spec.models)
     journal = Journal.open(directory, manifest)  # refuses a different spec before anything is written
@@ -446,15 +470,16 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
     except BaseException:
         journal.close()
         raise
-    gateway = Gateway(cache_dir=store, mode=mode, endpoints=endpoints, **gateway_options)
+    gateway = Gateway(cache_dir=store, mode=mode, endpoints=endpoints, capabilities=capabilities, **gateway_options)
     prior_elapsed = float(journal.manifest.get("elapsed_s") or 0.0)
     executor = LazyExecutor(executor_factory)
     try:
         # A run whose whole budget is journaled needs no re-derivation.
         todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget]
         states = build_states(todo, gateway, journal.finished, journal.transcripts)
+        journal.set_manifest(**fidelity.manifest_entries(spec.runs, gateway))
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,
-                        on_progress=on_progress)
+                        on_progress=on_progress, on_failure=journal.append_failure)
         already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)
         driver.stats.total += already
         driver.stats.done += already

@@ -189,6 +189,16 @@ class Journal:
         self._trials.write(trial)
         self.finished.setdefault(run_id, {})[int(trial["index"])] = trial
 
+    def append_failure(self, record: dict[str, Any]) -> None:
+        """Journal a run the provider refused (harness.fidelity reads them; a resume retries the run)."""
+        from harness.fidelity import FAILURES
+
+        appender = _Appender(self.directory / FAILURES)
+        try:
+            appender.write({**record, "at": now_iso()})
+        finally:
+            appender.close()
+
     def write_baseline(self, rows: Iterable[dict[str, Any]]) -> None:
         write_jsonl_atomic(self.directory / BASELINE, rows)
 

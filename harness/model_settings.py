@@ -1,8 +1,9 @@
-"""`[model_settings."<provider/model>"]` in a campaign spec: where each model is served.
+"""`[model_settings."<provider/model>"]` in a campaign spec: where each model is served, and what it accepts.
 
 Why per model: a campaign may compare models behind different servers; one global --api-base
 cannot say that. Only the endpoint and the NAME of the variable holding the key live in a spec
-(and so in the manifest): a key itself never does.
+(and so in the manifest): a key itself never does. `capabilities` overrides what litellm's model map
+says (or does not know) about a model, checked by `gateway.capabilities.check_overrides`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from gateway.endpoints import Endpoint
 
-KEYS = ("api_base", "api_key_env", "capabilities")  # capabilities: checked by the capabilities code (#9)
+KEYS = ("api_base", "api_key_env", "capabilities")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -45,8 +46,22 @@ def parse_model_settings(value: Any, problems: list[str]) -> dict[str, dict[str,
         if env is not None and (not isinstance(env, str) or not _ENV_NAME.match(env)):
             problems.append(f"{where}: api_key_env must be the NAME of an environment variable (got {env!r}); "
                             "never put a key itself in a spec")
-        out[model] = dict(entry)
+        settings = dict(entry)
+        if "capabilities" in entry:
+            from gateway.capabilities import check_overrides
+            from gateway.errors import ConfigurationError
+
+            try:
+                settings["capabilities"] = check_overrides(entry["capabilities"], f"{where}.capabilities")
+            except ConfigurationError as exc:
+                problems.append(str(exc))
+        out[model] = settings
     return out
+
+
+def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Gateway(capabilities=...) for these settings: the per-model overrides a spec declares."""
+    return {m: s["capabilities"] for m, s in settings.items() if s.get("capabilities")}
 
 
 def _has_credentials(url: str) -> bool:

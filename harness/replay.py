@@ -70,8 +70,11 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     from gateway.endpoints import endpoints_from
 
     store = CacheStore(path)
+    from harness.fidelity import replay_capabilities
+
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
-    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True))
+    gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True),
+                      capabilities=replay_capabilities(manifest))
     try:
         states = build_states(runs, gateway, reference, read_transcripts(directory))
         for state in states:

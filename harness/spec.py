@@ -260,7 +260,7 @@ def _check_optimizer(opt: OptimizerSpec, benchmark: str, budget: int, gateway: A
         needs = getattr(optimizers, "requires_images", None)
         if callable(needs) and needs(opt.name) and not caps.images:
             problems.append(f"{where}: {opt.name} sends plots, but model {opt.model!r} is text-only; "
-                            "use a vision model such as openai/gpt-4o or anthropic/claude-3-5-sonnet-latest")
+                            "use a vision model such as openai/gpt-4o or anthropic/claude-sonnet-4-5")
             return
     try:
         bench = benchmarks.load(benchmark)
@@ -370,7 +370,7 @@ def parse_spec(
     elif baseline > MAX_BASELINE_SAMPLES and not allow_large:
         problems.append(f"baseline_samples: {baseline} is above the limit of {MAX_BASELINE_SAMPLES} "
                         "(pass --allow-large if you really mean it)")
-    from harness.model_settings import parse_model_settings
+    from harness.model_settings import capability_overrides, parse_model_settings
 
     model_settings = parse_model_settings(data.get("model_settings"), problems)
     description = data.get("description", "")
@@ -381,7 +381,7 @@ def parse_spec(
     if check and opts:
         from gateway import Gateway
 
-        gateway = Gateway(mode="off")
+        gateway = Gateway(mode="off", capabilities=capability_overrides(model_settings))
         if model_override:
             opts = _drop_image_optimizers(opts, model_override, gateway, notes, problems)
         for opt in opts:

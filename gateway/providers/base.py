@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+from gateway.capabilities import Capabilities
 from gateway.types import Request, Response
 
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What a model accepts; checked before a run starts (e.g. mmllm needs images)."""
-
-    images: bool
-    response_schema: bool
+__all__ = ["Capabilities", "Provider"]
 
 
 class Provider(Protocol):

@@ -11,15 +11,13 @@ the usual environment variables and are only ever handed to litellm, never store
 from __future__ import annotations
 
 import email.utils
-import fnmatch
 import os
 import time
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import pricing
-from gateway.errors import ConfigurationError, ProviderError, TransientProviderError
+from gateway import capabilities, pricing
+from gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
 from gateway.providers.base import Capabilities
 from gateway.providers.openai_format import to_openai_message
 from gateway.types import Request, Response, Usage
@@ -38,10 +36,8 @@ ALT_KEY_ENV = {"gemini": ("GOOGLE_API_KEY",), "hosted_vllm": ("HOSTED_VLLM_API_K
 # Self-hosted servers (vLLM, llama.cpp, LM Studio) ignore the key, but the OpenAI client wants one.
 DUMMY_KEY = "sk-no-key-required"
 
-SCHEMA_PREFIXES = frozenset({"openai", "gemini", "hosted_vllm"})
-# fnmatch patterns (on the model name after the prefix) of families that accept images.
-VISION_PATTERNS = ("gpt-4o*", "gpt-4.1*", "gpt-4-turbo*", "gpt-5*", "claude-3*", "claude-*-4*", "gemini-*")
-VISION_ENV = "LLMHPO_VISION_MODELS"  # comma-separated extra patterns on the full model id
+# HTTP statuses that no retry or re-ask can change (a ProviderRefused stops the run with the message).
+REFUSED_STATUS = frozenset({400, 401, 403, 404, 413, 422})
 # completion() arguments that Request.extra must not override.
 RESERVED = frozenset(
     {
@@ -67,21 +63,15 @@ class LiteLLMProvider:
         api_key: str | None = None,
         api_base: str | None = None,
         max_concurrency: int = 8,
-        vision_models: Iterable[str] = (),
     ) -> None:
         self._api_key = api_key
         self._api_base = api_base
         self.max_concurrency = max_concurrency
-        self._vision_models = tuple(vision_models)
 
     # -- capabilities ----------------------------------------------------------------------------
     def capabilities(self, model: str) -> Capabilities:
-        prefix, _, name = model.partition("/")
-        extra = [p.strip() for p in os.environ.get(VISION_ENV, "").split(",") if p.strip()]
-        images = any(fnmatch.fnmatch(model, p) for p in (*self._vision_models, *extra)) or any(
-            fnmatch.fnmatch(name.lower(), p) for p in VISION_PATTERNS
-        )
-        return Capabilities(images=images, response_schema=prefix in SCHEMA_PREFIXES)
+        """litellm's model map (gateway.capabilities); the Gateway adds overrides and pins."""
+        return capabilities.from_litellm(model)
 
     def resolve_api_base(self, request: Request) -> str | None:
         """The endpoint this request will reach: request, then constructor, then environment."""
@@ -92,8 +82,10 @@ class LiteLLMProvider:
         _, base_vars = ENV[request.model.partition("/")[0]]
         return next((os.environ[v] for v in base_vars if os.environ.get(v)), None)
 
-    def _api_key_for(self, prefix: str, api_base: str | None) -> str | None:
+    def _api_key_for(self, prefix: str, api_base: str | None, explicit: str | None = None) -> str | None:
         key_var, _ = ENV[prefix]
+        if explicit:
+            return explicit
         if self._api_key:
             return self._api_key
         for var in (key_var, *ALT_KEY_ENV.get(prefix, ())):
@@ -119,7 +111,7 @@ class LiteLLMProvider:
             "model": request.model,
             "messages": [to_openai_message(m) for m in request.messages],
             "temperature": request.temperature,
-            "api_key": api_key or self._api_key_for(prefix, api_base),
+            "api_key": self._api_key_for(prefix, api_base, api_key),
             "timeout": timeout_s,
             "num_retries": 0,
             "max_retries": 0,
@@ -131,7 +123,8 @@ class LiteLLMProvider:
         kwargs.update({k: v for k, v in optional.items() if v is not None})
         if request.stop:
             kwargs["stop"] = list(request.stop)
-        if request.response_schema is not None and prefix in SCHEMA_PREFIXES:
+        # Sent only when asked for: the caller checked the model's capabilities (gateway.capabilities).
+        if request.response_schema is not None:
             kwargs["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "config", "schema": request.response_schema},
@@ -232,9 +225,10 @@ def map_exception(exc: Exception, model: str, *, secret: str | None = None) -> E
     key_var = ENV.get(prefix, (None, ()))[0]
     if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
         hint = f"; check {key_var}" if key_var else ""
-        return ConfigurationError(f"{model}: the provider rejected the API key (HTTP {status}){hint}: {text}")
+        return ProviderRefused(f"{model}: the provider rejected the API key (HTTP {status}){hint}: {text}",
+                               status=status)
     if isinstance(exc, litellm.NotFoundError):
-        return ConfigurationError(f"unknown model {model!r} (HTTP 404 from the provider): {text}")
+        return ProviderRefused(f"unknown model {model!r} (HTTP 404 from the provider): {text}", status=404)
     if isinstance(
         exc,
         litellm.RateLimitError
@@ -249,4 +243,8 @@ def map_exception(exc: Exception, model: str, *, secret: str | None = None) -> E
         return TransientProviderError(f"{model}: {text}", status=status, retry_after_s=retry_after_s(exc))
     if isinstance(exc, litellm.APIResponseValidationError):
         return TransientProviderError(f"{model}: malformed reply: {text}", status=status)
+    if isinstance(exc, litellm.BadRequestError | litellm.UnprocessableEntityError) or status in REFUSED_STATUS:
+        # unsupported parameter, context too long, content policy, a bad key some providers answer with 400
+        return ProviderRefused(f"{model}: the provider refused the request (HTTP {status}): {text}",
+                               status=status if isinstance(status, int) else None)
     return ProviderError(f"{model}: {text}", status=status if isinstance(status, int) else None)

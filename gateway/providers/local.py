@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway import models
-from gateway.errors import ConfigurationError, ProviderError
+from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from gateway.providers.base import Capabilities
 from gateway.providers.openai_format import to_openai_message
 from gateway.types import Request, Response, Usage
@@ -139,7 +139,9 @@ class LocalProvider:
             return self._resolved[model]
 
     def capabilities(self, model: str) -> Capabilities:
-        return Capabilities(images=self.resolve(model).mmproj is not None, response_schema=True)
+        # llama.cpp's server turns a JSON schema (or plain json_object) into a grammar, and takes a seed
+        return Capabilities(images=self.resolve(model).mmproj is not None, response_schema=True, json_mode=True,
+                            seed=True, max_context=self.n_ctx, source="local")
 
     def load(self, model: str) -> _Loaded:
         """Load `model` once per process (later calls return the same llama.cpp server)."""
@@ -238,11 +240,11 @@ def _reply_error(model: str, error: Any, n_ctx: int) -> Exception:
     if not isinstance(error, dict):
         return ProviderError(f"{model}: llama.cpp error: {error}")
     message = error.get("message", "")
-    if error.get("type") == "exceed_context_size_error":
-        return ConfigurationError(
+    if error.get("type") == "exceed_context_size_error":  # no retry or re-ask can fix it: the run stops
+        return ProviderRefused(
             f"the prompt for {model!r} is {error.get('n_prompt_tokens', '?')} tokens, longer than its "
             f"context window of {error.get('n_ctx', n_ctx)} tokens: shorten the prompt (fewer history "
-            f"lines) or load the model with a larger n_ctx"
+            f"lines) or load the model with a larger n_ctx", status=400,
         )
     code = error.get("code")
     if code == 400:

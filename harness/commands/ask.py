@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gateway import DEFAULT_MODEL, Gateway, Message, Request, TextPart, load_image
-    from gateway.errors import ConfigurationError
+    from gateway.errors import ConfigurationError, ProviderError
 
     if args.max_tokens is not None and args.max_tokens < 1:
         raise ConfigurationError(f"--max-tokens must be >= 1, got {args.max_tokens}")
@@ -61,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
         api_base=args.api_base,
     )
     with Gateway(cache_dir=args.cache, mode=args.mode, timeout_s=args.timeout) as gw:
-        response = gw.complete(request)
+        try:
+            response = gw.complete(request)
+        except ProviderError as exc:  # down, refusing, or out of retries: the provider's words on one line
+            print(f"llmhpo: error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return 2
     print(response.text)
     print(ledger_line(response), file=sys.stderr)
     return 0

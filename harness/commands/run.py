@@ -120,6 +120,21 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
           f"eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} ({s.llm_hits} cached, "
           f"{s.llm_failures} failed), LLM cost ${s.cost_usd:.4f}")
     print(f"results: {outcome.directory}")
+    return _fidelity_summary(s)
+
+
+def _fidelity_summary(stats: Any) -> int:
+    """Random-fallback rates per optimizer x model and refused runs; 1 when a run failed."""
+    from harness.fidelity import fallback_lines
+
+    for line in fallback_lines(stats.llm_proposals):
+        print(line)
+    for run_id, message in sorted(stats.failed_runs.items()):
+        print(f"FAILED run {run_id}: {message}", file=sys.stderr)
+    if stats.failed_runs:
+        print(f"llmhpo: {len(stats.failed_runs)} run(s) failed because the provider refused their requests; "
+              "fix the cause and run the same command again to retry them", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -22,6 +22,7 @@ _LLM_OPTIONS: dict[str, Any] = {
     "temperature": 0.0,
     "max_tokens": None,
     "reasks": 2,
+    "output": None,  # text | json | schema; None = schema for local/ models, text otherwise (protocol.py)
 }
 
 # name -> {option: default}; None defaults are computed from the budget (n_initial, k) or the mode.
@@ -80,6 +81,13 @@ def _resolve_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     out = dict(valid)
     for key, value in options.items():
         default = valid[key]
+        if key == "output":
+            from harness.optimizers.protocol import PROTOCOLS
+
+            if value is not None and value not in PROTOCOLS:
+                raise UserError(f"option 'output' of optimizer {name!r} must be one of {', '.join(PROTOCOLS)}, got {value!r}")
+            out[key] = value
+            continue
         if key in POSITIVE_INT_OPTIONS:
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
                 raise UserError(f"option {key!r} of optimizer {name!r} must be a positive integer, got {value!r}")

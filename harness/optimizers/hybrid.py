@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from gateway.errors import ProviderError
+from gateway.errors import ProviderError, ProviderRefused
 from gateway.types import Message, Request
 from harness.benchmarks.base import Evaluation
 from harness.optimizers import prompts
@@ -124,6 +124,8 @@ class LLMTPE:
         self._unjournaled.append(record)
         try:
             response = self.llm.gateway.complete(request)
+        except ProviderRefused:
+            raise  # a refusal stops the run (see LLMOptimizer._call)
         except ProviderError as exc:
             record["error"] = failure_text(exc)
             self.narrowing.append(record)

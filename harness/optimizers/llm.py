@@ -2,8 +2,9 @@
 
 Robustness is the point of this module: a reply without a usable config is re-asked (bounded,
 naming the problem, replicate bumped so the cache does not serve the same bad reply), then
-replaced by a seeded random config; a failing provider counts as an unusable reply, so it never
-kills a run; a repeat on a deterministic benchmark is re-asked once, then perturbed. Every step
+replaced by a seeded random config; a provider failing transiently (after retries) counts as an
+unusable reply, but a refusal (`ProviderRefused`: bad key, unknown model, unsupported parameter) is
+never turned into a proposal: it propagates and the driver stops the run with the message; a repeat on a deterministic benchmark is re-asked once, then perturbed. Every step
 lands in the proposal's transcript (messages with images as fingerprints, raw replies, extracted
 dict, repairs, attempts, fallback, usage, cost, cache hits).
 
@@ -18,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from gateway.errors import ConfigurationError, ProviderError
+from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from gateway.gateway import check_sampling
 from gateway.types import ImagePart, Message, Request, Response
 from harness.benchmarks.base import Evaluation
 from harness.errors import UserError
-from harness.optimizers import prompts
+from harness.optimizers import prompts, protocol
 from harness.optimizers.base import Proposal
 from harness.optimizers.history import Observation
 from harness.optimizers.parse import ParseResult, parse_reply
@@ -64,6 +65,7 @@ class LLMOptimizer:
         reasks: int = 2,
         multimodal: bool = False,
         image_only: bool = False,
+        output: str | None = None,
     ) -> None:
         if style not in STYLES:
             raise UserError(f"unknown prompt style {style!r}; choose one of: {', '.join(STYLES)}")
@@ -101,7 +103,9 @@ class LLMOptimizer:
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
         self.reasks = int(reasks)
-        self.schema = space.to_json_schema() if caps.response_schema and not cot else None
+        self.output = protocol.resolve(output, model, caps, cot=cot)
+        self.schema = space.to_json_schema() if self.output == "schema" else None
+        self.extra = protocol.request_extra(self.output)
         self.history: list[Observation] = []
         self._rng = np.random.default_rng([self.seed % 2**32, FALLBACK_STREAM])
         self._asked = 0
@@ -124,10 +128,13 @@ class LLMOptimizer:
             seed=self.seed,
             response_schema=self.schema,
             replicate=replicate,
+            extra=dict(self.extra),
         )
         record.update(replicate=replicate, messages=[m.key_view() for m in messages])
         try:
             response = self.gateway.complete(request)
+        except ProviderRefused:
+            raise  # a refusal is never a proposal: the driver stops this run with the provider's message
         except ProviderError as exc:
             # a failed attempt is part of the record: resume and replay answer it from there
             # (harness/recorded_attempts.py), so it keeps its fingerprint and original text
@@ -171,6 +178,7 @@ class LLMOptimizer:
             "model": self.model,
             "style": self.spec.style,
             "cot": self.spec.cot,
+            "output": self.output,
             "template_version": prompts.TEMPLATE_VERSION,
             "last_try": last,
             "image": image.fingerprint if image is not None else None,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.report import figures, ledger, metrics
+from harness.report.fidelity_section import fidelity_blocks
 from harness.report.load import Results, load_results
 from harness.report.render import (
     Block,
@@ -251,7 +252,7 @@ def build_report(results_dir: Path | str, out_dir: Path | str | None = None) -> 
     budgets = sorted(int(b) for b in set(results.runs["budget"]))
     bounds = metrics.loss_bounds(results.trials, results.baseline)
     rand = random_label(results.runs)
-    blocks = _header_blocks(results, budgets, rand)
+    blocks = _header_blocks(results, budgets, rand) + fidelity_blocks(results)
     by_budget = []
     for budget in budgets:
         result = analyse_budget(results, budget, bounds, budgets[-1])

@@ -24,7 +24,7 @@ def png_file(tmp_path: Path) -> Path:
 
 
 def test_ask_live_then_cached(openai_server, tmp_path, png_file, monkeypatch, capsys):
-    monkeypatch.setenv("LLMHPO_VISION_MODELS", "openai/test-model")
+    monkeypatch.setenv("LLMHPO_CAPABILITIES", '{"openai/test-model": {"images": true}}')
     argv = [
         "ask",
         "--model",
@@ -100,7 +100,7 @@ def test_ask_user_errors_exit_2(argv, message, tmp_path, capsys, litellm_loaded)
 def test_replay_in_a_fresh_process_never_imports_litellm(
     openai_server, tmp_path, png_file, monkeypatch, capsys
 ):
-    monkeypatch.setenv("LLMHPO_VISION_MODELS", "openai/test-model")
+    monkeypatch.setenv("LLMHPO_CAPABILITIES", '{"openai/test-model": {"images": true}}')
     cache = tmp_path / "c"
     argv = [
         "ask",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from gateway_helpers import ask, store_keys
 
-from gateway.errors import ConfigurationError, ProviderError
+from gateway.errors import ProviderError, ProviderRefused
 from tests.servers import Behaviour
 
 
@@ -67,7 +67,7 @@ def test_retry_after_beyond_budget_gives_up_without_sleeping(openai_server, make
 
 def test_401_fails_at_once_naming_the_key_variable(openai_server, make_gateway, cache_path):
     openai_server.script(Behaviour.error(401))
-    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
+    with pytest.raises(ProviderRefused, match="OPENAI_API_KEY"):
         make_gateway().complete(ask("openai/test-model", api_base=openai_server.url))
     assert len(openai_server.received) == 1
     assert store_keys(cache_path) == []
@@ -75,22 +75,22 @@ def test_401_fails_at_once_naming_the_key_variable(openai_server, make_gateway, 
 
 def test_403_fails_at_once(anthropic_server, make_gateway):
     anthropic_server.script(Behaviour.error(403))
-    with pytest.raises(ConfigurationError, match="ANTHROPIC_API_KEY"):
+    with pytest.raises(ProviderRefused, match="ANTHROPIC_API_KEY"):
         make_gateway().complete(ask("anthropic/claude-3-5-haiku-latest", api_base=anthropic_server.url))
     assert len(anthropic_server.received) == 1
 
 
-def test_400_is_a_provider_error_at_once(openai_server, make_gateway):
+def test_400_is_a_provider_refusal_at_once(openai_server, make_gateway):
     openai_server.script(Behaviour.error(400))
-    with pytest.raises(ProviderError) as info:
+    with pytest.raises(ProviderRefused) as info:
         make_gateway().complete(ask("openai/test-model", api_base=openai_server.url))
     assert info.value.status == 400 and info.value.attempts == 1
     assert len(openai_server.received) == 1
 
 
-def test_404_unknown_model_is_a_configuration_error(openai_server, make_gateway):
+def test_404_unknown_model_is_a_provider_refusal(openai_server, make_gateway):
     openai_server.script(Behaviour.error(404))
-    with pytest.raises(ConfigurationError, match="unknown model 'openai/no-such-model'"):
+    with pytest.raises(ProviderRefused, match="unknown model 'openai/no-such-model'"):
         make_gateway().complete(ask("openai/no-such-model", api_base=openai_server.url))
     assert len(openai_server.received) == 1
 

@@ -11,7 +11,7 @@ from gateway_helpers import ask, image_request
 
 from cache.cassette import export_cassette
 from cache.store import CacheStore
-from gateway.errors import ConfigurationError
+from gateway.errors import ProviderRefused
 from gateway.providers.litellm import LiteLLMProvider
 from tests.servers import Behaviour
 
@@ -34,8 +34,8 @@ def test_planted_keys_never_written(
         logging.INFO
     )  # litellm DEBUG logs echo api_base verbatim: third-party debugging, off by default
     monkeypatch.setenv("OPENAI_API_KEY", ENV_SECRET)
-    openai_gw = make_gateway(provider=LiteLLMProvider(vision_models=["*"]))
-    anthropic_gw = make_gateway(provider=LiteLLMProvider(api_key=ARG_SECRET, vision_models=["*"]))
+    openai_gw = make_gateway(provider=LiteLLMProvider())
+    anthropic_gw = make_gateway(provider=LiteLLMProvider(api_key=ARG_SECRET))
 
     openai_gw.complete(image_request("openai/test-model", openai_server.url, seed=1))
     userinfo_url = openai_server.url.replace("http://", f"http://user:{URL_SECRET}@")
@@ -48,7 +48,7 @@ def test_planted_keys_never_written(
     assert anthropic_server.received[0].headers.get("x-api-key") == ARG_SECRET
     # ...and a 401 that echoes the key comes back scrubbed.
     anthropic_server.script(Behaviour.error(401))
-    with pytest.raises(ConfigurationError) as info:
+    with pytest.raises(ProviderRefused) as info:
         anthropic_gw.complete(
             ask("anthropic/claude-3-5-haiku-latest", "other", api_base=anthropic_server.url)
         )

@@ -13,7 +13,7 @@ import pytest
 
 from cache import Mode
 from gateway import Gateway, ImagePart, Message, Request, TextPart
-from gateway.errors import ConfigurationError
+from gateway.errors import ConfigurationError, ProviderRefused
 from gateway.models import CATALOGUE
 from gateway.providers import provider_for
 from gateway.providers.local import LocalProvider
@@ -90,7 +90,7 @@ def test_identical_replies_across_processes(local: LocalProvider) -> None:
 
 
 def test_prompt_longer_than_the_context_is_a_clear_error_and_the_model_survives(local: LocalProvider) -> None:
-    with pytest.raises(ConfigurationError, match=r"tokens, longer than its context window of 4096"):
+    with pytest.raises(ProviderRefused, match=r"tokens, longer than its context window of 4096"):
         _ask(local, "hyperparameter " * 5000, max_tokens=4)
     assert _ask(local, "Say yes.", max_tokens=3).usage.completion_tokens > 0  # type: ignore[attr-defined]
 

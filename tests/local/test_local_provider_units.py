@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigurationError, ProviderError
+from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from gateway.models import resolve
 from gateway.providers.local import LocalProvider, _Loaded, to_response
 from gateway.types import ImagePart, Message, Request, TextPart
@@ -69,7 +69,7 @@ def _loaded() -> _Loaded:
 def test_context_overflow_reply_becomes_a_clear_error() -> None:
     raw = {"error": {"code": 400, "type": "exceed_context_size_error", "n_prompt_tokens": 5000, "n_ctx": 4096,
                      "message": "request (5000 tokens) exceeds the available context size"}}
-    with pytest.raises(ConfigurationError, match="5000 tokens, longer than its context window of 4096"):
+    with pytest.raises(ProviderRefused, match="5000 tokens, longer than its context window of 4096"):
         to_response(raw, _loaded(), 0.1)
 
 

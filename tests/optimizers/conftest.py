@@ -31,7 +31,7 @@ TEST_KEY = "sk-test-optimizers-0123456789"
 
 @pytest.fixture(autouse=True)
 def _no_real_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "LLMHPO_VISION_MODELS"):
+    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "LLMHPO_CAPABILITIES"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -61,7 +61,8 @@ def test_narrowed_space_intersects_and_ignores_nonsense() -> None:
 
 
 def test_llm_tpe_narrowing_reaches_tpe(server, server_gateway) -> None:
-    server.script(Behaviour.ok(cfg(1, 2)), Behaviour.ok('{"x1": [0, 5], "x2": [100, 200]}'))
+    # every narrowing request gets the same answer (unscripted, the server would propose its own ranges)
+    server.script(Behaviour.ok(cfg(1, 2)), *[Behaviour.ok('{"x1": [0, 5], "x2": [100, 200]}')] * 8)
     opt = make("llm-tpe", server_gateway, budget=8, p=0.0, narrow_every=1, n_initial=2)
     proposals = run(opt, 8)
     assert opt.narrowing[0]["ranges"][0] == "x1: [0.0, 5.0]"

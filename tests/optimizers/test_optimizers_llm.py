@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from gateway.errors import ProviderRefused
 from harness import optimizers
 from harness.benchmarks import load
 from harness.benchmarks.base import Evaluation
@@ -63,7 +64,8 @@ def test_chat_sends_growing_history_and_last_try_once(server, server_gateway) ->
     assert sum(t.count("This is the last try.") for t in user_texts(sent[-1])) == 1
     assert all("This is the last try." not in t for b in sent[:-1] for t in user_texts(b))
     assert sent[0]["seed"] == 3 and sent[0]["temperature"] == 0.0
-    assert sent[0]["response_format"]["json_schema"]["schema"] == BRANIN.space.to_json_schema()
+    # hosted models get the papers' free-text protocol by default: no constrained decoding
+    assert "response_format" not in sent[0] and proposals[0].transcript["output"] == "text"
     assert proposals[1].transcript["attempts"][0]["reply"] == replies[1]
 
 
@@ -91,8 +93,8 @@ def test_a_reask_that_works_is_used(server, server_gateway) -> None:
     assert len(p.transcript["attempts"]) == 2 and p.transcript["attempts"][1]["replicate"] == 1
 
 
-def test_provider_errors_never_kill_the_run(server, server_gateway) -> None:
-    server.script(Behaviour.error(400), Behaviour.error(400), Behaviour.error(400), Behaviour.ok(cfg(5, 5)))
+def test_transient_provider_errors_never_kill_the_run(server, server_gateway) -> None:
+    server.script(Behaviour.error(503), Behaviour.error(503), Behaviour.error(503), Behaviour.ok(cfg(5, 5)))
     opt = make("llm", server_gateway)
     first = opt.ask()
     assert first.source == "llm-fallback"
@@ -170,3 +172,21 @@ def test_a_replay_reproduces_the_run_without_calls(server, tmp_path, style) -> N
     assert [p.source for p in second] == [p.source for p in first]
     assert len(server.received) == n_calls
     assert all(a["cache_hit"] for p in second for a in p.transcript["attempts"])
+
+
+def test_a_refusal_is_never_a_proposal(server, server_gateway) -> None:
+    """A 400 (unsupported parameter, context too long...) propagates: no re-ask, no random config."""
+    server.script(Behaviour.error(400), Behaviour.ok(cfg(5, 5)))
+    opt = make("llm", server_gateway)
+    with pytest.raises(ProviderRefused, match="HTTP 400"):
+        opt.ask()
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("output", ["json", "schema"])
+def test_output_protocol_is_sent_as_asked(server, server_gateway, output) -> None:
+    server.script(Behaviour.ok(cfg(1, 2)))
+    p = make("llm", server_gateway, output=output).ask()
+    fmt = bodies(server)[0]["response_format"]
+    assert fmt["type"] == ("json_object" if output == "json" else "json_schema")
+    assert p.transcript["output"] == output and p.config == {"x1": 1.0, "x2": 2.0}

@@ -1,7 +1,12 @@
 """A threaded stdlib HTTP server that records requests and replays a script of behaviours.
 
 Why stdlib: the tests must exercise the real HTTP stack of litellm/httpx end to end, and
-`http.server` needs no extra dependency. Subclasses only decide how a normal reply looks.
+`http.server` needs no extra dependency. Subclasses decide how a normal reply looks and, like the
+real API, what they refuse (`refusal`: missing or wrong key, unknown model, a parameter or an
+input the model does not support) with the provider's status code and error body. Refusals are
+checked before the script: a scripted fault never hides a request the real API would refuse.
+Unscripted replies come from `tests.servers.replies` (a config in a free-text shape when the
+prompt asks for one).
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.servers.catalogue import ServedModel
+from tests.servers.replies import GENERIC, SHAPES, answer
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,19 @@ class Behaviour:
         return cls("reset")
 
 
+def message_texts(messages: Any) -> str:
+    """The text of chat messages whose content is a string or a list of `{"type": "text"}` parts
+    (OpenAI and Anthropic alike), joined by newlines."""
+    texts: list[str] = []
+    for message in messages or []:
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+    return "\n".join(texts)
+
+
 @dataclass
 class Received:
     """One request as the server saw it."""
@@ -66,9 +87,15 @@ class Received:
 class RecordingServer:
     """Base server: subclasses implement `reply(received, text, truncated) -> dict` and `error_body(status, received)`."""
 
-    default_text = "hello from the test server"
+    default_text = GENERIC
+    catalogue: dict[str, ServedModel] = {}
+    shapes: tuple[str, ...] = SHAPES  # free-text shapes a config prompt is answered in (tests.servers.replies)
 
-    def __init__(self) -> None:
+    def __init__(self, *, valid_keys: set[str] | None = None, models: dict[str, ServedModel] | None = None) -> None:
+        # valid_keys None: any non-empty key is accepted (a key the tests cannot know is still required)
+        self.valid_keys = valid_keys
+        self.models = dict(self.catalogue if models is None else models)
+        self.refused: list[tuple[int, Any]] = []
         self.received: list[Received] = []
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
@@ -88,7 +115,10 @@ class RecordingServer:
         with self._lock:
             self._script.clear()
             self.received.clear()
+            self.refused.clear()
             self.max_in_flight = 0
+        self.valid_keys = None
+        self.shapes = type(self).shapes
 
     def _next(self) -> Behaviour:
         with self._lock:
@@ -97,6 +127,26 @@ class RecordingServer:
     # -- wire format (subclasses) ----------------------------------------------------------------
     def reply(self, received: Received, text: str, truncated: bool) -> dict[str, Any]:
         raise NotImplementedError
+
+    def refusal(self, received: Received) -> tuple[int, dict[str, Any]] | None:
+        """(status, error body) when the real API would refuse this request; None to answer it."""
+        return None
+
+    def prompt_text(self, received: Received) -> str:
+        """Every text part of the conversation, in order (what the model reads)."""
+        return ""
+
+    def constrained(self, received: Received) -> bool:
+        """Whether the request asks for structured output (schema or JSON mode): bare JSON then."""
+        return False
+
+    def answer(self, received: Received) -> str:
+        prompt = self.prompt_text(received)
+        text = answer(prompt, constrained=self.constrained(received), seed=prompt, shapes=self.shapes)
+        return self.default_text if text == GENERIC else text
+
+    def key_ok(self, sent: str | None) -> bool:
+        return bool(sent) and (self.valid_keys is None or sent in self.valid_keys)
 
     def error_body(self, status: int, received: Received) -> dict[str, Any]:
         return {
@@ -141,7 +191,7 @@ class RecordingServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
-                    server._respond(self, rec, server._next())
+                    server._respond(self, rec)
                 finally:
                     with server._lock:
                         server.in_flight -= 1
@@ -170,7 +220,14 @@ class RecordingServer:
         self.stop()
 
     # -- replying --------------------------------------------------------------------------------
-    def _respond(self, handler: BaseHTTPRequestHandler, rec: Received, b: Behaviour) -> None:
+    def _respond(self, handler: BaseHTTPRequestHandler, rec: Received) -> None:
+        refused = self.refusal(rec)
+        if refused is not None:  # a refused request does not use up a scripted behaviour
+            with self._lock:
+                self.refused.append(refused)
+            self._send(handler, refused[0], json.dumps(refused[1]).encode(), {})
+            return
+        b = self._next()
         if b.kind == "reset":
             handler.close_connection = True
             handler.connection.close()
@@ -182,7 +239,7 @@ class RecordingServer:
         elif b.kind == "invalid_json":
             self._send(handler, 200, b'{"id": "broken", "choices": [', {})
         else:
-            payload = self.reply(rec, b.text if b.text is not None else self.default_text, b.truncated)
+            payload = self.reply(rec, b.text if b.text is not None else self.answer(rec), b.truncated)
             try:
                 self._send(handler, 200, json.dumps(payload).encode(), b.headers)
             except (BrokenPipeError, ConnectionResetError):

@@ -16,7 +16,6 @@ import pytest
 
 from cache.modes import Mode
 from cache.store import CacheStore
-from gateway import Gateway
 from harness.campaign import run_campaign
 from harness.cli import main as cli_main
 from harness.report import build_report
@@ -26,6 +25,8 @@ from tests.servers import Behaviour, OpenAIServer
 
 BUDGET = 3
 MAX_ATTEMPTS = 2  # gateway attempts per logical call (shortened from the default 4)
+GATEWAY_OPTIONS = {"timeout_s": 10.0, "max_attempts": MAX_ATTEMPTS, "max_total_s": 30.0, "backoff_s": 0.01,
+                   "max_backoff_s": 0.05}
 REASKS = 2  # the llm optimizer's default: 1 + reasks calls per trial before it falls back
 
 SPEC = f"""
@@ -55,14 +56,11 @@ def failing_campaign(tmp_path_factory):
         mp.setenv("OPENAI_API_BASE", server.url)
         mp.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         mp.delenv("OPENAI_BASE_URL", raising=False)
-        # run_campaign builds its Gateway with the defaults: shorten only the retry numbers
-        mp.setattr(Gateway.__init__, "__defaults__", (None, Mode.LIVE, 10.0, MAX_ATTEMPTS, 30.0))
-        mp.setattr(Gateway.__init__, "__kwdefaults__", {"backoff_s": 0.01, "max_backoff_s": 0.05, "providers": None,
-                                                           "endpoints": None})
         spec_path = tmp / "failing.toml"
         spec_path.write_text(SPEC)
         spec = load_spec(spec_path)
-        outcome = run_campaign(spec, out_dir=tmp / "out", cache_dir=tmp / "cache", mode=Mode.LIVE, workers=1)
+        outcome = run_campaign(spec, out_dir=tmp / "out", cache_dir=tmp / "cache", mode=Mode.LIVE, workers=1,
+                               gateway_options=GATEWAY_OPTIONS)
         received = list(server.received)
         yield {"outcome": outcome, "received": received, "cache": tmp / "cache", "mp": mp}
     finally:

@@ -39,6 +39,21 @@ def config_for(schema: dict[str, Any], digest: bytes, *, out_of_range: bool = Fa
     return config
 
 
+def _schema_from_prompt(body: dict[str, Any]) -> dict[str, Any]:
+    """A free-text request (the papers' protocol) names its space only in the prompt: read it there."""
+    from tests.servers.replies import space_from_prompt
+
+    prompt = "\n".join(str(m.get("content")) for m in body["messages"] if isinstance(m, dict))
+    properties: dict[str, Any] = {}
+    for name, p in space_from_prompt(prompt).items():
+        if p.choices:
+            properties[name] = {"enum": list(p.bounds)}
+        else:
+            properties[name] = {"type": "integer" if p.integer else "number",
+                                "minimum": p.bounds[0], "maximum": p.bounds[1]}
+    return {"properties": properties}
+
+
 class FaultServer:
     """Start with `start()`; `url` is the OpenAI api_base; `injected` counts faults by kind."""
 
@@ -126,7 +141,7 @@ class FaultServer:
                                             "type": "invalid_request_error"}})
         fault = self._schedule()
         digest = hashlib.sha256((self.salt + json.dumps(body.get("messages"), sort_keys=True)).encode()).digest()
-        schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or {}
+        schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema") or _schema_from_prompt(body)
         if fault in ("429", "500", "503"):
             headers = {"Retry-After": "0.1"} if fault == "429" else {}
             return _send(h, int(fault), {"error": {"message": f"injected {fault}", "type": "server_error"}}, headers)

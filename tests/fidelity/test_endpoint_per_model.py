@@ -47,7 +47,7 @@ api_key_env = "MY_SELF_HOSTED_KEY"
     assert len(server.received) >= 2 and server.refused == []
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["protocols"] == {"llm@openai/gpt-4o": "text", "llm@local/smollm2-135m": "schema"}
-    assert manifest["endpoints"]["openai/gpt-4o"] == f"{server.url}/v1"
+    assert manifest["endpoints"]["openai/gpt-4o"] == {"api_base": f"{server.url}/v1", "api_key_env": "MY_SELF_HOSTED_KEY"}
     assert manifest["spec"]["model_settings"]["openai/gpt-4o"]["api_key_env"] == "MY_SELF_HOSTED_KEY"
     build_report(directory)
     for path in [*directory.rglob("*"), *cache.rglob("*")]:

@@ -24,6 +24,7 @@ from cache.modes import Mode
 from harness.benchmarks.base import Benchmark, Evaluation
 from harness.errors import InvalidConfig, UserError
 from harness.evaluation import NAMESPACE, crashed, eval_request
+from harness.optimizers.base import validation_only
 from harness.spec import RunSpec
 
 _COMPARED = ("config", "loss", "test_loss", "status", "source")
@@ -258,7 +259,7 @@ class Driver:
             self._count(ref)
         self.stats.rederived += 1
         self.stats.done += 1
-        state.optimizer.tell(pending.config, evaluation)
+        state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
         state.index += 1
         self.on_progress(self.stats)
 
@@ -308,7 +309,7 @@ class Driver:
         if self.sink is not None:
             self.sink(trial, pending.proposal.transcript)
         self.stats.done += 1
-        state.optimizer.tell(pending.config, evaluation)
+        state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
         state.index += 1
         self.on_progress(self.stats)
 

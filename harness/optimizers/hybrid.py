@@ -19,9 +19,8 @@ import numpy as np
 
 from gateway.errors import ProviderError
 from gateway.types import Message, Request
-from harness.benchmarks.base import Evaluation
 from harness.optimizers import prompts
-from harness.optimizers.base import Proposal
+from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.llm import LLMOptimizer
 from harness.optimizers.parse import extract
 from harness.optimizers.skopt_bo import SkoptOptimizer
@@ -89,11 +88,11 @@ class LLMTPE:
         use_llm = self._told == 0 and not self.llm.history or self._coin.random() < self.p
         return self.llm.ask() if use_llm else self.tpe.ask()
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
-        self.llm.tell(config, evaluation)
-        self.tpe.tell(config, evaluation)
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        self.llm.tell(config, result)
+        self.tpe.tell(config, result)
         self._told += 1
-        self.stopped = self.stopped or self._patience.update(float(evaluation.loss))
+        self.stopped = self.stopped or self._patience.update(float(result.loss))
         if self.narrow_every and self._told % self.narrow_every == 0:
             self._narrow()
 
@@ -137,6 +136,6 @@ class LLMInitGP:
         self._asked += 1
         return self.llm.ask() if self._asked <= self.k else self.gp.ask()
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
-        self.llm.tell(config, evaluation)
-        self.gp.tell(config, evaluation)
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        self.llm.tell(config, result)
+        self.gp.tell(config, result)

@@ -90,6 +90,16 @@ def _llm_delta(before: dict[str, Any], after: dict[str, Any], transcript: dict[s
             "would_have_cost_usd": None if unpriced else round(d["would_have_cost_usd"], 10), "failures": failures}
 
 
+def _add_llm(a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
+    """Sum of two trial LLM records (ask-time and tell-time calls); unknown cost stays unknown."""
+    if a is None:
+        return b
+    out = {k: a[k] + b[k] for k in ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures")}
+    for k in ("cost_usd", "would_have_cost_usd"):
+        out[k] = None if a[k] is None or b[k] is None else round(a[k] + b[k], 10)
+    return out
+
+
 def parse_summary(transcript: dict[str, Any] | None) -> dict[str, Any] | None:
     """The journal's parse record from an LLM proposal transcript (None for classical proposals)."""
     if not transcript or "attempts" not in transcript:
@@ -133,7 +143,9 @@ class Driver:
         sink: Callable[[dict[str, Any], dict[str, Any] | None], None] | None,
         strict_reference: bool = False,
         on_progress: Callable[[Stats], None] | None = None,
+        on_stop: Callable[[str, int, str], None] | None = None,
     ) -> None:
+        self.on_stop = on_stop  # (run_id, trials, reason) when an optimizer ends its run early
         self.runs = runs
         self.executor = executor
         self.store = store
@@ -260,6 +272,9 @@ class Driver:
         self.stats.rederived += 1
         self.stats.done += 1
         state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
+        drain = getattr(state.optimizer, "drain_calls", None)
+        if drain is not None:
+            drain()  # tell-time calls of a journaled trial are in its journal line already
         state.index += 1
         self.on_progress(self.stats)
 
@@ -276,9 +291,10 @@ class Driver:
             pending, state.pending = state.pending, None
             self._finish(state, pending, evaluation, False)
 
-    def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> dict[str, Any]:
+    def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool,
+               transcript: dict[str, Any] | None = None) -> dict[str, Any]:
         run, proposal = state.run, pending.proposal
-        transcript = proposal.transcript
+        transcript = proposal.transcript if transcript is None else transcript
         return {
             "run_id": run.run_id, "index": pending.index, "benchmark": run.benchmark, "optimizer": run.optimizer,
             "optimizer_name": run.optimizer_name, "model": run.model, "seed": run.seed, "budget": run.budget,
@@ -304,17 +320,30 @@ class Driver:
                 self.stats.would_have_cost_usd += llm["would_have_cost_usd"]
 
     def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:
-        trial = self._trial(state, pending, evaluation, hit)
+        # tell first, so LLM calls the optimizer makes in tell() (llm-tpe narrowing) join this trial's record
+        before = _ledger_view(self.gateway) if pending.llm is not None else None
+        state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
+        transcript = pending.proposal.transcript
+        drain = getattr(state.optimizer, "drain_calls", None)
+        calls = drain() if drain is not None else []
+        if calls:
+            transcript = {**(transcript or {}), "tell_calls": calls}
+        if before is not None:
+            failures = sum(1 for c in calls if c.get("error"))
+            told = _llm_delta(before, _ledger_view(self.gateway), {"totals": {"errors": failures}})
+            pending.llm = _add_llm(pending.llm, told)
+        trial = self._trial(state, pending, evaluation, hit, transcript)
         self._count(trial)
         if self.sink is not None:
-            self.sink(trial, pending.proposal.transcript)
+            self.sink(trial, transcript)
         self.stats.done += 1
-        state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
         state.index += 1
         self.on_progress(self.stats)
 
     def _end(self, state: RunState) -> None:
         state.done = True
+        if self.on_stop is not None and state.stop_at is None and state.index < state.run.budget:
+            self.on_stop(state.run.run_id, state.index, getattr(state.optimizer, "stop_reason", "optimizer stopped"))
         self.stats.total -= (state.run.budget if state.stop_at is None else state.stop_at) - state.index  # an early stop (patience) shrinks the total
         self.on_progress(self.stats)
 
@@ -343,23 +372,40 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     return states
 
 
-def _baseline(spec: Any, states: list[RunState], executor: Any, store: Any, mode: Mode) -> list[dict[str, Any]]:
-    """`baseline_samples` seeded random configs per benchmark, through the eval cache and executor."""
+def _baseline_done(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
+    """Sample indices already in baseline.jsonl per benchmark (rows of older files, which have no
+    index, count in file order)."""
+    done: dict[str, set[int]] = {}
+    for row in rows:
+        have = done.setdefault(str(row.get("benchmark")), set())
+        have.add(int(row["sample"]) if row.get("sample") is not None else len(have))
+    return done
+
+
+def _baseline(
+    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, store: Any, mode: Mode,
+) -> Any:
+    """Yield the missing ones of `baseline_samples` seeded random configs per benchmark.
+
+    Append-only: sample i of a benchmark is always the same config (one seeded stream per benchmark),
+    so a resume, a re-run or a larger `baseline_samples` only adds the indices not yet journaled.
+    """
     import numpy as np
 
-    benches = {s.bench.name: s.bench for s in states}
-    rows: list[dict[str, Any]] = []
     todo: list[tuple[dict[str, Any], Any]] = []
     for name, bench in benches.items():
         rng = np.random.default_rng([int(fingerprint(name, namespace="baseline")[:8], 16), 0])
         for i in range(spec.baseline_samples):
+            config = bench.space.sample(rng)  # drawn even when journaled, so index i keeps its config
+            if i in done.get(name, ()):
+                continue
             seed = spec.seeds[i % len(spec.seeds)]
-            request = eval_request(bench, bench.space.sample(rng), seed)
+            request = eval_request(bench, config, seed)
             key = fingerprint(request, namespace=NAMESPACE)
-            row = {"benchmark": name, "config": request["config"]}
+            row = {"benchmark": name, "sample": i, "config": request["config"]}
             stored = store.get(key, NAMESPACE) if store is not None and mode in (Mode.LIVE, Mode.REPLAY) else None
             if stored is not None:
-                rows.append({**row, "loss": stored["loss"], "test_loss": stored["test_loss"]})
+                yield {**row, "loss": stored["loss"], "test_loss": stored["test_loss"]}
             elif mode is Mode.REPLAY:  # strict, as for trials (Driver._lookup): a miss never trains
                 raise CacheMiss(key, f"baseline evaluation {request}", None)
             else:
@@ -371,8 +417,7 @@ def _baseline(spec: Any, states: list[RunState], executor: Any, store: Any, mode
         if ev.status == "ok":
             if store is not None and mode in (Mode.LIVE, Mode.RECORD):
                 store.put(key, ev.to_dict(), NAMESPACE, request=request)
-            rows.append({**row, "loss": ev.loss, "test_loss": ev.test_loss})
-    return rows
+            yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}
 
 
 def run_campaign(
@@ -401,10 +446,10 @@ def run_campaign(
     executor = LazyExecutor(lambda: make_executor(workers, dask))
     try:
         # A run whose whole budget is journaled needs no re-derivation.
-        todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget]
+        todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
         states = build_states(todo, gateway, journal.finished)
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,
-                        on_progress=on_progress)
+                        on_progress=on_progress, on_stop=journal.mark_stopped)
         already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)
         driver.stats.total += already
         driver.stats.done += already
@@ -413,7 +458,12 @@ def run_campaign(
         finally:
             journal.set_manifest(elapsed_s=round(prior_elapsed + time.perf_counter() - start, 3))
         if spec.baseline_samples:
-            journal.write_baseline(_baseline(spec, states, executor, store, mode))
+            from harness.benchmarks import load
+
+            benches = {s.bench.name: s.bench for s in states}
+            benches.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in benches})
+            for row in _baseline(spec, benches, _baseline_done(journal.baseline_rows()), executor, store, mode):
+                journal.append_baseline(row)
         wall = prior_elapsed + time.perf_counter() - start
         if mode in (Mode.LIVE, Mode.RECORD) and journal.manifest.get("live_wall_s") is None:
             journal.set_manifest(live_wall_s=round(wall, 3), elapsed_s=round(wall, 3))

@@ -81,8 +81,10 @@ class LLMTPE:
         self._patience = Patience(patience)
         self.narrow_every = int(narrow_every)
         self.stopped = False
+        self.stop_reason = f"patience: {patience} trials without improvement"
         self._told = 0
         self.narrowing: list[dict[str, Any]] = []
+        self._drained = 0
 
     def ask(self) -> Proposal:
         use_llm = self._told == 0 and not self.llm.history or self._coin.random() < self.p
@@ -96,6 +98,11 @@ class LLMTPE:
         if self.narrow_every and self._told % self.narrow_every == 0:
             self._narrow()
 
+    def drain_calls(self) -> list[dict[str, Any]]:
+        """LLM calls made in tell() (narrowing) since the last drain, for the campaign journal."""
+        new, self._drained = self.narrowing[self._drained :], len(self.narrowing)
+        return [{"kind": "narrowing", **record} for record in new]
+
     def _narrow(self) -> None:
         """Ask the LLM for narrower numeric ranges and hand them to TPE (recorded in `narrowing`)."""
         numeric = [p.name for p in self.space.params if not isinstance(p, Categorical)]
@@ -108,13 +115,19 @@ class LLMTPE:
         )
         request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,
                           max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
-        record: dict[str, Any] = {"after": self._told}
+        record: dict[str, Any] = {"after": self._told, "messages": [m.key_view() for m in request.messages]}
         try:
-            reply = self.llm.gateway.complete(request).text
+            response = self.llm.gateway.complete(request)
         except ProviderError as exc:
-            record["error"] = str(exc)
+            record["error"] = f"{type(exc).__name__}: {exc}"
             self.narrowing.append(record)
             return
+        reply = response.text
+        record.update(
+            usage={"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
+            cost_usd=response.cost_usd, would_have_cost_usd=response.would_have_cost_usd,
+            cache_hit=response.cache_hit, fingerprint=response.fingerprint,
+        )
         found, _ = extract(reply, numeric)
         record["reply"] = reply
         if found:

@@ -211,14 +211,27 @@ def compressed_messages(spec: PromptSpec, history: Sequence[Observation], *, las
     return msgs
 
 
+def answer_cue(spec: PromptSpec, text: str) -> str:
+    """The request for the next config that ends `text` (format instruction or "Specify the next
+    config."), or "" when the text ends otherwise."""
+    for cue in (spec.format_instruction(), t("next_cot") if spec.cot else t("next")):
+        if text.endswith(cue):
+            return cue
+    return ""
+
+
 def build(spec: PromptSpec, history: Sequence[Observation], *, last: bool, image: ImagePart | None = None) -> list[Message]:
-    """Messages for the next proposal; `image` (mmllm) is attached to the final user message."""
+    """Messages for the next proposal; `image` (mmllm) goes into the final user message after the
+    history and its note, and the answer cue stays last (as in mm-llm-hpo's prompt)."""
     msgs = (chat_messages if spec.style == "chat" else compressed_messages)(spec, history, last=last)
     if image is not None:
         final = msgs[-1]
-        note = TextPart("\n" + t("image_note")) if not spec.image_only else TextPart("")
-        content = tuple(p for p in (*final.content, note, image) if not (isinstance(p, TextPart) and not p.text))
-        msgs[-1] = Message(final.role, content)
+        text = "".join(p.text for p in final.content if isinstance(p, TextPart))
+        cue = answer_cue(spec, text)
+        body = text[: len(text) - len(cue)].rstrip()
+        note = "" if spec.image_only else t("image_note")
+        parts = (TextPart("\n".join(x for x in (body, note) if x)), image, TextPart(cue))
+        msgs[-1] = Message(final.role, tuple(p for p in parts if not (isinstance(p, TextPart) and not p.text)))
     return msgs
 
 

@@ -23,27 +23,12 @@ from harness.optimizers import prompts
 from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.llm import LLMOptimizer
 from harness.optimizers.parse import extract
+from harness.optimizers.patience import Patience
 from harness.optimizers.skopt_bo import SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
 from harness.space import Categorical, Float, Int, SearchSpace
 
 COIN_STREAM = 104_729
-
-
-class Patience:
-    """Counts trials since the last improvement of the best loss (0 = never stop)."""
-
-    def __init__(self, patience: int) -> None:
-        self.patience = int(patience)
-        self.best = math.inf
-        self.since = 0
-
-    def update(self, loss: float) -> bool:
-        if loss < self.best:
-            self.best, self.since = loss, 0
-        else:
-            self.since += 1
-        return self.patience > 0 and self.since >= self.patience
 
 
 def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[SearchSpace, list[str]]:
@@ -81,7 +66,7 @@ class LLMTPE:
         self._patience = Patience(patience)
         self.narrow_every = int(narrow_every)
         self.stopped = False
-        self.stop_reason = f"patience: {patience} trials without improvement"
+        self.stop_reason = self._patience.reason
         self._told = 0
         self.narrowing: list[dict[str, Any]] = []
         self._drained = 0

@@ -50,3 +50,19 @@ def test_an_early_stop_is_recorded_and_a_resume_does_not_rerun_it(server, server
     done = len(Journal.open(tmp_path, {"spec_hash": "h", "created_at": "now"}).finished["r"])
     assert 3 <= done < 30  # patience 2 ended the run early
     assert read_stopped(tmp_path) == {"r": {"run_id": "r", "after": done, "reason": "patience: 2 trials without improvement"}}
+
+
+def test_plain_llm_takes_a_patience_like_sllmbo(server, server_gateway) -> None:
+    from harness.optimizers.base import ValidationResult
+
+    bench = load("toy/branin")
+    server.script(*map(Behaviour.ok, [cfg(1, 2), cfg(3, 4), cfg(5, 6), cfg(7, 8)]))
+    opt = optimizers.create("llm", task=bench, seed=0, budget=10, model=VISION_MODEL, gateway=server_gateway, patience=2)
+    assert opt.name == "llm" and not opt.stopped
+    for loss in (1.0, 2.0):
+        p = opt.ask()
+        opt.tell(p.config, ValidationResult(loss))
+    assert not opt.stopped and len(opt.history) == 2  # the wrapped optimizer's history is visible
+    p = opt.ask()
+    opt.tell(p.config, ValidationResult(3.0))
+    assert opt.stopped and opt.stop_reason == "patience: 2 trials without improvement"

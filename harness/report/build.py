@@ -193,7 +193,7 @@ def _task_blocks(results: Results, by_budget: list[BudgetResult], out: Path) -> 
         random_curve = None
         if results.baseline is not None:
             samples = results.baseline.loc[results.baseline["benchmark"] == task, "loss"].to_numpy()
-            if np.isfinite(samples).sum() >= metrics.MIN_BOOTSTRAP_SAMPLES:
+            if np.isfinite(samples).sum() >= (results.required_samples or metrics.MIN_BOOTSTRAP_SAMPLES):
                 random_curve = metrics.bootstrap_best_curve(samples, largest.budget, seed=metrics.task_seed(task))
         image = f"figures/task_{figures.slug(task)}.png"
         task_means = all_means.loc[all_means["benchmark"] == task]

@@ -164,7 +164,7 @@ def _cd_blocks(result: BudgetResult, out: Path) -> list[Block]:
     blocks: list[Block] = [Heading(3, "Critical difference")]
     if cd is None:
         return blocks + [Paragraph("Skipped: needs at least 2 tasks run by every optimizer and at least 2 optimizers.")]
-    ranks = cd.avg_ranks.rename("avg_rank").rename_axis("optimizer").reset_index()
+    ranks = cd.avg_ranks.sort_values(kind="stable").rename("avg_rank").rename_axis("optimizer").reset_index()
     write_csv(ranks, out / f"tables/cd_b{b}.csv")
     f = cd.friedman
     test = (f"Friedman chi² = {f.chi2:.3g} (p = {fmt_p(f.chi2_p)}), Iman-Davenport F = {f.f:.3g} with ({f.k - 1}, "

@@ -91,6 +91,9 @@ def analyse_budget(results: Results, budget: int, bounds: pd.DataFrame, horizon:
     required = results.required_samples or metrics.MIN_BOOTSTRAP_SAMPLES
     baselines = metrics.random_baselines(means, results.baseline, budget, rand, horizon=horizon, min_samples=required)
     notes = [f"task `{r.benchmark}`: {r.baseline_source}" for r in baselines.itertuples() if "refused" in r.baseline_source]
+    notes += [f"task `{r.benchmark}` left out of beats-random, change vs random and the Wilcoxon tests: no random "
+              "baseline (no baseline samples and no random-search runs)" for r in baselines.itertuples()
+              if not np.isfinite(r.baseline)]
     matrix, rank_notes = metrics.rank_matrix(means, baselines, rand)
     regrets = metrics.normalized_regret(finals, bounds)
     summary = (

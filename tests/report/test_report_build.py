@@ -131,6 +131,7 @@ def test_campaign_without_random_runs_or_second_task_skips_tests_cleanly(tmp_pat
     (results / "trials.jsonl").write_text("\n".join(lines) + "\n")
     markdown = (build_report(results).parent / "report.md").read_text(encoding="utf-8")
     assert "Skipped: no task has a random baseline to compare with." in markdown
+    assert "task `toy/a` left out of beats-random, change vs random and the Wilcoxon tests: no random baseline" in markdown
     assert "Skipped: needs at least 2 tasks" in markdown
 
 

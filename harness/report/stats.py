@@ -10,7 +10,12 @@ baseline (bootstrap where available), so ranks, beats-random and the tests agree
 - Friedman test with the Iman-Davenport F correction (Demšar §3.2.2; the plain chi-square is
   too conservative); the Nemenyi critical difference is computed only when it rejects.
 - Wilcoxon signed-rank test of each optimizer against random, over tasks, with Holm's step-down
-  correction across the k-1 comparisons (statsmodels).
+  correction across the k-1 comparisons (statsmodels). Benavoli et al. (2016) show that post-hoc
+  tests on mean ranks depend on which other optimizers are in the pool; the Wilcoxon test does not,
+  so the comparisons with random use it and the Nemenyi diagram is a summary of the ranks.
+scipy.stats computes the Friedman chi-square, the F and studentized-range quantiles and the
+Wilcoxon test; statsmodels the Holm correction. (scikit-posthocs/autorank were not needed: neither
+adds the Iman-Davenport form, and the Nemenyi CD is one line on scipy's studentized range.)
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ repeat the seed reads (so runs are comparable whatever repeat a seed maps to). E
 uses the optimizer exactly as a campaign does: its own seeded initial design, then ask / tell.
 
 Usage: .venv/bin/python scripts/bench_ordinal.py [--seeds 10] [--budget 20] [--label after] [--json out.json]
+       .venv/bin/python scripts/bench_ordinal.py --compare before.json after.json   (Markdown table)
 The script works on older checkouts too (it only uses create / load / evaluate), so "before" is
 `git clone . /tmp/before && git -C /tmp/before checkout <commit>` and running this file from there.
 """
@@ -64,6 +65,18 @@ def one_run(name: str, task: str, seed: int, budget: int) -> tuple[float, float]
     return best - table_best(bench, repeat), time.perf_counter() - t0
 
 
+def compare(paths: list[Path]) -> str:
+    """A Markdown table of mean regret per task, one column pair per (file, optimizer)."""
+    runs = [json.loads(p.read_text()) for p in paths]
+    cols = [(r["label"], name, r["results"][name]) for r in runs for name in r["results"]]
+    lines = ["| task | " + " | ".join(f"{name} {label}" for label, name, _ in cols) + " |",
+             "|---|" + "---|" * len(cols)]
+    for task in TASKS:
+        lines.append(f"| nn-tab/{task} | " + " | ".join(f"{res['per_task'][task]:.4f}" for _, _, res in cols) + " |")
+    lines.append("| **mean over tasks** | " + " | ".join(f"**{res['mean']:.4f}**" for _, _, res in cols) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
@@ -71,7 +84,11 @@ def main() -> None:
     ap.add_argument("--optimizers", default="gp,tpe")
     ap.add_argument("--label", default="")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--compare", type=Path, nargs="+", default=None, help="print a table of earlier --json files")
     args = ap.parse_args()
+    if args.compare:
+        print(compare(args.compare))
+        return
     out: dict[str, Any] = {"label": args.label, "seeds": args.seeds, "budget": args.budget, "results": {}}
     for name in args.optimizers.split(","):
         per_task: dict[str, float] = {}

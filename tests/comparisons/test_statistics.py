@@ -128,3 +128,15 @@ def test_bootstrap_is_refused_below_the_specs_sample_count():
     assert refused["baseline_source"] == "bootstrap refused: 40 of 50 samples; 2 random-search run(s)"
     used = metrics.random_baselines(means, base, 5, "random", min_samples=40).iloc[0]
     assert used["baseline_source"] == "bootstrap of 40 random samples" and used["baseline"] < 0.3
+
+
+def test_the_reports_definitions_state_what_the_code_does():
+    from harness.report.build import DEFINITIONS
+
+    text = " ".join(DEFINITIONS)
+    assert f"{metrics.N_BOOT} seeded bootstrap draws" in text
+    assert f"{metrics.MIN_BOOTSTRAP_SAMPLES} when the spec names no number" in text
+    assert "keeps its incumbent for the rest of the budget" in text
+    assert "random search by the same random baseline" in text
+    assert "Iman-Davenport" in text and "only when it rejects" in text and f"alpha = {stats.ALPHA}" in text
+    assert "Holm" in text and "over tasks" in text and "(seed-mean final - baseline) / |baseline|" in text

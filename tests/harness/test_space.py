@@ -232,6 +232,7 @@ def test_nn_tab_ordinals_for_gp_and_tpe():
 
     from harness import optimizers
     from harness.benchmarks import load
+    from harness.optimizers.base import validation_only
 
     bench = load("nn-tab/credit-g")
     assert Space(bench.space.to_skopt()).transformed_n_dims == len(bench.space.params) == 5
@@ -241,7 +242,7 @@ def test_nn_tab_ordinals_for_gp_and_tpe():
             config = opt.ask().config
             bench.space.validate(config)
             assert all(config[p.name] in p.values for p in bench.space.params)
-            opt.tell(config, bench.evaluate(config, 0))
+            opt.tell(config, validation_only(bench.evaluate(config, 0)))
 
 
 def test_dict_round_trip(space):

@@ -261,8 +261,9 @@ class Driver:
             evaluation = Evaluation.from_dict(stored) if stored is not None else None
         if evaluation is None:
             evaluation = _evaluation_from_trial(ref)
+        transcript = self._tell(state, pending, evaluation)
         if self.strict:
-            trial = self._trial(state, pending, evaluation, True)
+            trial = self._trial(state, pending, evaluation, True, transcript)
             for name in _COMPARED:
                 if not _same(trial.get(name), ref.get(name)):
                     self.stats.mismatches.append(f"{where}: {name} {trial.get(name)!r} != journaled {ref.get(name)!r}")
@@ -271,10 +272,6 @@ class Driver:
             self._count(ref)
         self.stats.rederived += 1
         self.stats.done += 1
-        state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
-        drain = getattr(state.optimizer, "drain_calls", None)
-        if drain is not None:
-            drain()  # tell-time calls of a journaled trial are in its journal line already
         state.index += 1
         self.on_progress(self.stats)
 
@@ -319,8 +316,9 @@ class Driver:
                 self.stats.cost_usd += llm["cost_usd"]
                 self.stats.would_have_cost_usd += llm["would_have_cost_usd"]
 
-    def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:
-        # tell first, so LLM calls the optimizer makes in tell() (llm-tpe narrowing) join this trial's record
+    def _tell(self, state: RunState, pending: Pending, evaluation: Evaluation) -> dict[str, Any] | None:
+        """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
+        this trial's llm record and transcript, which this returns."""
         before = _ledger_view(self.gateway) if pending.llm is not None else None
         state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
         transcript = pending.proposal.transcript
@@ -332,6 +330,10 @@ class Driver:
             failures = sum(1 for c in calls if c.get("error"))
             told = _llm_delta(before, _ledger_view(self.gateway), {"totals": {"errors": failures}})
             pending.llm = _add_llm(pending.llm, told)
+        return transcript
+
+    def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:
+        transcript = self._tell(state, pending, evaluation)  # first, so tell-time calls are journaled
         trial = self._trial(state, pending, evaluation, hit, transcript)
         self._count(trial)
         if self.sink is not None:

@@ -374,54 +374,6 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     return states
 
 
-def _baseline_done(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
-    """Sample indices already in baseline.jsonl per benchmark (rows of older files, which have no
-    index, count in file order)."""
-    done: dict[str, set[int]] = {}
-    for row in rows:
-        have = done.setdefault(str(row.get("benchmark")), set())
-        have.add(int(row["sample"]) if row.get("sample") is not None else len(have))
-    return done
-
-
-def _baseline(
-    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, store: Any, mode: Mode,
-) -> Any:
-    """Yield the missing ones of `baseline_samples` seeded random configs per benchmark.
-
-    Append-only: sample i of a benchmark is always the same config (one seeded stream per benchmark),
-    so a resume, a re-run or a larger `baseline_samples` only adds the indices not yet journaled.
-    """
-    import numpy as np
-
-    todo: list[tuple[dict[str, Any], Any]] = []
-    for name, bench in benches.items():
-        rng = np.random.default_rng([int(fingerprint(name, namespace="baseline")[:8], 16), 0])
-        for i in range(spec.baseline_samples):
-            config = bench.space.sample(rng)  # drawn even when journaled, so index i keeps its config
-            if i in done.get(name, ()):
-                continue
-            seed = spec.seeds[i % len(spec.seeds)]
-            request = eval_request(bench, config, seed)
-            key = fingerprint(request, namespace=NAMESPACE)
-            row = {"benchmark": name, "sample": i, "config": request["config"]}
-            stored = store.get(key, NAMESPACE) if store is not None and mode in (Mode.LIVE, Mode.REPLAY) else None
-            if stored is not None:
-                yield {**row, "loss": stored["loss"], "test_loss": stored["test_loss"]}
-            elif mode is Mode.REPLAY:  # strict, as for trials (Driver._lookup): a miss never trains
-                raise CacheMiss(key, f"baseline evaluation {request}", None)
-            else:
-                todo.append((row, (key, request, executor.submit(name, request["config"], seed))))
-    for row, (key, request, handle) in todo:
-        while not executor.wait([handle], timeout=1.0):
-            pass
-        ev = Evaluation.from_dict(executor.result(handle))
-        if ev.status == "ok":
-            if store is not None and mode in (Mode.LIVE, Mode.RECORD):
-                store.put(key, ev.to_dict(), NAMESPACE, request=request)
-            yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}
-
-
 def run_campaign(
     spec: Any, *, out_dir: Any, cache_dir: Any, mode: Mode, workers: int | None = None, dask: str | None = None,
     on_progress: Callable[[Stats], None] | None = None,
@@ -460,11 +412,12 @@ def run_campaign(
         finally:
             journal.set_manifest(elapsed_s=round(prior_elapsed + time.perf_counter() - start, 3))
         if spec.baseline_samples:
+            from harness.baseline import done_samples, missing_samples
             from harness.benchmarks import load
 
             benches = {s.bench.name: s.bench for s in states}
             benches.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in benches})
-            for row in _baseline(spec, benches, _baseline_done(journal.baseline_rows()), executor, store, mode):
+            for row in missing_samples(spec, benches, done_samples(journal.baseline_rows()), executor, store, mode):
                 journal.append_baseline(row)
         wall = prior_elapsed + time.perf_counter() - start
         if mode in (Mode.LIVE, Mode.RECORD) and journal.manifest.get("live_wall_s") is None:

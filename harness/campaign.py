@@ -26,6 +26,7 @@ from harness import fidelity
 from harness.benchmarks.base import Benchmark, Evaluation
 from harness.errors import InvalidConfig, UserError
 from harness.evaluation import NAMESPACE, crashed, eval_request
+from harness.optimizers.base import validation_only
 from harness.spec import RunSpec
 
 _COMPARED = ("config", "loss", "test_loss", "status", "source")
@@ -42,6 +43,7 @@ class Pending:
     proposal: Any
     llm: dict[str, Any] | None
     t0: float
+    refused: ProviderRefused | None = None  # a refusal raised while telling this trial's result
 
 
 @dataclass
@@ -93,6 +95,16 @@ def _llm_delta(before: dict[str, Any], after: dict[str, Any], transcript: dict[s
             "would_have_cost_usd": None if unpriced else round(d["would_have_cost_usd"], 10), "failures": failures}
 
 
+def _add_llm(a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
+    """Sum of two trial LLM records (ask-time and tell-time calls); unknown cost stays unknown."""
+    if a is None:
+        return b
+    out = {k: a[k] + b[k] for k in ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures")}
+    for k in ("cost_usd", "would_have_cost_usd"):
+        out[k] = None if a[k] is None or b[k] is None else round(a[k] + b[k], 10)
+    return out
+
+
 def parse_summary(transcript: dict[str, Any] | None) -> dict[str, Any] | None:
     """The journal's parse record from an LLM proposal transcript (None for classical proposals)."""
     if not transcript or "attempts" not in transcript:
@@ -137,7 +149,9 @@ class Driver:
         strict_reference: bool = False,
         on_progress: Callable[[Stats], None] | None = None,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
+        on_stop: Callable[[str, int, str], None] | None = None,
     ) -> None:
+        self.on_stop = on_stop  # (run_id, trials, reason) when an optimizer ends its run early
         self.runs = runs
         self.executor = executor
         self.store = store
@@ -258,8 +272,9 @@ class Driver:
             evaluation = Evaluation.from_dict(stored) if stored is not None else None
         if evaluation is None:
             evaluation = _evaluation_from_trial(ref)
+        transcript = self._tell(state, pending, evaluation)
         if self.strict:
-            trial = self._trial(state, pending, evaluation, True)
+            trial = self._trial(state, pending, evaluation, True, transcript)
             for name in _COMPARED:
                 if not _same(trial.get(name), ref.get(name)):
                     self.stats.mismatches.append(f"{where}: {name} {trial.get(name)!r} != journaled {ref.get(name)!r}")
@@ -268,9 +283,10 @@ class Driver:
             self._count(ref)
         self.stats.rederived += 1
         self.stats.done += 1
-        state.optimizer.tell(pending.config, evaluation)
         state.index += 1
         self.on_progress(self.stats)
+        if pending.refused is not None:
+            self._fail(state, pending.refused)
 
     def _collect(self, handle: Any) -> None:
         key = next(k for k, (h, _) in self._inflight.items() if h is handle)
@@ -285,9 +301,10 @@ class Driver:
             pending, state.pending = state.pending, None
             self._finish(state, pending, evaluation, False)
 
-    def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> dict[str, Any]:
+    def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool,
+               transcript: dict[str, Any] | None = None) -> dict[str, Any]:
         run, proposal = state.run, pending.proposal
-        transcript = proposal.transcript
+        transcript = proposal.transcript if transcript is None else transcript
         return {
             "run_id": run.run_id, "index": pending.index, "benchmark": run.benchmark, "optimizer": run.optimizer,
             "optimizer_name": run.optimizer_name, "model": run.model, "seed": run.seed, "budget": run.budget,
@@ -313,15 +330,36 @@ class Driver:
                 self.stats.cost_usd += llm["cost_usd"]
                 self.stats.would_have_cost_usd += llm["would_have_cost_usd"]
 
+    def _tell(self, state: RunState, pending: Pending, evaluation: Evaluation) -> dict[str, Any] | None:
+        """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
+        this trial's llm record and transcript, which this returns."""
+        before = _ledger_view(self.gateway) if pending.llm is not None else None
+        try:
+            state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
+        except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
+            pending.refused = exc
+        transcript = pending.proposal.transcript
+        drain = getattr(state.optimizer, "drain_calls", None)
+        calls = drain() if drain is not None else []
+        if calls:
+            transcript = {**(transcript or {}), "tell_calls": calls}
+        if before is not None:
+            failures = sum(1 for c in calls if c.get("error"))
+            told = _llm_delta(before, _ledger_view(self.gateway), {"totals": {"errors": failures}})
+            pending.llm = _add_llm(pending.llm, told)
+        return transcript
+
     def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:
-        trial = self._trial(state, pending, evaluation, hit)
+        transcript = self._tell(state, pending, evaluation)  # first, so tell-time calls are journaled
+        trial = self._trial(state, pending, evaluation, hit, transcript)
         self._count(trial)
         if self.sink is not None:
-            self.sink(trial, pending.proposal.transcript)
+            self.sink(trial, transcript)
         self.stats.done += 1
-        state.optimizer.tell(pending.config, evaluation)
         state.index += 1
         self.on_progress(self.stats)
+        if pending.refused is not None:
+            self._fail(state, pending.refused)
 
     def _fail(self, state: RunState, exc: ProviderRefused) -> None:
         """The provider refused this run's request: stop the run (others go on), journal why; a resume
@@ -330,10 +368,13 @@ class Driver:
                   "status": exc.status, "error": str(exc)}
         self.stats.failed_runs[state.run.run_id] = str(exc)
         self.on_failure(record)
-        self._end(state)
+        self._end(state, failed=True)
 
-    def _end(self, state: RunState) -> None:
+    def _end(self, state: RunState, *, failed: bool = False) -> None:
         state.done = True
+        # an optimizer's own early stop completes the run; a failed run stays unfinished (a resume retries it)
+        if self.on_stop is not None and not failed and state.stop_at is None and state.index < state.run.budget:
+            self.on_stop(state.run.run_id, state.index, getattr(state.optimizer, "stop_reason", "optimizer stopped"))
         self.stats.total -= (state.run.budget if state.stop_at is None else state.stop_at) - state.index  # an early stop (patience) shrinks the total
         self.on_progress(self.stats)
 
@@ -365,38 +406,6 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
                                 model=run.model, gateway=run_gateway, **run.options)
         states.append(RunState(run, bench, opt, reference=dict(reference.get(run.run_id, {}))))
     return states
-
-
-def _baseline(spec: Any, states: list[RunState], executor: Any, store: Any, mode: Mode) -> list[dict[str, Any]]:
-    """`baseline_samples` seeded random configs per benchmark, through the eval cache and executor."""
-    import numpy as np
-
-    benches = {s.bench.name: s.bench for s in states}
-    rows: list[dict[str, Any]] = []
-    todo: list[tuple[dict[str, Any], Any]] = []
-    for name, bench in benches.items():
-        rng = np.random.default_rng([int(fingerprint(name, namespace="baseline")[:8], 16), 0])
-        for i in range(spec.baseline_samples):
-            seed = spec.seeds[i % len(spec.seeds)]
-            request = eval_request(bench, bench.space.sample(rng), seed)
-            key = fingerprint(request, namespace=NAMESPACE)
-            row = {"benchmark": name, "config": request["config"]}
-            stored = store.get(key, NAMESPACE) if store is not None and mode in (Mode.LIVE, Mode.REPLAY) else None
-            if stored is not None:
-                rows.append({**row, "loss": stored["loss"], "test_loss": stored["test_loss"]})
-            elif mode is Mode.REPLAY:  # strict, as for trials (Driver._lookup): a miss never trains
-                raise CacheMiss(key, f"baseline evaluation {request}", None)
-            else:
-                todo.append((row, (key, request, executor.submit(name, request["config"], seed))))
-    for row, (key, request, handle) in todo:
-        while not executor.wait([handle], timeout=1.0):
-            pass
-        ev = Evaluation.from_dict(executor.result(handle))
-        if ev.status == "ok":
-            if store is not None and mode in (Mode.LIVE, Mode.RECORD):
-                store.put(key, ev.to_dict(), NAMESPACE, request=request)
-            rows.append({**row, "loss": ev.loss, "test_loss": ev.test_loss})
-    return rows
 
 
 def run_campaign(
@@ -475,11 +484,11 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
     executor = LazyExecutor(executor_factory)
     try:
         # A run whose whole budget is journaled needs no re-derivation.
-        todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget]
+        todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
         states = build_states(todo, gateway, journal.finished, journal.transcripts)
         journal.set_manifest(**fidelity.manifest_entries(spec.runs, gateway))
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,
-                        on_progress=on_progress, on_failure=journal.append_failure)
+                        on_progress=on_progress, on_failure=journal.append_failure, on_stop=journal.mark_stopped)
         already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)
         driver.stats.total += already
         driver.stats.done += already
@@ -488,7 +497,13 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
         finally:
             journal.set_manifest(elapsed_s=round(prior_elapsed + time.perf_counter() - start, 3))
         if spec.baseline_samples:
-            journal.write_baseline(_baseline(spec, states, executor, store, mode))
+            from harness.baseline import done_samples, missing_samples
+            from harness.benchmarks import load
+
+            benches = {s.bench.name: s.bench for s in states}
+            benches.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in benches})
+            for row in missing_samples(spec, benches, done_samples(journal.baseline_rows()), executor, store, mode):
+                journal.append_baseline(row)
         wall = prior_elapsed + time.perf_counter() - start
         if mode in (Mode.LIVE, Mode.RECORD) and journal.manifest.get("live_wall_s") is None:
             journal.set_manifest(live_wall_s=round(wall, 3), elapsed_s=round(wall, 3))

@@ -25,6 +25,7 @@ MANIFEST = "manifest.json"
 TRIALS = "trials.jsonl"
 TRANSCRIPTS = "transcripts"
 BASELINE = "baseline.jsonl"
+STOPPED = "stopped.jsonl"  # runs an optimizer ended before their budget (patience): they are complete
 _PACKAGES = {"numpy": "numpy", "scikit-learn": "scikit-learn", "xgboost": "xgboost", "optuna": "optuna",
              "scikit-optimize": "scikit-optimize", "xllamacpp": "xllamacpp"}
 
@@ -123,9 +124,11 @@ class Journal:
     manifest: dict[str, Any]
     finished: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     transcripts: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # of the finished trials
+    stopped: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     _trials: _Appender | None = None
     _transcripts: dict[str, _Appender] = field(default_factory=dict)
+    _baseline: _Appender | None = None
 
     @classmethod
     def open(cls, directory: Path, manifest: dict[str, Any]) -> Journal:
@@ -162,6 +165,7 @@ class Journal:
                 continue
             by_index[int(row["index"])] = row
         self._clean_transcripts()
+        self.stopped = read_stopped(self.directory, repair=True)
 
     def _clean_transcripts(self) -> None:
         """Keep exactly one transcript line per journaled trial (drop torn and orphaned lines)."""
@@ -199,8 +203,30 @@ class Journal:
         finally:
             appender.close()
 
-    def write_baseline(self, rows: Iterable[dict[str, Any]]) -> None:
-        write_jsonl_atomic(self.directory / BASELINE, rows)
+    def mark_stopped(self, run_id: str, after: int, reason: str) -> None:
+        """Record that a run ended early by its optimizer's choice: complete, not unfinished."""
+        if run_id in self.stopped:
+            return
+        row = {"run_id": run_id, "after": int(after), "reason": reason}
+        appender = _Appender(self.directory / STOPPED)
+        try:
+            appender.write(row)
+        finally:
+            appender.close()
+        self.stopped[run_id] = row
+
+    def baseline_rows(self) -> list[dict[str, Any]]:
+        """The random-sample baseline so far (a torn last line is cut off, like the trials')."""
+        rows, torn = read_jsonl(self.directory / BASELINE, repair=True)
+        if torn:
+            self.notes.append(f"{BASELINE}: dropped a torn last line (the previous run was killed mid-write)")
+        return rows
+
+    def append_baseline(self, row: dict[str, Any]) -> None:
+        """Append one baseline sample (append-only, like trials: a rerun never removes a row)."""
+        if self._baseline is None:
+            self._baseline = _Appender(self.directory / BASELINE)
+        self._baseline.write(row)
 
     def set_manifest(self, **updates: Any) -> None:
         self.manifest.update(updates)
@@ -210,9 +236,21 @@ class Journal:
         if self._trials is not None:
             self._trials.close()
             self._trials = None
+        if self._baseline is not None:
+            self._baseline.close()
+            self._baseline = None
         for appender in self._transcripts.values():
             appender.close()
         self._transcripts.clear()
+
+
+def read_stopped(directory: Path, *, repair: bool = False) -> dict[str, dict[str, Any]]:
+    """Early-stopped runs by run_id (first record wins; a torn last line is ignored)."""
+    rows, _ = read_jsonl(directory / STOPPED, repair=repair)
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        out.setdefault(str(row["run_id"]), row)
+    return out
 
 
 def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:

@@ -24,8 +24,8 @@ from optuna.search_space import IntersectionSearchSpace
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from harness.benchmarks.base import Evaluation
 from harness.errors import UserError
+from harness.optimizers.base import ValidationResult
 from harness.space import Categorical, Float, Int, SearchSpace
 
 SAMPLER_OPTIMIZERS = ("llm", "mmllm", "mmllm-image-only")
@@ -102,7 +102,7 @@ class LLMSampler(optuna.samplers.BaseSampler):
     def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         if self._fixed_space:
             assert self._space is not None
-            return self._space.to_optuna()
+            return self._space.to_optuna(ordinal_index=False)
         return self._intersection.calculate(study)
 
     def sample_relative(
@@ -127,7 +127,7 @@ class LLMSampler(optuna.samplers.BaseSampler):
             if t.number in self._told or not all(n in t.params for n in self._space.names):
                 continue
             config, _ = self._space.repair({n: t.params[n] for n in self._space.names})
-            self._optimizer.tell(config, Evaluation(loss=sign * float(t.value), test_loss=None, cost_s=0.0))
+            self._optimizer.tell(config, ValidationResult(loss=sign * float(t.value)))
             self._told.add(t.number)
 
     def sample_independent(

@@ -318,6 +318,29 @@ class Ordinal(Categorical):
         repairs.append(f"{self.name}: {_fmt(x)} snapped to {_fmt(snapped)} (nearest grid value)")
         return snapped
 
+    def index(self, v: Any) -> int:
+        """Position of a grid value (model-based optimizers search the index, which keeps the order)."""
+        found = next((i for i, c in enumerate(self.values) if _same_choice(c, v)), None)
+        if found is None:
+            raise UserError(f"parameter {self.name!r}: {v!r} is not one of {list(self.values)}")
+        return found
+
+    def at(self, i: Any) -> Scalar:
+        """The grid value at a (possibly float) index, rounded and clipped to the grid."""
+        return self.values[min(max(int(round(float(i))), 0), len(self.values) - 1)]
+
+    def to_skopt(self) -> Any:
+        """An integer index dimension: ordered, and on a log-spaced grid equal index steps are equal
+        log steps, so the GP sees the grid's own spacing (one dimension, not one-hot columns)."""
+        from skopt.space import Integer
+
+        return Integer(0, len(self.values) - 1, name=self.name)
+
+    def to_optuna(self) -> Any:
+        from optuna.distributions import IntDistribution
+
+        return IntDistribution(0, len(self.values) - 1)
+
     def type_name(self) -> str:
         return "Ordinal"
 

@@ -44,9 +44,10 @@ def failure_text(exc: BaseException) -> str:
 
 
 def _attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
-    """A trial's LLM calls in the order they were made: hybrids' narrowing calls came first."""
-    yield from transcript.get("narrowing") or []
+    """A trial's LLM calls in the order they were made: the proposal's attempts, then the calls made
+    when its result was told (llm-tpe narrowing, `tell_calls`)."""
     yield from transcript.get("attempts") or []
+    yield from transcript.get("tell_calls") or []
 
 
 class RecordedAttempts:

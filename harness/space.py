@@ -5,8 +5,10 @@ sample and repair with it, LLM prompts describe it, the evaluation cache keys on
 skopt / optuna / ConfigSpace see the same bounds. Numbers are compared after rounding to 12
 significant digits, so a value one ulp outside a bound (e.g. exp(log(lo))) still counts as inside.
 
-skopt has no ordinal dimension: `to_skopt()` maps an Ordinal to a `Categorical` over its grid
-*values* (in grid order); `from_skopt()` returns those values as native Python numbers.
+Model-based optimizers (skopt, optuna) search an Ordinal by its integer *index* into the grid, so
+the order is kept (a GP sees one dimension with the grid's own spacing, not one-hot categories);
+`encode()` maps a config to that form and `decode()` / `from_skopt()` map back to the exact grid
+values as native Python numbers.
 """
 
 from __future__ import annotations
@@ -152,18 +154,39 @@ class SearchSpace:
     def to_skopt(self) -> list[Any]:
         return [p.to_skopt() for p in self.params]
 
+    def encode(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A config as skopt / optuna search it: ordinals as grid indices, everything else as is."""
+        return {p.name: p.index(config[p.name]) if isinstance(p, Ordinal) else config[p.name] for p in self.params}
+
+    def decode(self, encoded: dict[str, Any]) -> dict[str, Any]:
+        """Inverse of `encode` (indices back to exact grid values), as native Python values."""
+        out = {}
+        for p in self.params:
+            v = _native(encoded[p.name])
+            if isinstance(p, Ordinal):
+                out[p.name] = p.at(v)
+            elif isinstance(p, Int):
+                out[p.name] = int(round(v))
+            else:
+                out[p.name] = p.canonical(v) if isinstance(p, Categorical) else float(v)
+        return out
+
+    def to_skopt_point(self, config: dict[str, Any]) -> list[Any]:
+        """A config as a skopt point (in `to_skopt()` order)."""
+        encoded = self.encode(config)
+        return [encoded[n] for n in self.names]
+
     def from_skopt(self, values: Sequence[Any]) -> dict[str, Any]:
         """Map a skopt point (in `to_skopt()` order) back to a config of native Python values."""
         if len(values) != len(self.params):
             raise InvalidConfig("<config>", f"expected {len(self.params)} values, got {len(values)}")
-        out = {}
-        for p, v in zip(self.params, values, strict=True):
-            v = _native(v)
-            out[p.name] = int(round(v)) if isinstance(p, Int) else p.canonical(v) if isinstance(p, Categorical) else float(v)
-        return out
+        return self.decode(dict(zip(self.names, values, strict=True)))
 
-    def to_optuna(self) -> dict[str, Any]:
-        return {p.name: p.to_optuna() for p in self.params}
+    def to_optuna(self, *, ordinal_index: bool = True) -> dict[str, Any]:
+        """optuna distributions; `ordinal_index=False` gives ordinals as categorical grid values (the
+        form a user's own `suggest_categorical` declares, for an optuna study run by LLMSampler)."""
+        return {p.name: Categorical.to_optuna(p) if isinstance(p, Ordinal) and not ordinal_index else p.to_optuna()
+                for p in self.params}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for manifests; `from_dict` inverts it."""

@@ -93,12 +93,13 @@ class CampaignSpec:
 
     def identity(self) -> dict[str, Any]:
         """What determines the results (not where or how fast they are computed)."""
+        # baseline_samples is not part of it: the baseline is append-only, so a larger number only
+        # adds samples to the same campaign (the report refuses the bootstrap below it).
         return {"name": self.name, "budgets": list(self.budgets), "seeds": list(self.seeds),
-                "benchmarks": list(self.benchmarks), "optimizers": [o.to_dict() for o in self.optimizers],
-                "baseline_samples": self.baseline_samples}
+                "benchmarks": list(self.benchmarks), "optimizers": [o.to_dict() for o in self.optimizers]}
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.identity(), "description": self.description,
+        return {**self.identity(), "baseline_samples": self.baseline_samples, "description": self.description,
                 "cache": {"dir": self.cache_dir, "mode": self.cache_mode},
                 "output": self.output, "workers": self.workers, "dask": self.dask,
                 "model_settings": self.model_settings}

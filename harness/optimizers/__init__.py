@@ -31,7 +31,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "gp": {"n_initial": None, "gp_settings": "fast"},
     "rf": {"n_initial": None, "surrogate": "rf"},
     "tpe": {"n_initial": None, "multivariate": False},
-    "llm": dict(_LLM_OPTIONS),
+    "llm": {**_LLM_OPTIONS, "patience": 0},
     "mmllm": {**_LLM_OPTIONS, "style": "compressed"},
     "mmllm-image-only": {**_LLM_OPTIONS, "style": "compressed"},
     "llm-tpe": {**_LLM_OPTIONS, "p": 0.5, "n_initial": None, "patience": 0, "narrow_every": 0},
@@ -186,4 +186,8 @@ def _build_llm(
 
         k = opts["k"] if opts["k"] is not None else n_initial_for(budget)
         return LLMInitGP(space, seed, llm=llm, k=k, gp_settings=opts["gp_settings"])
+    if name == "llm" and opts["patience"]:
+        from harness.optimizers.patience import WithPatience
+
+        return WithPatience(llm, opts["patience"])
     return llm

@@ -1,11 +1,16 @@
-"""The optimizer contract: ask() a Proposal, tell() its Evaluation; one instance per run."""
+"""The optimizer contract: ask() a Proposal, tell() a ValidationResult; one instance per run.
+
+Why a separate type for tell(): the benchmark's Evaluation also carries the test loss (and info
+with test metrics), which must never steer a search. The driver converts every Evaluation with
+`validation_only()` before telling, so an optimizer cannot read test results even by mistake.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import Evaluation, Status
 
 
 @dataclass(frozen=True)
@@ -22,10 +27,25 @@ class Proposal:
     transcript: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """What an optimizer is told about an evaluated config: validation loss, status ("ok" or
+    "crashed") and cost in seconds. No test loss, no info dict (slots: no other attribute exists)."""
+
+    loss: float
+    status: Status = "ok"
+    cost_s: float = 0.0
+
+
+def validation_only(evaluation: Evaluation | ValidationResult) -> ValidationResult:
+    """The part of an evaluation an optimizer may see."""
+    return ValidationResult(loss=float(evaluation.loss), status=evaluation.status, cost_s=float(evaluation.cost_s))
+
+
 @runtime_checkable
 class Optimizer(Protocol):
     name: str
 
     def ask(self) -> Proposal: ...
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None: ...
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None: ...

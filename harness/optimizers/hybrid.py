@@ -19,33 +19,17 @@ import numpy as np
 
 from gateway.errors import ProviderError, ProviderRefused
 from gateway.types import Message, Request
-from harness.benchmarks.base import Evaluation
 from harness.optimizers import prompts
-from harness.optimizers.base import Proposal
+from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.llm import LLMOptimizer
 from harness.optimizers.parse import extract
+from harness.optimizers.patience import Patience
 from harness.optimizers.skopt_bo import SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
 from harness.recorded_attempts import failure_text
 from harness.space import Categorical, Float, Int, SearchSpace
 
 COIN_STREAM = 104_729
-
-
-class Patience:
-    """Counts trials since the last improvement of the best loss (0 = never stop)."""
-
-    def __init__(self, patience: int) -> None:
-        self.patience = int(patience)
-        self.best = math.inf
-        self.since = 0
-
-    def update(self, loss: float) -> bool:
-        if loss < self.best:
-            self.best, self.since = loss, 0
-        else:
-            self.since += 1
-        return self.patience > 0 and self.since >= self.patience
 
 
 def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[SearchSpace, list[str]]:
@@ -83,28 +67,27 @@ class LLMTPE:
         self._patience = Patience(patience)
         self.narrow_every = int(narrow_every)
         self.stopped = False
+        self.stop_reason = self._patience.reason
         self._told = 0
         self.narrowing: list[dict[str, Any]] = []
-        self._unjournaled: list[dict[str, Any]] = []  # narrowing calls since the last proposal
+        self._drained = 0
 
     def ask(self) -> Proposal:
         use_llm = self._told == 0 and not self.llm.history or self._coin.random() < self.p
-        proposal = self.llm.ask() if use_llm else self.tpe.ask()
-        if not self._unjournaled:
-            return proposal
-        # narrowing calls ride in the next proposal's transcript: they are journaled with it, so a
-        # resume or replay answers a failed one from the record (harness/recorded_attempts.py)
-        transcript = {**(proposal.transcript or {}), "narrowing": self._unjournaled}
-        self._unjournaled = []
-        return Proposal(proposal.config, proposal.source, transcript)
+        return self.llm.ask() if use_llm else self.tpe.ask()
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
-        self.llm.tell(config, evaluation)
-        self.tpe.tell(config, evaluation)
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        self.llm.tell(config, result)
+        self.tpe.tell(config, result)
         self._told += 1
-        self.stopped = self.stopped or self._patience.update(float(evaluation.loss))
+        self.stopped = self.stopped or self._patience.update(float(result.loss))
         if self.narrow_every and self._told % self.narrow_every == 0:
             self._narrow()
+
+    def drain_calls(self) -> list[dict[str, Any]]:
+        """LLM calls made in tell() (narrowing) since the last drain, for the campaign journal."""
+        new, self._drained = self.narrowing[self._drained :], len(self.narrowing)
+        return [{"kind": "narrowing", **record} for record in new]
 
     def _narrow(self) -> None:
         """Ask the LLM for narrower numeric ranges and hand them to TPE (recorded in `narrowing`)."""
@@ -119,18 +102,24 @@ class LLMTPE:
         request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,
                           max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
         fingerprint_of = getattr(self.llm.gateway, "fingerprint", None)
-        record: dict[str, Any] = {"after": self._told,
+        # the fingerprint is taken before the call: a failed attempt keeps it, so a resume or replay
+        # answers it from the record (harness/recorded_attempts.py)
+        record: dict[str, Any] = {"after": self._told, "messages": [m.key_view() for m in request.messages],
                                   "fingerprint": fingerprint_of(request) if fingerprint_of else None}
-        self._unjournaled.append(record)
         try:
             response = self.llm.gateway.complete(request)
         except ProviderRefused:
-            raise  # a refusal stops the run (see LLMOptimizer._call)
+            raise  # a refusal stops the run (the driver journals the trial, then fails the run)
         except ProviderError as exc:
             record["error"] = failure_text(exc)
             self.narrowing.append(record)
             return
         reply = response.text
+        record.update(
+            usage={"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
+            cost_usd=response.cost_usd, would_have_cost_usd=response.would_have_cost_usd,
+            cache_hit=response.cache_hit, fingerprint=response.fingerprint,
+        )
         found, _ = extract(reply, numeric)
         record.update(reply=reply, finish_reason=response.finish_reason)
         if found:
@@ -152,6 +141,6 @@ class LLMInitGP:
         self._asked += 1
         return self.llm.ask() if self._asked <= self.k else self.gp.ask()
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
-        self.llm.tell(config, evaluation)
-        self.gp.tell(config, evaluation)
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        self.llm.tell(config, result)
+        self.gp.tell(config, result)

@@ -22,10 +22,9 @@ import numpy as np
 from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from gateway.gateway import check_sampling
 from gateway.types import ImagePart, Message, Request, Response
-from harness.benchmarks.base import Evaluation
 from harness.errors import UserError
 from harness.optimizers import prompts, protocol
-from harness.optimizers.base import Proposal
+from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.history import Observation
 from harness.optimizers.parse import ParseResult, parse_reply
 from harness.optimizers.perturb import perturb
@@ -199,7 +198,7 @@ class LLMOptimizer:
         notes: list[str] = []
         if parsed is None:
             config = self.space.sample(self._rng)
-            reply = prompts.compact(config)
+            reply = prompts.compact(config, self.space)
             transcript["fallback"] = True
             notes.append("no usable reply, so a random config was evaluated instead")
             source = "llm-fallback"
@@ -238,15 +237,15 @@ class LLMOptimizer:
         return new, reply, source + "-perturbed"
 
     # -- telling ---------------------------------------------------------------------------------
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         """Record a result; configs this optimizer did not propose enter the prompt as another
         method's trials (hybrids, optuna studies)."""
         reply, notes = self._pending.pop(_key(self.space, config), (None, ()))
         self.history.append(
             Observation(
                 config=dict(config),
-                loss=float(evaluation.loss),
-                crashed=evaluation.status == "crashed",
+                loss=float(result.loss),
+                crashed=result.status == "crashed",
                 reply=reply,
                 notes=notes,
             )

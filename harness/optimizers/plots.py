@@ -8,15 +8,17 @@ and PLOT_VERSION, not the bytes. Bump PLOT_VERSION whenever the figure's content
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from cache.key import fingerprint
 from gateway.types import ImagePart
 from harness.optimizers.history import Observation, best_so_far
 from harness.space import Categorical, SearchSpace
 
-PLOT_VERSION = "1"
+PLOT_VERSION = "2"  # 2: integer iteration ticks, iteration colour bar, incumbent marked
 DPI = 72
 PANEL_INCHES = (3.6, 2.7)
 MAX_COLUMNS = 3
@@ -33,25 +35,48 @@ def plot_fingerprint(history: Sequence[Observation], space: SearchSpace) -> str:
 
 
 def render(history: Sequence[Observation], space: SearchSpace) -> ImagePart:
-    """PNG of loss per iteration (with best so far) and loss against each hyperparameter."""
+    """PNG of `figure(history, space)`, keyed by the plotted data (see plot_fingerprint)."""
+    buf = io.BytesIO()
+    figure(history, space).savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space))
+
+
+def figure(history: Sequence[Observation], space: SearchSpace) -> Any:
+    """Loss per iteration (with best so far) and loss against each hyperparameter.
+
+    Readable on its own: iterations are integer ticks, point colour is the iteration (a colour bar
+    says so), and the incumbent (best loss so far) is a red star in every panel.
+    """
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure  # no pyplot: no global backend state, thread-safe
+    from matplotlib.ticker import MaxNLocator
 
     n_panels = 1 + len(space.params)
     cols = min(MAX_COLUMNS, n_panels)
     rows = math.ceil(n_panels / cols)
-    fig = Figure(figsize=(PANEL_INCHES[0] * cols, PANEL_INCHES[1] * rows), dpi=DPI)
+    fig = Figure(figsize=(PANEL_INCHES[0] * cols + 0.6, PANEL_INCHES[1] * rows), dpi=DPI)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     losses = [o.loss for o in history]
     its = list(range(1, len(history) + 1))
     log_y = bool(losses) and min(losses) > 0 and max(losses) / min(losses) > 100
+    norm = Normalize(vmin=1, vmax=max(len(history), 2))
+    best = min(range(len(losses)), key=losses.__getitem__) if losses else None
+    mappable = None
 
     ax = axes[0]
-    ax.plot(its, losses, "o", color="tab:blue", label="validation loss")
-    ax.plot(its, best_so_far(losses), "-", color="tab:orange", drawstyle="steps-post", label="best so far")
+    if history:
+        mappable = ax.scatter(its, losses, s=18, c=its, cmap="viridis", norm=norm, label="validation loss")
+        ax.plot(its, best_so_far(losses), "-", color="tab:orange", drawstyle="steps-post", label="best so far")
+        ax.plot([best + 1], [losses[best]], "*", color="red", markersize=11, label="incumbent")
     crashed = [(i, o.loss) for i, o in zip(its, history, strict=True) if o.crashed]
     if crashed:
         ax.plot(*zip(*crashed, strict=True), "x", color="tab:red", label="crashed")
     ax.set_xlabel("iteration")
+    if len(history) <= 12:
+        ax.set_xticks(range(1, max(len(history), 1) + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, max(len(history), 1) + 0.5)
     ax.set_ylabel("validation loss")
     ax.set_title("loss per iteration")
     if history:
@@ -61,9 +86,10 @@ def render(history: Sequence[Observation], space: SearchSpace) -> ImagePart:
 
     for ax, p in zip(axes[1:], space.params, strict=False):
         if isinstance(p, Categorical):
-            labels = [str(c) for c in p.choices]
-            xs = [labels.index(str(p.canonical(o.config[p.name]))) for o in history]
-            ax.set_xticks(range(len(labels)), labels, fontsize=7)
+            labels = [f"{c:.3g}" if isinstance(c, float) else str(c) for c in p.choices]
+            keys = [json.dumps(p.canonical(c)) for c in p.choices]
+            xs = [keys.index(json.dumps(p.canonical(o.config[p.name]))) for o in history]
+            ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=45 if len(labels) > 5 else 0)
             ax.set_xlim(-0.5, len(labels) - 0.5)
         else:
             xs = [float(o.config[p.name]) for o in history]
@@ -75,14 +101,20 @@ def render(history: Sequence[Observation], space: SearchSpace) -> ImagePart:
                 pad = 0.03 * (p.hi - p.lo)
                 ax.set_xlim(p.lo - pad, p.hi + pad)
         if history:
-            ax.scatter(xs, losses, s=18, c=its, cmap="viridis")
+            ax.scatter(xs, losses, s=18, c=its, cmap="viridis", norm=norm)
+            ax.plot([xs[best]], [losses[best]], "*", color="red", markersize=11)
         ax.set_xlabel(p.name)
         ax.set_ylabel("validation loss")
         if log_y:
             ax.set_yscale("log")
     for ax in axes[n_panels:]:
         ax.set_visible(False)
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16 / rows, top=1 - 0.1 / rows, wspace=0.35, hspace=0.45)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space))
+    right = 1 - 0.75 / fig.get_figwidth()
+    fig.subplots_adjust(left=0.08, right=right - 0.02, bottom=0.28 / rows, top=1 - 0.1 / rows, wspace=0.35, hspace=0.6)
+    if mappable is not None:
+        cax = fig.add_axes((right, 0.15, 0.012, 0.7))
+        bar = fig.colorbar(mappable, cax=cax)
+        bar.set_label("iteration (colour of the points)", fontsize=8)
+        bar.locator = MaxNLocator(integer=True)
+        bar.update_ticks()
+    return fig

@@ -18,7 +18,7 @@ from typing import Any
 
 from gateway.types import ImagePart, Message, TextPart
 from harness.optimizers.history import Observation
-from harness.space import SearchSpace
+from harness.space import Categorical, SearchSpace
 
 TEMPLATE_VERSION = "1"
 
@@ -80,9 +80,11 @@ def t(name: str, **values: Any) -> str:
     return TEMPLATES[name].format(**values)
 
 
-def compact(config: dict[str, Any]) -> str:
-    """Single-line JSON with floats at 6 significant digits (readable, still exact enough)."""
-    shown = {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in config.items()}
+def compact(config: dict[str, Any], space: SearchSpace | None = None) -> str:
+    """Single-line JSON; continuous floats at 6 significant digits (readable, exact enough), values of
+    a grid or choice of `space` exactly as they are (a model echoing one must hit the grid)."""
+    exact = {p.name for p in space.params if isinstance(p, Categorical)} if space is not None else set()
+    shown = {k: float(f"{v:.6g}") if isinstance(v, float) and k not in exact else v for k, v in config.items()}
     return json.dumps(shown)
 
 
@@ -111,18 +113,18 @@ class PromptSpec:
     def format_instruction(self) -> str:
         if self.cot:
             return t("format_cot", keys=self.keys)
-        return t("format", keys=self.keys, example=compact(self.space.default()))
+        return t("format", keys=self.keys, example=compact(self.space.default(), self.space))
 
 
 def _own_feedback(spec: PromptSpec, obs: Observation) -> list[str]:
-    parts = [t("adjusted", config=compact(obs.config), why="; ".join(obs.notes))] if obs.notes else []
+    parts = [t("adjusted", config=compact(obs.config, spec.space), why="; ".join(obs.notes))] if obs.notes else []
     if obs.crashed:
         parts.append(t("crashed"))
     return parts
 
 
-def _external_line(obs: Observation) -> str:
-    return t("external_crashed" if obs.crashed else "external", config=compact(obs.config), loss=obs.loss)
+def _external_line(spec: PromptSpec, obs: Observation) -> str:
+    return t("external_crashed" if obs.crashed else "external", config=compact(obs.config, spec.space), loss=obs.loss)
 
 
 def _history_block(spec: PromptSpec, history: Sequence[Observation]) -> str:
@@ -131,10 +133,10 @@ def _history_block(spec: PromptSpec, history: Sequence[Observation]) -> str:
     lines = [t("history_header")]
     for i, obs in enumerate(history, start=1):
         if spec.image_only:
-            line = t("history_line_image_only", i=i, config=compact(obs.config))
+            line = t("history_line_image_only", i=i, config=compact(obs.config, spec.space))
             line += t("history_crashed_image_only") if obs.crashed else ""
         else:
-            line = t("history_line", config=compact(obs.config), loss=obs.loss)
+            line = t("history_line", config=compact(obs.config, spec.space), loss=obs.loss)
             line += t("history_crashed") if obs.crashed else ""
         lines.append(line)
     return "\n".join(lines)
@@ -175,7 +177,7 @@ def chat_messages(spec: PromptSpec, history: Sequence[Observation], *, last: boo
             assistant_texts.append(obs.reply or "")
             notes, own_loss, external = _own_feedback(spec, obs), obs.loss, []
         else:
-            external.append(_external_line(obs))
+            external.append(_external_line(spec, obs))
     if assistant_texts:
         user_texts.append(_feedback_message(spec, notes, own_loss, external))
     if last:
@@ -209,14 +211,27 @@ def compressed_messages(spec: PromptSpec, history: Sequence[Observation], *, las
     return msgs
 
 
+def answer_cue(spec: PromptSpec, text: str) -> str:
+    """The request for the next config that ends `text` (format instruction or "Specify the next
+    config."), or "" when the text ends otherwise."""
+    for cue in (spec.format_instruction(), t("next_cot") if spec.cot else t("next")):
+        if text.endswith(cue):
+            return cue
+    return ""
+
+
 def build(spec: PromptSpec, history: Sequence[Observation], *, last: bool, image: ImagePart | None = None) -> list[Message]:
-    """Messages for the next proposal; `image` (mmllm) is attached to the final user message."""
+    """Messages for the next proposal; `image` (mmllm) goes into the final user message after the
+    history and its note, and the answer cue stays last (as in mm-llm-hpo's prompt)."""
     msgs = (chat_messages if spec.style == "chat" else compressed_messages)(spec, history, last=last)
     if image is not None:
         final = msgs[-1]
-        note = TextPart("\n" + t("image_note")) if not spec.image_only else TextPart("")
-        content = tuple(p for p in (*final.content, note, image) if not (isinstance(p, TextPart) and not p.text))
-        msgs[-1] = Message(final.role, content)
+        text = "".join(p.text for p in final.content if isinstance(p, TextPart))
+        cue = answer_cue(spec, text)
+        body = text[: len(text) - len(cue)].rstrip()
+        note = "" if spec.image_only else t("image_note")
+        parts = (TextPart("\n".join(x for x in (body, note) if x)), image, TextPart(cue))
+        msgs[-1] = Message(final.role, tuple(p for p in parts if not (isinstance(p, TextPart) and not p.text)))
     return msgs
 
 
@@ -228,7 +243,7 @@ def reask_messages(spec: PromptSpec, base: list[Message], reply: str, problem: s
 def duplicate_messages(spec: PromptSpec, base: list[Message], reply: str, config: dict[str, Any], loss: float) -> list[Message]:
     """Ask once more after a repeat on a deterministic benchmark."""
     if spec.image_only:
-        text = t("duplicate_image_only", config=compact(config))
+        text = t("duplicate_image_only", config=compact(config, spec.space))
     else:
-        text = t("duplicate", config=compact(config), loss=loss)
+        text = t("duplicate", config=compact(config, spec.space), loss=loss)
     return [*base, Message.text("assistant", reply), Message.text("user", text)]

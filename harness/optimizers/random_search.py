@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.benchmarks.base import Evaluation
-from harness.optimizers.base import Proposal
+from harness.optimizers.base import Proposal, ValidationResult
 from harness.space import SearchSpace
 
 
@@ -25,5 +24,5 @@ class RandomSearch:
     def ask(self) -> Proposal:
         return Proposal(self.space.sample(self.rng), "random")
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         """Random search learns nothing."""

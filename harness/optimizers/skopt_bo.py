@@ -14,9 +14,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from harness.benchmarks.base import Evaluation
 from harness.errors import UserError
-from harness.optimizers.base import Proposal
+from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.initial import initial_design
 from harness.space import SearchSpace
 
@@ -96,6 +95,6 @@ class SkoptOptimizer:
         config, _ = self.space.repair(self.space.from_skopt(point))
         return Proposal(config, self.kind)
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
-        self._buffer_x.append([config[n] for n in self.space.names])
-        self._buffer_y.append(float(evaluation.loss))
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        self._buffer_x.append(self.space.to_skopt_point(config))
+        self._buffer_y.append(float(result.loss))

@@ -11,8 +11,7 @@ import json
 import warnings
 from typing import Any
 
-from harness.benchmarks.base import Evaluation
-from harness.optimizers.base import Proposal
+from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.initial import initial_design
 from harness.space import SearchSpace
 
@@ -35,7 +34,7 @@ class TPEOptimizer:
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_initial, multivariate=multivariate)
         self.study = optuna.create_study(direction="minimize", sampler=sampler)
         for config in initial_design(space, seed, n_initial):
-            self.study.enqueue_trial(config)
+            self.study.enqueue_trial(space.encode(config))
         self._n_design = n_initial
         self._asked = 0
         self._pending: dict[str, Any] = {}
@@ -44,7 +43,7 @@ class TPEOptimizer:
         with warnings.catch_warnings():  # an enqueued design point outside a narrowed range is repaired below
             warnings.filterwarnings("ignore", message="Fixed parameter", category=UserWarning)
             trial = self.study.ask(self._distributions)
-        config, _ = self._sampling_space.repair(dict(trial.params))  # enqueued points may lie outside a narrowing
+        config, _ = self._sampling_space.repair(self._sampling_space.decode(trial.params))  # enqueued points may lie outside a narrowing
         self._pending[_key(self.space, config)] = trial
         self._asked += 1
         return Proposal(config, "initial" if self._asked <= self._n_design else "tpe")
@@ -54,15 +53,16 @@ class TPEOptimizer:
         self._distributions = space.to_optuna()
         self._sampling_space = space
 
-    def tell(self, config: dict[str, Any], evaluation: Evaluation) -> None:
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         import optuna
 
         trial = self._pending.pop(_key(self.space, config), None)
         if trial is not None:
-            if _key(self.space, self.space.repair(dict(trial.params))[0]) == _key(self.space, config):
-                self.study.tell(trial, float(evaluation.loss))
+            if _key(self.space, self.space.repair(self._sampling_space.decode(trial.params))[0]) == _key(self.space, config):
+                self.study.tell(trial, float(result.loss))
                 return
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)  # TPE learns the config actually run
         self.study.add_trial(
-            optuna.trial.create_trial(params=dict(config), distributions=self._full_distributions, value=float(evaluation.loss))
+            optuna.trial.create_trial(params=self.space.encode(config), distributions=self._full_distributions,
+                                      value=float(result.loss))
         )

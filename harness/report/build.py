@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.report import figures, ledger, metrics
+from harness.report import figures, ledger, metrics, stats
 from harness.report.fidelity_section import fidelity_blocks
 from harness.report.load import Results, load_results
 from harness.report.render import (
@@ -33,20 +33,26 @@ from harness.report.render import (
 
 DEFINITIONS = [
     "final: best validation loss among a run's first b trials (crashed trials count with their recorded "
-    "loss); the incumbent's test loss is shown separately and never used to select anything.",
-    "random baseline: with >= 500 random-sample evaluations of a task (baseline.jsonl), the expected best "
-    "of b samples drawn with replacement (mean of the minimum over 1000 seeded bootstrap draws, as Zhang "
-    "et al.); otherwise the seed-mean final of the campaign's random-search runs (the source is named per task).",
+    "loss); a run its optimizer stopped early (patience) keeps its incumbent for the rest of the budget; a run "
+    "with fewer than b trials that did not stop is left out and named. The incumbent's test loss is shown "
+    "separately and never used to select anything.",
+    "random baseline: with at least the spec's baseline_samples random-sample evaluations of a task "
+    "(baseline.jsonl; 500 when the spec names no number), the expected best of b samples drawn with replacement "
+    "(mean of the minimum over 1000 seeded bootstrap draws, as Zhang et al.); with fewer, the bootstrap is refused "
+    "(noted) and the seed-mean final of the campaign's random-search runs is used. Source and sample count per task.",
     "change vs random = (baseline - final) / |baseline| on seed-mean finals; positive means better than random "
     "(0.2 -> 0.1 is +50%). Median and mean are over tasks.",
     "beats random: share of tasks whose seed-mean final is strictly below the random baseline.",
-    "mean rank: per task, optimizers ranked by seed-mean final (1 = best, ties share the average rank), "
-    "averaged over the tasks every optimizer ran.",
+    "mean rank: per task, optimizers ranked by seed-mean final and random search by the same random baseline "
+    "(1 = best, ties share the average rank), averaged over the tasks every optimizer ran (others are named).",
     "normalized regret = (final - best known) / (worst known - best known); best/worst known = min/max loss "
     "seen for the task anywhere in the campaign and its baseline samples; averaged over seeds, then tasks.",
-    "Wilcoxon: two-sided signed-rank test of finals paired by (task, seed) against random search.",
-    "critical difference: Friedman test over tasks, Nemenyi CD = q_alpha * sqrt(k(k+1)/(6N)); optimizers "
-    "joined by a bar are not significantly different at alpha = 0.05.",
+    "Wilcoxon (Demšar 2006): two-sided signed-rank test over tasks of each optimizer's relative difference "
+    "to the random baseline, (seed-mean final - baseline) / |baseline|, so seeds are not counted as independent "
+    "samples and task scales do not mix; p-values Holm-corrected across the optimizers compared with random.",
+    "critical difference: Friedman test over tasks with the Iman-Davenport F correction; only when it rejects "
+    "at alpha = 0.05, the Nemenyi CD = q_alpha * sqrt(k(k+1)/(6N)) is drawn and optimizers joined by a bar are "
+    "not significantly different.",
 ]
 
 
@@ -62,7 +68,9 @@ class BudgetResult:
     baselines: pd.DataFrame
     summary: pd.DataFrame
     wilcoxon: pd.DataFrame
-    cd: metrics.CriticalDifference | None
+    cd: stats.CriticalDifference | None
+    notes: list[str]
+    stopped_runs: pd.DataFrame
 
 
 def random_label(runs: pd.DataFrame) -> str | None:
@@ -75,13 +83,19 @@ def random_label(runs: pd.DataFrame) -> str | None:
 
 def analyse_budget(results: Results, budget: int, bounds: pd.DataFrame, horizon: int) -> BudgetResult | None:
     """All metrics of one budget (see DEFINITIONS); None while no run has finished b trials."""
-    trials, short = metrics.select_budget(results.trials, results.runs, budget)
+    trials, short = metrics.select_budget(results.trials, results.runs, budget, results.stopped)
     if trials.empty or trials["loss"].notna().sum() == 0:
         return None
     finals = metrics.final_per_run(trials)
     means = metrics.task_means(finals)
     rand = random_label(results.runs)
-    baselines = metrics.random_baselines(means, results.baseline, budget, rand, horizon=horizon)
+    required = results.required_samples or metrics.MIN_BOOTSTRAP_SAMPLES
+    baselines = metrics.random_baselines(means, results.baseline, budget, rand, horizon=horizon, min_samples=required)
+    notes = [f"task `{r.benchmark}`: {r.baseline_source}" for r in baselines.itertuples() if "refused" in r.baseline_source]
+    notes += [f"task `{r.benchmark}` left out of beats-random, change vs random and the Wilcoxon tests: no random "
+              "baseline (no baseline samples and no random-search runs)" for r in baselines.itertuples()
+              if not np.isfinite(r.baseline)]
+    matrix, rank_notes = metrics.rank_matrix(means, baselines, rand)
     regrets = metrics.normalized_regret(finals, bounds)
     summary = (
         means.groupby("optimizer")
@@ -89,13 +103,16 @@ def analyse_budget(results: Results, budget: int, bounds: pd.DataFrame, horizon:
         .join(trials.groupby("optimizer")["status"].agg(crashed=lambda s: int((s == "crashed").sum())))
         .reset_index()
         .merge(metrics.versus_random(means, baselines), on="optimizer", how="left")
-        .merge(metrics.mean_rank(means).reset_index(), on="optimizer", how="left")
+        .merge(metrics.mean_rank(matrix).reset_index(), on="optimizer", how="left")
         .merge(metrics.mean_regret(regrets).reset_index(), on="optimizer", how="left")
     )
-    wilcoxon = metrics.wilcoxon_vs_random(finals, rand)
-    summary = summary.merge(wilcoxon[["optimizer", "p_value"]].rename(columns={"p_value": "wilcoxon_p"}), on="optimizer", how="left")
+    wilcoxon = stats.wilcoxon_vs_random(metrics.relative_to_random(means, baselines, rand))
+    summary = summary.merge(wilcoxon[["optimizer", "p_holm"]].rename(columns={"p_holm": "wilcoxon_p"}), on="optimizer", how="left")
     summary = summary.sort_values(["mean_rank", "optimizer"], na_position="last", kind="stable").reset_index(drop=True)
-    return BudgetResult(budget, trials, short, finals, means, baselines, summary, wilcoxon, metrics.critical_difference(means))
+    stopped_ids = [r for r in finals["run_id"] if r in results.stopped and results.stopped[r]["after"] < budget]
+    stopped = finals.loc[finals["run_id"].isin(stopped_ids), ["run_id", "benchmark", "optimizer", "seed", "n_trials", "final"]]
+    return BudgetResult(budget, trials, short, finals, means, baselines, summary, wilcoxon,
+                        stats.critical_difference(matrix), notes + rank_notes, stopped.reset_index(drop=True))
 
 
 SUMMARY_HEADERS = {
@@ -105,7 +122,7 @@ SUMMARY_HEADERS = {
     "mean_change_pct": "mean change",
     "mean_rank": "mean rank",
     "mean_regret": "norm. regret",
-    "wilcoxon_p": "Wilcoxon p",
+    "wilcoxon_p": "Wilcoxon p (Holm)",
 }
 SUMMARY_FORMATS = {
     "beats random": fmt_share,
@@ -113,7 +130,7 @@ SUMMARY_FORMATS = {
     "mean change": fmt_pct,
     "mean rank": fmt_loss,
     "norm. regret": fmt_loss,
-    "Wilcoxon p": fmt_p,
+    "Wilcoxon p (Holm)": fmt_p,
 }
 
 
@@ -124,35 +141,52 @@ def _budget_blocks(result: BudgetResult, out: Path, rand: str | None) -> list[Bl
     write_csv(result.summary, out / f"tables/summary_b{b}.csv")
     write_csv(result.finals, out / f"tables/finals_b{b}.csv")
     if len(result.short_runs):
-        blocks.append(Paragraph(f"{len(result.short_runs)} run(s) have fewer than {b} finished trials and are left out:"))
+        blocks.append(Paragraph(f"{len(result.short_runs)} run(s) have fewer than {b} finished trials and did not "
+                                "stop early, so they are left out:"))
         blocks.append(Table(result.short_runs[["run_id", "benchmark", "optimizer", "seed", "finished"]]))
+    if len(result.stopped_runs):
+        blocks.append(Paragraph(f"{len(result.stopped_runs)} run(s) were stopped early by their optimizer (patience) "
+                                f"and keep their incumbent up to trial {b}:"))
+        blocks.append(Table(result.stopped_runs, {"final": fmt_loss}))
+    if result.notes:
+        blocks.append(Bullets(result.notes))
     blocks.append(Heading(3, "Random baseline"))
     blocks.append(Table(result.baselines, {"baseline": fmt_loss, "baseline_se": fmt_loss}, csv=f"tables/baseline_b{b}.csv"))
     write_csv(result.baselines, out / f"tables/baseline_b{b}.csv")
-    blocks.append(Heading(3, f"Paired Wilcoxon signed-rank tests vs `{rand}`" if rand else "Paired Wilcoxon tests"))
+    blocks.append(Heading(3, "Wilcoxon signed-rank tests vs the random baseline (over tasks, Holm-corrected)"))
     if len(result.wilcoxon):
-        blocks.append(Table(result.wilcoxon, {"statistic": fmt_loss, "p_value": fmt_p}, csv=f"tables/wilcoxon_b{b}.csv"))
+        blocks.append(Table(result.wilcoxon, {"statistic": fmt_loss, "p_value": fmt_p, "p_holm": fmt_p},
+                            csv=f"tables/wilcoxon_b{b}.csv"))
         write_csv(result.wilcoxon, out / f"tables/wilcoxon_b{b}.csv")
     else:
-        blocks.append(Paragraph("Skipped: the campaign has no random-search runs to pair with."))
-    blocks.append(Heading(3, "Critical difference"))
-    cd = result.cd
+        blocks.append(Paragraph("Skipped: no task has a random baseline to compare with."))
+    return blocks + _cd_blocks(result, out)
+
+
+def _cd_blocks(result: BudgetResult, out: Path) -> list[Block]:
+    b, cd = result.budget, result.cd
+    blocks: list[Block] = [Heading(3, "Critical difference")]
     if cd is None:
-        blocks.append(Paragraph("Skipped: needs at least 2 tasks run by every optimizer and at least 2 optimizers."))
-        return blocks
-    friedman = f"Friedman chi² = {cd.friedman_stat:.3g}, p = {fmt_p(cd.friedman_p)}" if not np.isnan(cd.friedman_p) else cd.note
-    blocks.append(Paragraph(f"{cd.n_tasks} tasks, {len(cd.avg_ranks)} optimizers; {friedman}; Nemenyi CD = {cd.cd:.3f} (alpha = {cd.alpha})."))
+        return blocks + [Paragraph("Skipped: needs at least 2 tasks run by every optimizer and at least 2 optimizers.")]
+    ranks = cd.avg_ranks.sort_values(kind="stable").rename("avg_rank").rename_axis("optimizer").reset_index()
+    write_csv(ranks, out / f"tables/cd_b{b}.csv")
+    f = cd.friedman
+    test = (f"Friedman chi² = {f.chi2:.3g} (p = {fmt_p(f.chi2_p)}), Iman-Davenport F = {f.f:.3g} with ({f.k - 1}, "
+            f"{(f.k - 1) * (f.n_tasks - 1)}) d.f., p = {fmt_p(f.p)}") if f is not None else ""
+    head = f"{cd.n_tasks} tasks, {len(cd.avg_ranks)} optimizers" + (f"; {test}" if test else "")
+    if not cd.draw:
+        blocks.append(Paragraph(f"{head}. No critical-difference diagram: {cd.note}."))
+        return blocks + [Table(ranks, {"avg_rank": fmt_loss})]
+    blocks.append(Paragraph(f"{head}: rejects at alpha = {cd.alpha}; Nemenyi CD = {cd.cd:.3f}."))
     image = f"figures/cd_b{b}.png"
     figures.cd_diagram(cd, out / image, title=f"Critical difference, budget {b} ({cd.n_tasks} tasks)")
     blocks.append(Image(image, f"critical-difference diagram, budget {b}"))
-    ranks = cd.avg_ranks.rename("avg_rank").rename_axis("optimizer").reset_index()
-    write_csv(ranks, out / f"tables/cd_b{b}.csv")
     return blocks
 
 
 def _task_blocks(results: Results, by_budget: list[BudgetResult], out: Path) -> list[Block]:
     largest = by_budget[-1]
-    curves = metrics.best_so_far(largest.trials)
+    curves = metrics.best_so_far(largest.trials, horizon=largest.budget)
     write_csv(curves, out / "tables/best_so_far.csv")
     summary = metrics.curve_summary(curves)
     all_means = pd.concat([r.means.assign(budget=r.budget) for r in by_budget], ignore_index=True)
@@ -163,7 +197,7 @@ def _task_blocks(results: Results, by_budget: list[BudgetResult], out: Path) -> 
         random_curve = None
         if results.baseline is not None:
             samples = results.baseline.loc[results.baseline["benchmark"] == task, "loss"].to_numpy()
-            if np.isfinite(samples).sum() >= metrics.MIN_BOOTSTRAP_SAMPLES:
+            if np.isfinite(samples).sum() >= (results.required_samples or metrics.MIN_BOOTSTRAP_SAMPLES):
                 random_curve = metrics.bootstrap_best_curve(samples, largest.budget, seed=metrics.task_seed(task))
         image = f"figures/task_{figures.slug(task)}.png"
         task_means = all_means.loc[all_means["benchmark"] == task]

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from harness.report.metrics import CriticalDifference
+from harness.report.stats import CriticalDifference
 
 DPI = 100
 

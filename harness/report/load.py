@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from harness.errors import UserError
-from harness.journal import BASELINE, TRIALS, load_manifest, read_jsonl
+from harness.journal import BASELINE, TRIALS, load_manifest, read_jsonl, read_stopped
 
 RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
 TRIAL_COLUMNS = [
@@ -55,10 +55,17 @@ class Results:
     trials: pd.DataFrame
     baseline: pd.DataFrame | None
     notes: list[str] = field(default_factory=list)
+    stopped: dict[str, dict[str, Any]] = field(default_factory=dict)  # run_id -> early-stop record
 
     @property
     def campaign(self) -> str:
         return str(self.manifest.get("campaign") or self.directory.name)
+
+    @property
+    def required_samples(self) -> int | None:
+        """The spec's baseline_samples: the bootstrap is refused below it (None: the spec names none)."""
+        value = (self.manifest.get("spec") or {}).get("baseline_samples")
+        return int(value) if value else None
 
 
 def _read_jsonl(path: Path, notes: list[str]) -> list[dict[str, Any]]:
@@ -151,4 +158,4 @@ def load_results(path: Path | str) -> Results:
                 "test_loss": [float("nan") if r.get("test_loss") is None else float(r["test_loss"]) for r in base_rows],
             }
         )
-    return Results(directory, manifest, _runs_frame(manifest, trials), trials, baseline, notes)
+    return Results(directory, manifest, _runs_frame(manifest, trials), trials, baseline, notes, read_stopped(directory))

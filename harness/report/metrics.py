@@ -1,17 +1,21 @@
-"""Report metrics: pure functions over trial frames, one per metric (definitions follow Zhang et al.).
+"""Report metrics: pure functions over trial frames, one per metric (definitions follow Zhang et al.;
+the significance tests are in stats.py). `build.DEFINITIONS` states the same rules in the report.
 
-Definitions (also written into every report):
 - final: per (task, budget b, optimizer, seed), the best validation loss among the run's first b
-  trials; crashed trials count with the loss they were recorded with. The incumbent's test loss is
-  reported separately and never used for selection.
-- random baseline per (task, b): with >= 500 random-sample evaluations for the task, the bootstrapped
-  expected best of b samples drawn with replacement (mean over 1000 seeded draws of the minimum);
-  otherwise the mean final of the campaign's random-search runs.
+  trials; crashed trials count with the loss they were recorded with. A run its optimizer stopped
+  early (patience) keeps its incumbent for the rest of the budget, as a user's run would; a run that
+  is merely unfinished is left out with a note naming it. The incumbent's test loss is reported
+  separately and never used for selection.
+- random baseline per (task, b): with at least the spec's `baseline_samples` (500 when the spec
+  names none) random-sample evaluations, the bootstrapped expected best of b samples drawn with
+  replacement (mean over 1000 seeded draws of the minimum); with fewer, the bootstrap is refused
+  with a note and the mean final of the campaign's random-search runs is used.
 - change vs random = (baseline - final) / |baseline| on the seed-mean final: positive = better than
   random (0.2 -> 0.1 is +50%). Median and mean are taken over tasks.
 - beats random = share of tasks whose seed-mean final is strictly below the random baseline.
-- mean rank: per task, optimizers ranked by seed-mean final (ties get the average rank), averaged
-  over the tasks on which every optimizer has a result.
+- mean rank: per task, optimizers ranked by seed-mean final, random search by the same random
+  baseline (ties get the average rank), averaged over the tasks on which every optimizer has a
+  result; every task left out is named in a note.
 - normalized regret = (final - best known) / (worst known - best known), with best/worst known the
   min/max loss seen for the task anywhere in the campaign and its baseline samples.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -37,28 +41,43 @@ def standard_error(values: pd.Series) -> float:
     return float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
 
 
-def select_budget(trials: pd.DataFrame, runs: pd.DataFrame, budget: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def select_budget(
+    trials: pd.DataFrame, runs: pd.DataFrame, budget: int, stopped: Collection[str] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Trials that count for budget b, and the runs that are still short of b trials.
 
     Each (task, optimizer, seed) uses its run with the smallest budget >= b, cut to its first b trials.
+    A run in `stopped` (ended early by its optimizer) is complete with the trials it has.
     """
     eligible = runs.loc[runs["budget"] >= budget].sort_values("budget", kind="stable")
     chosen = eligible.drop_duplicates(["benchmark", "optimizer", "seed"], keep="first")
     selected = trials.loc[trials["run_id"].isin(chosen["run_id"]) & (trials["index"] < budget)]
     counts = selected.groupby("run_id")["index"].count().reindex(chosen["run_id"], fill_value=0)
+    counts = counts.where(~counts.index.isin(list(stopped)), budget)  # early-stopped: complete
     short = chosen.set_index("run_id").loc[counts.index[counts < budget]].reset_index()
     short["finished"] = counts[counts < budget].to_numpy()
     complete = selected.loc[~selected["run_id"].isin(short["run_id"])]
     return complete.reset_index(drop=True), short
 
 
-def best_so_far(trials: pd.DataFrame) -> pd.DataFrame:
-    """Per run and step (1-based), the best validation loss found so far."""
+def best_so_far(trials: pd.DataFrame, horizon: int | None = None) -> pd.DataFrame:
+    """Per run and step (1-based), the best validation loss found so far; with `horizon`, a run that
+    ended earlier (early stop) keeps its incumbent up to that step."""
     df = trials.sort_values(["run_id", "index"], kind="stable")
     out = df[["run_id", "benchmark", "optimizer", "seed", "index"]].copy()
     out["step"] = out["index"] + 1
     out["best"] = df.groupby("run_id")["loss"].cummin()
-    return out.drop(columns="index").reset_index(drop=True)
+    out = out.drop(columns="index").reset_index(drop=True)
+    if horizon is None:
+        return out
+    last = out.groupby("run_id").tail(1)
+    pads = [pd.DataFrame({**{c: row[c] for c in ("run_id", "benchmark", "optimizer", "seed", "best")},
+                          "step": range(int(row["step"]) + 1, horizon + 1)})
+            for _, row in last.loc[last["step"] < horizon].iterrows()]
+    if not pads:
+        return out
+    padded = pd.concat([out, *pads], ignore_index=True)[out.columns]
+    return padded.sort_values(["run_id", "step"], kind="stable").reset_index(drop=True)
 
 
 def curve_summary(curves: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +138,8 @@ def random_baselines(
     seed: int = 0,
     horizon: int | None = None,
 ) -> pd.DataFrame:
-    """Random baseline per task for budget b: bootstrap when enough samples, else random-search runs.
+    """Random baseline per task for budget b: bootstrap when at least `min_samples` samples, else the
+    random-search runs (the source and the sample count are named per task).
 
     horizon: length of the shared bootstrap draw (the report's largest budget), so the value for b
     equals the bootstrapped curve plotted for the task at step b.
@@ -129,19 +149,22 @@ def random_baselines(
     for task in tasks:
         samples = np.array([]) if baseline is None else baseline.loc[baseline["benchmark"] == task, "loss"].to_numpy()
         samples = samples[np.isfinite(samples)]
-        if samples.size >= min_samples:
+        if samples.size and samples.size >= min_samples:
             steps = max(budget, horizon or budget)
             curve = bootstrap_best_curve(samples, steps, n_boot=n_boot, seed=task_seed(task, seed))
             last = curve.iloc[budget - 1]
-            rows.append((task, float(last["mean"]), float(last["se"]), f"bootstrap of {samples.size} random samples"))
+            rows.append((task, float(last["mean"]), float(last["se"]), samples.size,
+                         f"bootstrap of {samples.size} random samples"))
             continue
+        refused = f"bootstrap refused: {samples.size} of {min_samples} samples; " if samples.size else ""
         runs = means.loc[(means["benchmark"] == task) & (means["optimizer"] == random_label)]
         if len(runs):
             r = runs.iloc[0]
-            rows.append((task, float(r["mean_final"]), float(r["se_final"]), f"{int(r['n_seeds'])} random-search run(s)"))
+            rows.append((task, float(r["mean_final"]), float(r["se_final"]), samples.size,
+                         f"{refused}{int(r['n_seeds'])} random-search run(s)"))
         else:
-            rows.append((task, float("nan"), float("nan"), "none"))
-    return pd.DataFrame(rows, columns=["benchmark", "baseline", "baseline_se", "baseline_source"])
+            rows.append((task, float("nan"), float("nan"), samples.size, f"{refused}none"))
+    return pd.DataFrame(rows, columns=["benchmark", "baseline", "baseline_se", "samples", "baseline_source"])
 
 
 def change_vs_random(final: float | np.ndarray, baseline: float | np.ndarray) -> np.ndarray:
@@ -168,18 +191,39 @@ def versus_random(means: pd.DataFrame, baselines: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def rank_matrix(means: pd.DataFrame) -> pd.DataFrame:
-    """Tasks x optimizers matrix of seed-mean finals, keeping only tasks every optimizer ran."""
-    return means.pivot(index="benchmark", columns="optimizer", values="mean_final").dropna(axis=0, how="any")
+def rank_matrix(
+    means: pd.DataFrame, baselines: pd.DataFrame | None = None, random_label: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Tasks x optimizers matrix of seed-mean finals over the tasks every optimizer ran, and a note
+    naming each task left out and why. With `baselines`, the random-search column holds the random
+    baseline of each task (the value beats-random uses), so ranks and beats-random agree."""
+    wide = means.pivot(index="benchmark", columns="optimizer", values="mean_final")
+    if baselines is not None and random_label is not None and random_label in wide.columns:
+        value = baselines.set_index("benchmark")["baseline"].reindex(wide.index)
+        wide[random_label] = value.where(np.isfinite(value), wide[random_label])
+    notes = []
+    for task, row in wide.iterrows():
+        missing = [str(c) for c in wide.columns[row.isna().to_numpy()]]
+        if missing:
+            notes.append(f"task `{task}` left out of the ranks and the Friedman test: no complete result for "
+                         f"{', '.join(missing)}")
+    return wide.dropna(axis=0, how="any"), notes
 
 
-def mean_rank(means: pd.DataFrame) -> pd.Series:
-    """Average rank (1 = best, ties averaged) per optimizer over complete tasks."""
-    matrix = rank_matrix(means)
+def mean_rank(matrix: pd.DataFrame) -> pd.Series:
+    """Average rank (1 = best, ties averaged) per optimizer over the rows of a rank matrix."""
     if matrix.empty:
         return pd.Series(dtype=float, name="mean_rank")
     ranks = stats.rankdata(matrix.to_numpy(), axis=1, method="average")
     return pd.Series(ranks.mean(axis=0), index=matrix.columns, name="mean_rank")
+
+
+def relative_to_random(means: pd.DataFrame, baselines: pd.DataFrame, random_label: str | None) -> pd.DataFrame:
+    """Per (optimizer, task) other than random: (seed-mean final - baseline) / |baseline| (= -change)."""
+    df = means.loc[means["optimizer"] != random_label].merge(baselines, on="benchmark", how="inner")
+    df = df.loc[np.isfinite(df["baseline"])]
+    df["diff"] = -change_vs_random(df["mean_final"], df["baseline"])
+    return df[["optimizer", "benchmark", "diff"]].reset_index(drop=True)
 
 
 def loss_bounds(trials: pd.DataFrame, baseline: pd.DataFrame | None) -> pd.DataFrame:
@@ -204,85 +248,3 @@ def mean_regret(regrets: pd.DataFrame) -> pd.Series:
     """Normalized regret averaged over seeds per task, then over tasks, per optimizer."""
     per_task = regrets.groupby(KEYS)["regret"].mean()
     return per_task.groupby("optimizer").mean().rename("mean_regret")
-
-
-def wilcoxon_vs_random(finals: pd.DataFrame, random_label: str | None) -> pd.DataFrame:
-    """Paired Wilcoxon signed-rank test of each optimizer vs random, pairs = (task, seed) finals."""
-    columns = ["optimizer", "n_pairs", "wins", "ties", "losses", "statistic", "p_value", "note"]
-    if random_label is None or random_label not in set(finals["optimizer"]):
-        return pd.DataFrame(columns=columns)
-    ref = finals.loc[finals["optimizer"] == random_label, ["benchmark", "seed", "final"]]
-    rows = []
-    for label in sorted(set(finals["optimizer"]) - {random_label}):
-        mine = finals.loc[finals["optimizer"] == label, ["benchmark", "seed", "final"]]
-        pairs = mine.merge(ref, on=["benchmark", "seed"], suffixes=("", "_random"))
-        diff = (pairs["final"] - pairs["final_random"]).to_numpy()
-        wins, ties, losses = int((diff < 0).sum()), int((diff == 0).sum()), int((diff > 0).sum())
-        statistic = p_value = float("nan")
-        if len(diff) == 0:
-            note = "no pairs with random"
-        elif wins + losses == 0:
-            note = "all pairs tied"
-        elif wins + losses < 2:
-            note = "too few untied pairs"
-        else:
-            result = stats.wilcoxon(diff, zero_method="wilcox")
-            statistic, p_value, note = float(result.statistic), float(result.pvalue), ""
-        rows.append((label, len(diff), wins, ties, losses, statistic, p_value, note))
-    return pd.DataFrame(rows, columns=columns)
-
-
-@dataclass(frozen=True)
-class CriticalDifference:
-    """Friedman test over tasks plus the Nemenyi critical difference of average ranks."""
-
-    avg_ranks: pd.Series
-    n_tasks: int
-    cd: float
-    alpha: float
-    friedman_stat: float
-    friedman_p: float
-    cliques: list[tuple[str, ...]] = field(default_factory=list)
-    note: str = ""
-
-
-def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
-    """Nemenyi CD = q_alpha * sqrt(k(k+1)/(6N)), q_alpha = studentized range quantile / sqrt(2)."""
-    q_alpha = stats.studentized_range.ppf(1.0 - alpha, k, np.inf) / math.sqrt(2.0)
-    return float(q_alpha * math.sqrt(k * (k + 1) / (6.0 * n)))
-
-
-def nemenyi_cliques(avg_ranks: pd.Series, cd: float) -> list[tuple[str, ...]]:
-    """Maximal groups of optimizers whose average ranks all lie within CD (not significantly different)."""
-    ordered = avg_ranks.sort_values(kind="stable")
-    labels, values = list(ordered.index), ordered.to_numpy()
-    cliques: list[tuple[str, ...]] = []
-    last_end = -1
-    for i in range(len(values)):
-        j = i
-        while j + 1 < len(values) and values[j + 1] - values[i] <= cd:
-            j += 1
-        if j > i and j > last_end:
-            cliques.append(tuple(labels[i : j + 1]))
-            last_end = j
-    return cliques
-
-
-def critical_difference(means: pd.DataFrame, alpha: float = 0.05) -> CriticalDifference | None:
-    """Friedman + Nemenyi over complete tasks; None when fewer than 2 tasks or 2 optimizers."""
-    matrix = rank_matrix(means)
-    n, k = matrix.shape
-    if n < 2 or k < 2:
-        return None
-    ranks = stats.rankdata(matrix.to_numpy(), axis=1, method="average")
-    avg = pd.Series(ranks.mean(axis=0), index=matrix.columns)
-    stat = p = float("nan")
-    note = ""
-    if k >= 3:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            result = stats.friedmanchisquare(*matrix.to_numpy().T)
-        stat, p = float(result.statistic), float(result.pvalue)
-    else:
-        note = "the Friedman test needs at least 3 optimizers"
-    cd = nemenyi_cd(k, n, alpha)
-    return CriticalDifference(avg, n, cd, alpha, stat, p, nemenyi_cliques(avg, cd), note)

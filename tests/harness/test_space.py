@@ -199,7 +199,50 @@ def test_optuna_distributions(space):
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trial = study.ask(dists)
-    assert space.contains(trial.params)
+    assert space.contains(space.decode(trial.params))
+
+
+def test_ordinals_are_integer_indices_for_skopt_and_optuna(space):
+    """An ordinal is one ordered integer dimension for model-based optimizers (never one-hot
+    categories), and maps back to the exact grid value."""
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+    from skopt.space import Integer, Space
+
+    dims = dict(zip(space.names, space.to_skopt(), strict=True))
+    assert isinstance(dims["gamma"], Integer) and dims["gamma"].bounds == (0, len(LOG_GRID) - 1)
+    assert isinstance(dims["width"], Integer) and dims["width"].bounds == (0, 3)
+    assert Space([dims["gamma"]]).transformed_n_dims == 1  # a Categorical over 21 values would be 21 columns
+    dists = space.to_optuna()
+    assert dists["gamma"] == IntDistribution(0, len(LOG_GRID) - 1) and dists["width"] == IntDistribution(0, 3)
+    assert isinstance(space.to_optuna(ordinal_index=False)["width"], CategoricalDistribution)
+    for i, g in enumerate(LOG_GRID):
+        config = dict(VALID, gamma=g)
+        point = space.to_skopt_point(config)
+        assert point[space.names.index("gamma")] == i
+        back = space.from_skopt(point)
+        assert back["gamma"] == g and type(back["gamma"]) is float
+        assert space.decode(space.encode(config)) == config
+    assert space.decode(dict(space.encode(VALID), width=np.int64(2)))["width"] == 40
+
+
+def test_nn_tab_ordinals_for_gp_and_tpe():
+    """On nn-tab the GP searches 5 ordered dimensions (it had 43 one-hot ones) and every proposal of
+    GP and TPE is an exact grid value."""
+    from skopt.space import Space
+
+    from harness import optimizers
+    from harness.benchmarks import load
+    from harness.optimizers.base import validation_only
+
+    bench = load("nn-tab/credit-g")
+    assert Space(bench.space.to_skopt()).transformed_n_dims == len(bench.space.params) == 5
+    for name in ("gp", "tpe"):
+        opt = optimizers.create(name, space=bench.space, seed=0, budget=8, task=bench)
+        for _ in range(8):
+            config = opt.ask().config
+            bench.space.validate(config)
+            assert all(config[p.name] in p.values for p in bench.space.params)
+            opt.tell(config, validation_only(bench.evaluate(config, 0)))
 
 
 def test_dict_round_trip(space):

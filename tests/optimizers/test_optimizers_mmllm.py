@@ -47,8 +47,13 @@ def test_mmllm_attaches_the_history_plot(server, server_gateway) -> None:
         expected = render(opt.history[:n], BRANIN.space)
         assert base64.b64decode(url.split(",", 1)[1]) == expected.data
         assert p.transcript["image"] == expected.fingerprint
-        sent_key = p.transcript["attempts"][0]["messages"][-1]["content"][-1]
-        assert sent_key == {"type": "image", "mime": "image/png", "fingerprint": expected.fingerprint}
+        content = p.transcript["attempts"][0]["messages"][-1]["content"]
+        assert content[-2] == {"type": "image", "mime": "image/png", "fingerprint": expected.fingerprint}
+        # the answer cue comes last, after the plot and its note (mm-llm-hpo's order)
+        assert content[-1]["text"].endswith("Config:") and "attached plot" in content[0]["text"]
+        assert "Config:" not in content[0]["text"].splitlines()[-1]
+        last_part = body["messages"][-1]["content"][-1]
+        assert last_part["type"] == "text" and last_part["text"].endswith("Config:")
     assert "loss = " in text_of(sent[2])  # mmllm keeps the losses in the text too
     assert "attached plot" in text_of(sent[2])
 

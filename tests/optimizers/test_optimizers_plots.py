@@ -48,3 +48,26 @@ def test_fingerprint_tracks_configs_crashes_and_version(monkeypatch) -> None:
 
 def test_renders_an_empty_history() -> None:
     assert render([], SPACE).data.startswith(b"\x89PNG")
+
+
+def test_plot_is_readable_on_its_own() -> None:
+    """Integer iteration ticks (one point gave 0.96-1.04 before), a colour bar saying the colour is
+    the iteration, and the incumbent marked in every panel; PLOT_VERSION moved with the change."""
+    from harness.benchmarks import load
+    from harness.optimizers import plots
+    from harness.optimizers.plots import figure
+
+    branin = load("toy/branin")
+
+    assert plots.PLOT_VERSION != "1"
+    one = figure([Observation({"x1": 1.0, "x2": 2.0}, 3.0)], branin.space)
+    assert list(one.axes[0].get_xticks()) == [1]
+    history = [Observation({"x1": float(i - 4), "x2": float(i)}, loss) for i, loss in enumerate([5.0, 2.0, 4.0, 1.5, 3.0])]
+    fig = figure(history, branin.space)
+    ticks = fig.axes[0].get_xticks()
+    assert list(ticks) == [1, 2, 3, 4, 5]
+    bars = [ax for ax in fig.axes if "iteration" in ax.get_ylabel() and ax not in fig.axes[:3]]
+    assert len(bars) == 1 and "colour" in bars[0].get_ylabel()
+    for ax, x in zip(fig.axes[:3], (4, -1.0, 3.0), strict=True):  # the incumbent is trial 4: x1 = -1, x2 = 3
+        stars = [line for line in ax.get_lines() if line.get_marker() == "*"]
+        assert len(stars) == 1 and list(stars[0].get_xdata()) == [x] and list(stars[0].get_ydata()) == [1.5]

@@ -125,3 +125,21 @@ def test_template_hashes_cover_every_template_and_change_with_the_text(monkeypat
     assert prompts.TEMPLATES["transition"] == "loss = {loss:.4e}. Specify the next config."
     assert prompts.TEMPLATES["last_try"] == "This is the last try."
     assert prompts.TEMPLATES["system"] == "You are a machine learning expert."
+
+
+def test_grid_values_print_exactly_so_an_echo_needs_no_repair() -> None:
+    """nn-tab's alpha grid holds 7.742637e-08; at 6 digits it printed as 7.74264e-08, and a model
+    echoing the history got a "snapped" repair note."""
+    from harness.benchmarks import load
+    from harness.optimizers.parse import parse_reply
+
+    space = load("nn-tab/credit-g").space
+    config = {p.name: p.values[1] for p in space.params}
+    assert config["alpha"] == 7.742637e-08
+    spec = PromptSpec(space=space, style="compressed")
+    text = texts(build(spec, [Observation(config, 0.3)], last=False))[-1]
+    line = next(x for x in text.splitlines() if x.startswith("Config: {"))
+    assert "7.742637e-08" in line and "7.74264e-08" not in line
+    echoed = parse_reply(line[len("Config: "): line.index("}") + 1], space)
+    assert echoed.config == config and echoed.repairs == []
+    assert prompts.compact({"lr": 0.123456789}) == '{"lr": 0.123457}'  # continuous values stay short

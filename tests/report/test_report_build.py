@@ -28,7 +28,9 @@ def test_report_files_exist_and_every_link_resolves(built: Path) -> None:
     assert {link for link in md_links} == {link for link in html_links}
     pngs = [link for link in md_links if link.endswith(".png")]
     csvs = [link for link in md_links if link.endswith(".csv")]
-    assert sorted(pngs) == ["figures/cd_b3.png", "figures/task_toy-a.png", "figures/task_toy-b.png"]
+    # 2 tasks x 3 optimizers: Friedman does not reject, so no Nemenyi diagram (a line says so instead)
+    assert sorted(pngs) == ["figures/task_toy-a.png", "figures/task_toy-b.png"]
+    assert "No critical-difference diagram: the Friedman test does not reject" in markdown
     assert "tables/summary_b3.csv" in csvs and "tables/ledger.csv" in csvs
     for link in md_links:
         path = out / link
@@ -128,7 +130,8 @@ def test_campaign_without_random_runs_or_second_task_skips_tests_cleanly(tmp_pat
              if json.loads(line)["optimizer"] != "random" and json.loads(line)["benchmark"] == "toy/a"]
     (results / "trials.jsonl").write_text("\n".join(lines) + "\n")
     markdown = (build_report(results).parent / "report.md").read_text(encoding="utf-8")
-    assert "Skipped: the campaign has no random-search runs" in markdown
+    assert "Skipped: no task has a random baseline to compare with." in markdown
+    assert "task `toy/a` left out of beats-random, change vs random and the Wilcoxon tests: no random baseline" in markdown
     assert "Skipped: needs at least 2 tasks" in markdown
 
 

@@ -83,7 +83,9 @@ def test_mean_rank_gives_ties_the_average_rank() -> None:
         "t3": {"a": 0.5, "b": 0.5, "c": 0.5},  # three-way tie -> 2 each
         "t4": {"a": 0.1, "b": 0.9},  # c missing: the task is left out of the ranking
     })
-    ranks = metrics.mean_rank(means)
+    matrix, notes = metrics.rank_matrix(means)
+    assert notes == ["task `t4` left out of the ranks and the Friedman test: no complete result for c"]
+    ranks = metrics.mean_rank(matrix)
     assert ranks["a"] == pytest.approx((1 + 2.5 + 2) / 3)
     assert ranks["b"] == pytest.approx((2 + 2.5 + 2) / 3)
     assert ranks["c"] == pytest.approx((3 + 1 + 2) / 3)
@@ -162,45 +164,3 @@ def test_normalized_regret_uses_campaign_and_baseline_bounds() -> None:
     assert regret["r2"] == 0.0  # a task with a single loss has no spread: regret 0, not NaN
     per_optimizer = metrics.mean_regret(metrics.normalized_regret(finals, bounds.reset_index()))
     assert per_optimizer["a"] == pytest.approx((0.25 + 0.0) / 2)
-
-
-def finals_frame(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["benchmark", "optimizer", "seed", "final"])
-
-
-def test_wilcoxon_pairs_by_task_and_seed() -> None:
-    rows = [(t, "random", s, 0.5) for t in ("t1", "t2", "t3") for s in (0, 1)]
-    rows += [(t, "gp", s, 0.5 - 0.01 * (i + 1)) for i, (t, s) in enumerate((t, s) for t in ("t1", "t2", "t3") for s in (0, 1))]
-    rows += [("t1", "llm", 0, 0.5), ("t1", "llm", 1, 0.4), ("t2", "llm", 0, 0.5)]
-    rows += [("t1", "tie", 0, 0.5), ("t1", "tie", 1, 0.5)]
-    table = metrics.wilcoxon_vs_random(finals_frame(rows), "random").set_index("optimizer")
-    gp = table.loc["gp"]
-    assert (gp["n_pairs"], gp["wins"], gp["ties"], gp["losses"]) == (6, 6, 0, 0)
-    assert gp["statistic"] == 0.0 and gp["p_value"] == pytest.approx(2 / 2**6)  # exact: all 6 signs agree
-    llm = table.loc["llm"]
-    assert (llm["n_pairs"], llm["wins"], llm["ties"]) == (3, 1, 2) and math.isnan(llm["p_value"])
-    assert llm["note"] == "too few untied pairs"
-    assert table.loc["tie", "note"] == "all pairs tied"
-    assert metrics.wilcoxon_vs_random(finals_frame(rows), None).empty  # no random runs: clean skip
-
-
-def test_nemenyi_cd_matches_demsar_table() -> None:
-    # Demšar (2006) Table 5(a): q_0.05 = 1.960 (k=2), 2.343 (k=3), 2.728 (k=5)
-    assert metrics.nemenyi_cd(2, 10) == pytest.approx(1.960 * math.sqrt(2 * 3 / 60), abs=1e-3)
-    assert metrics.nemenyi_cd(3, 8) == pytest.approx(2.343 * math.sqrt(3 * 4 / 48), abs=1e-3)
-    assert metrics.nemenyi_cd(5, 10) == pytest.approx(2.728 * math.sqrt(5 * 6 / 60), abs=1e-3)
-
-
-def test_critical_difference_ranks_cliques_and_skips() -> None:
-    means = means_frame({f"t{i}": {"a": 0.1, "b": 0.2, "c": 0.3 + i, "d": 0.25} for i in range(4)})
-    cd = metrics.critical_difference(means)
-    assert cd is not None and cd.n_tasks == 4
-    assert cd.avg_ranks.to_dict() == {"a": 1.0, "b": 2.0, "c": 4.0, "d": 3.0}
-    assert cd.cd == pytest.approx(metrics.nemenyi_cd(4, 4))
-    assert 0 < cd.friedman_p < 0.01
-    # CD = 2.35: {a, b, d} are within it, and {b, d, c}; a and c differ by 3 > CD
-    assert cd.cliques == [("a", "b", "d"), ("b", "d", "c")]
-    assert metrics.critical_difference(means_frame({"t": {"a": 0.1, "b": 0.2}})) is None  # one task
-    assert metrics.critical_difference(means_frame({"t": {"a": 0.1}, "u": {"a": 0.2}})) is None  # one optimizer
-    two = metrics.critical_difference(means_frame({"t": {"a": 0.1, "b": 0.2}, "u": {"a": 0.1, "b": 0.3}}))
-    assert two is not None and math.isnan(two.friedman_p) and "3 optimizers" in two.note

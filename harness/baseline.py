@@ -1,0 +1,62 @@
+"""The random-sample baseline of a campaign (baseline.jsonl): the report bootstraps random search from it.
+
+Why append-only: the bootstrap is only as good as its sample count, and a resume, a re-run or a
+larger `baseline_samples` must never lose samples already paid for. Sample i of a benchmark is
+always the same config (one seeded stream per benchmark), so only missing indices are evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cache.errors import CacheMiss
+from cache.key import fingerprint
+from cache.modes import Mode
+from harness.benchmarks.base import Benchmark, Evaluation
+from harness.evaluation import NAMESPACE, eval_request
+
+
+def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
+    """Sample indices already in baseline.jsonl per benchmark (rows of older files, which have no
+    index, count in file order)."""
+    done: dict[str, set[int]] = {}
+    for row in rows:
+        have = done.setdefault(str(row.get("benchmark")), set())
+        have.add(int(row["sample"]) if row.get("sample") is not None else len(have))
+    return done
+
+
+def missing_samples(
+    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, store: Any, mode: Mode,
+) -> Iterator[dict[str, Any]]:
+    """Rows for the sample indices below `spec.baseline_samples` not in `done`, through the eval cache
+    and the executor (strict REPLAY raises on a miss instead of training)."""
+    import numpy as np
+
+    todo: list[tuple[dict[str, Any], Any]] = []
+    for name, bench in benches.items():
+        rng = np.random.default_rng([int(fingerprint(name, namespace="baseline")[:8], 16), 0])
+        for i in range(spec.baseline_samples):
+            config = bench.space.sample(rng)  # drawn even when journaled, so index i keeps its config
+            if i in done.get(name, ()):
+                continue
+            seed = spec.seeds[i % len(spec.seeds)]
+            request = eval_request(bench, config, seed)
+            key = fingerprint(request, namespace=NAMESPACE)
+            row = {"benchmark": name, "sample": i, "config": request["config"]}
+            stored = store.get(key, NAMESPACE) if store is not None and mode in (Mode.LIVE, Mode.REPLAY) else None
+            if stored is not None:
+                yield {**row, "loss": stored["loss"], "test_loss": stored["test_loss"]}
+            elif mode is Mode.REPLAY:  # strict, as for trials (Driver._lookup): a miss never trains
+                raise CacheMiss(key, f"baseline evaluation {request}", None)
+            else:
+                todo.append((row, (key, request, executor.submit(name, request["config"], seed))))
+    for row, (key, request, handle) in todo:
+        while not executor.wait([handle], timeout=1.0):
+            pass
+        ev = Evaluation.from_dict(executor.result(handle))
+        if ev.status == "ok":
+            if store is not None and mode in (Mode.LIVE, Mode.RECORD):
+                store.put(key, ev.to_dict(), NAMESPACE, request=request)
+            yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}

@@ -56,7 +56,8 @@ def failing_campaign(tmp_path_factory):
         mp.delenv("OPENAI_BASE_URL", raising=False)
         # run_campaign builds its Gateway with the defaults: shorten only the retry numbers
         mp.setattr(Gateway.__init__, "__defaults__", (None, Mode.LIVE, 10.0, MAX_ATTEMPTS, 30.0))
-        mp.setattr(Gateway.__init__, "__kwdefaults__", {"backoff_s": 0.01, "max_backoff_s": 0.05, "providers": None})
+        mp.setattr(Gateway.__init__, "__kwdefaults__",
+                   {**Gateway.__init__.__kwdefaults__, "backoff_s": 0.01, "max_backoff_s": 0.05})
         spec_path = tmp / "failing.toml"
         spec_path.write_text(SPEC)
         spec = load_spec(spec_path)

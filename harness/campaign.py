@@ -17,10 +17,12 @@ the journaled one, and the optimizer is told the journaled result instead of tra
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import math
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +158,7 @@ class Driver:
         self.stopping = False
         self._inflight: dict[str, tuple[Any, list[RunState]]] = {}
         self._asks: dict[cf.Future, RunState] = {}
+        self._count_lock = threading.Lock()
         self._pool = (cf.ThreadPoolExecutor(llm_concurrency, thread_name_prefix="llmhpo-ask")
                       if llm_concurrency > 1 and gateway is not None else None)
 
@@ -217,14 +220,24 @@ class Driver:
         t0 = time.perf_counter()
         if self.gateway is None or state.run.model is None:
             return Asked(state.optimizer.ask(), None, t0)
-        with self.gateway.ledger.track() as tally:
+        with self._asking(), self.gateway.ledger.track() as tally:
             proposal = state.optimizer.ask()
         return Asked(proposal, _llm_usage(tally, proposal.transcript), t0)
+
+    @contextlib.contextmanager
+    def _asking(self) -> Iterator[None]:
+        """Count the asks in flight (LLM calls) for the progress display."""
+        with self._count_lock:
+            self.stats.asking += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self.stats.asking -= 1
 
     def _answered(self, future: cf.Future) -> None:
         state = self._asks.pop(future)
         state.asking = False
-        self.stats.asking = len(self._asks)
         asked = future.result()  # an ask that raised (strict replay miss, refusal) raises here
         if self.stopping:  # stopping: its reply is cached, so a resume re-asks it at no cost
             return
@@ -242,7 +255,6 @@ class Driver:
             if self._pool is not None and state.run.model is not None:
                 state.asking = True
                 self._asks[self._pool.submit(self._ask, state)] = state
-                self.stats.asking = len(self._asks)
                 return
             self._take(state, self._ask(state))
 

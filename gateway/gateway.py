@@ -155,6 +155,7 @@ class Gateway:
         self._lock = threading.Lock()
         self._sync_limits: dict[int, threading.BoundedSemaphore] = {}
         self._backoffs: dict[tuple[str, str | None], SharedBackoff] = {}
+        self._flights: dict[str, tuple[threading.Lock, int]] = {}
         # per event loop (weakly held: a Semaphore binds to one loop) and per provider
         self._async_limits: weakref.WeakKeyDictionary[Any, dict[int, asyncio.Semaphore]] = (
             weakref.WeakKeyDictionary()
@@ -193,6 +194,28 @@ class Gateway:
     def limit_of(self, provider: Provider) -> int:
         """How many calls to `provider` may be in flight at once."""
         return self.max_concurrency or provider.max_concurrency
+
+    @contextlib.contextmanager
+    def _single_flight(self, key: str) -> Iterator[None]:
+        """In LIVE mode, identical requests in flight at once (two runs asking the same first
+        question) make one provider call: the others wait and then read it from the cache, as
+        they would have in a serial campaign, instead of paying for it again."""
+        if self.mode is not Mode.LIVE:
+            yield
+            return
+        with self._lock:
+            lock, users = self._flights.get(key, (threading.Lock(), 0))
+            self._flights[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._flights[key]
+                if users == 1:
+                    del self._flights[key]
+                else:
+                    self._flights[key] = (lock, users - 1)
 
     def backoff(self, request: Request) -> SharedBackoff:
         """The shared 429 hold of the provider serving `request` (one per prefix and endpoint)."""
@@ -263,15 +286,16 @@ class Gateway:
             return response.to_dict()
 
         try:
-            value, hit = resolve(
-                self.store,
-                self.mode,
-                key,
-                compute,
-                namespace="llm",
-                summary=lambda: summarize(request),
-                request=view,
-            )
+            with self._single_flight(key):
+                value, hit = resolve(
+                    self.store,
+                    self.mode,
+                    key,
+                    compute,
+                    namespace="llm",
+                    summary=lambda: summarize(request),
+                    request=view,
+                )
         except _NotStorable as exc:
             response = dataclasses.replace(
                 exc.response, fingerprint=key, would_have_cost_usd=exc.response.cost_usd

@@ -4,7 +4,8 @@
 local OpenAI-compatible server that answers every request after a fixed delay (1 s) with a config
 that depends only on the request (tests/servers/delay.py). Wall time serially and with 4, 16, 48
 LLM calls in flight (fresh caches each time); then the same with a server that sends 429 +
-Retry-After: 1 to every 10th request. Every campaign's trials are compared with the serial one's.
+Retry-After: 1 to every 10th request. Every campaign's trials are compared with the serial one's
+(all fields but timing and which of two identical requests was the live call, `without_hits`).
 
 Usage: .venv/bin/python scripts/bench_concurrency.py [--delay 1.0] [--levels 1,4,16,48] [--no-append]
 """
@@ -27,7 +28,7 @@ os.environ.setdefault("OPENAI_API_KEY", "sk-bench-not-a-real-key")
 from cache.modes import Mode  # noqa: E402
 from harness.campaign import run_campaign  # noqa: E402
 from harness.spec import loads_spec  # noqa: E402
-from tests.campaign.helpers import stable, trials  # noqa: E402
+from tests.campaign.helpers import stable, trials, without_hits  # noqa: E402
 from tests.servers.delay import DelayServer  # noqa: E402
 
 SPEC = """
@@ -49,10 +50,10 @@ def _campaign(tmp: Path, label: str, server: DelayServer, concurrency: int) -> t
     outcome = run_campaign(spec, out_dir=tmp / label, cache_dir=tmp / f"{label}-cache", mode=Mode.LIVE,
                            workers=1, llm_concurrency=concurrency)
     wall = time.perf_counter() - start
-    rows = stable(trials(outcome.directory))
+    rows = without_hits(stable(trials(outcome.directory)))
     lost = sum(1 for t in rows.values() if t["source"] != "llm") + (len(spec.runs) * 5 - len(rows))
-    print(f"{label}: {len(rows)} trials in {wall:.1f} s, max in flight {server.max_in_flight}, lost {lost}",
-          flush=True)
+    print(f"{label}: {len(rows)} trials in {wall:.1f} s, max in flight {server.max_in_flight}, lost {lost}, "
+          f"requests {server.arrivals}", flush=True)
     return wall, rows, lost
 
 
@@ -63,6 +64,8 @@ def main() -> None:
     ap.add_argument("--no-append", action="store_true")
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
+    import litellm  # noqa: F401  - its one-time import (seconds) must not count against the serial run
+
     load = os.getloadavg()
     lines = []
     with tempfile.TemporaryDirectory(prefix="llmhpo-bench-conc-") as tmp_s:

@@ -64,3 +64,13 @@ def test_calls_in_flight_are_bounded_by_max_concurrency(openai_server, make_gate
         t.join(timeout=20)
     assert len(openai_server.received) == 8
     assert openai_server.max_in_flight == 3
+
+
+def test_identical_requests_in_flight_at_once_make_one_call(openai_server, make_gateway):
+    openai_server.script(Behaviour.hang(0.3))
+    gw = make_gateway()
+    for t in _fire(gw, openai_server.url, ["same question"] * 4):
+        t.join(timeout=20)
+    assert len(openai_server.received) == 1  # the others waited and read the stored reply
+    assert (gw.ledger.live_calls, gw.ledger.cache_hits) == (1, 3)
+    assert gw._flights == {}  # nothing left behind

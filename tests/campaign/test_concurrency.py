@@ -202,3 +202,14 @@ def test_concurrent_campaign_killed_and_interrupted_resumes_to_the_serial_result
 
 def _journaled(journal: Path) -> int:
     return journal.read_bytes().count(b"\n") if journal.exists() else 0
+
+
+def test_replaying_an_llm_campaign_imports_no_heavy_library(serial):
+    """Replay imports what the campaign's optimizers use: `llm` on toy tasks needs none of these."""
+    code = ("import sys; from harness.replay import replay; r = replay(sys.argv[1]); "
+            "heavy = ('skopt', 'sklearn', 'scipy.stats', 'pandas', 'optuna', 'litellm', 'xllamacpp', 'matplotlib'); "
+            "print(r.identical, r.trials, sorted(m for m in heavy if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(serial.directory)], cwd=REPO, env=cli_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == f"True {RUNS * 3} []"

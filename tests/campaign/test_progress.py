@@ -51,3 +51,14 @@ def test_cli_rejects_a_nonpositive_llm_concurrency(tmp_path):
     spec.write_text(spec.read_text().replace('name = "bad"', 'name = "bad"\nllm_concurrency = "many"'))
     done = llmhpo("run", str(spec), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "llm_concurrency: expected an integer >= 1" in done.stderr
+
+
+def test_terminal_bar_shows_calls_in_flight():
+    out = io.StringIO()
+    stats = Stats(total=10, asking=2, llm_calls=4)
+    with CampaignProgress(10, stream=out, every_s=0.1, terminal=True) as progress:
+        progress.update(stats)
+        time.sleep(0.2)
+        stats.done = 5
+        progress.update(stats)
+    assert "in flight 2" in out.getvalue() and "calls/s" in out.getvalue()  # 80 columns cut the bar itself

@@ -42,7 +42,7 @@ model = "openai/gpt-4o"
 """
 
 
-def _campaign(tmp: Path, label: str, server: DelayServer, concurrency: int) -> tuple[float, dict, int]:
+def _campaign(tmp: Path, label: str, server: DelayServer, concurrency: int) -> tuple[float, dict, int, int]:
     os.environ["OPENAI_API_BASE"] = server.url + "/v1"
     server.reset()
     spec = loads_spec(SPEC)
@@ -54,7 +54,7 @@ def _campaign(tmp: Path, label: str, server: DelayServer, concurrency: int) -> t
     lost = sum(1 for t in rows.values() if t["source"] != "llm") + (len(spec.runs) * 5 - len(rows))
     print(f"{label}: {len(rows)} trials in {wall:.1f} s, max in flight {server.max_in_flight}, lost {lost}, "
           f"requests {server.arrivals}", flush=True)
-    return wall, rows, lost
+    return wall, rows, lost, server.arrivals
 
 
 def main() -> None:
@@ -79,24 +79,24 @@ def main() -> None:
         try:
             t_levels = [c for c in levels if c > 1][-2:] or levels
             t_results = {c: _campaign(tmp, f"t{c}", throttled, c) for c in t_levels}
-            n_429 = throttled.throttled
         finally:
             throttled.stop()
-    base_wall, base_rows, _ = results[levels[0]]
+    base_wall, base_rows, _, _ = results[levels[0]]
     lines.append(f"\n## Concurrent LLM calls (`scripts/bench_concurrency.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n")
     lines.append(f"48 runs x budget 5 of `llm` (openai/gpt-4o via litellm) on 12 toy tasks x 4 seeds; a local "
                  f"OpenAI-compatible server answering after {args.delay:g} s; `--workers 1`; load average at start "
                  f"{load[0]:.1f} on 2 cores (shared machine).\n")
-    lines.append("| LLM calls in flight | wall (s) | speed-up vs serial | trials identical to serial | lost trials |")
-    lines.append("| --- | --- | --- | --- | --- |")
-    for c, (wall, rows, lost) in results.items():
-        lines.append(f"| {c} | {wall:.1f} | {base_wall / wall:.1f}x | {rows == base_rows} | {lost} |")
-    lines.append(f"\nWith a 429 + `Retry-After: 1` on every 10th request ({n_429} 429s in all, one shared "
-                 "hold per provider):\n")
-    lines.append("| LLM calls in flight | wall (s) | speed-up vs serial (no 429s) | identical to serial | lost trials |")
-    lines.append("| --- | --- | --- | --- | --- |")
-    for c, (wall, rows, lost) in t_results.items():
-        lines.append(f"| {c} | {wall:.1f} | {base_wall / wall:.1f}x | {rows == base_rows} | {lost} |")
+    lines.append("| LLM calls in flight | wall (s) | speed-up vs serial | requests | trials identical to serial | lost trials |")
+    lines.append("| --- | --- | --- | --- | --- | --- |")
+    for c, (wall, rows, lost, requests) in results.items():
+        lines.append(f"| {c} | {wall:.1f} | {base_wall / wall:.1f}x | {requests} | {rows == base_rows} | {lost} |")
+    lines.append("\nWith a 429 + `Retry-After: 1` on every 10th request (one shared hold per provider):\n")
+    lines.append("| LLM calls in flight | wall (s) | speed-up vs serial (no 429s) | requests (of them 429) | "
+                 "identical to serial | lost trials |")
+    lines.append("| --- | --- | --- | --- | --- | --- |")
+    for c, (wall, rows, lost, requests) in t_results.items():
+        lines.append(f"| {c} | {wall:.1f} | {base_wall / wall:.1f}x | {requests} ({requests // 10}) | "
+                     f"{rows == base_rows} | {lost} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_append:

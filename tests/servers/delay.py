@@ -46,6 +46,11 @@ class DelayServer(OpenAIServer):
         self.throttled = 0
         self._count_lock = threading.Lock()
 
+    def reset(self) -> None:
+        super().reset()
+        with self._count_lock:
+            self.arrivals = self.throttled = 0
+
     def _next(self) -> Behaviour:
         with self._count_lock:
             self.arrivals += 1

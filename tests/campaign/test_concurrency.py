@@ -24,6 +24,7 @@ import pytest
 
 from cache.modes import Mode
 from gateway import Gateway
+from gateway.providers.local import LocalProvider
 from harness.campaign import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.optimizers.base import Proposal
@@ -213,3 +214,19 @@ def test_replaying_an_llm_campaign_imports_no_heavy_library(serial):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[-2] == f"True {RUNS * 3} []"
+
+
+def test_default_concurrency_is_each_providers_limit(monkeypatch):
+    from harness.campaign import default_llm_concurrency
+
+    monkeypatch.delenv("LLMHPO_LOCAL_COLD", raising=False)
+    monkeypatch.delenv("LLMHPO_LOCAL_SLOTS", raising=False)
+
+    def runs(*models):
+        return [RunSpec(f"r{i}", "toy/branin", "x", "llm", m, {}, 0, 1) for i, m in enumerate(models)]
+
+    gw = Gateway(mode="off", providers={"local": LocalProvider()})
+    assert default_llm_concurrency(runs(None), gw) == 1
+    assert default_llm_concurrency(runs("local/smollm2-135m", "local/smollm2-135m"), gw) == 2  # the slots
+    assert default_llm_concurrency(runs("openai/gpt-4o", "anthropic/claude-3-5-sonnet-latest"), gw) == 16
+    assert default_llm_concurrency(runs("openai/gpt-4o", "local/smollm2-135m", None), gw) == 18

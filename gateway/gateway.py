@@ -8,6 +8,7 @@ request and a strict replay must reproduce it; errors, empty replies and other f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -15,7 +16,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from gateway.endpoints import Endpoint
 from gateway.errors import ConfigurationError
 from gateway.providers import prefix_of, provider_for
 from gateway.providers.base import Provider
-from gateway.retry import RetryPolicy, call_with_retries
+from gateway.retry import RetryPolicy, SharedBackoff, call_with_retries
 from gateway.types import ImagePart, Request, Response
 
 if TYPE_CHECKING:  # asyncio (~60 ms) and diskcache load only when a call needs them
@@ -74,11 +75,26 @@ class Ledger(Tally):
 
     per_model: dict[str, Tally] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _tracking: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def record(self, model: str, response: Response) -> None:
         with self._lock:
             self.add(response)
             self.per_model.setdefault(model, Tally()).add(response)
+        for tally in getattr(self._tracking, "tallies", ()):
+            tally.add(response)
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[Tally]:
+        """A Tally of the calls this thread makes inside the block: with several runs asking at once,
+        the ledger's totals mix runs, so each run's share is counted where its call is made."""
+        tally = Tally()
+        stack = self._tracking.__dict__.setdefault("tallies", [])
+        stack.append(tally)
+        try:
+            yield tally
+        finally:
+            stack.remove(tally)
 
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
@@ -117,6 +133,7 @@ class Gateway:
     explicit api_key); other prefixes come from gateway.providers.
     endpoints: optional {model: Endpoint}: the api_base pinned for that model's requests that name
     none, and the environment variable its key is read from at call time (gateway/endpoints.py).
+    max_concurrency: calls in flight per provider (`--llm-concurrency`), else each provider's own.
     """
 
     def __init__(
@@ -132,8 +149,12 @@ class Gateway:
         providers: dict[str, Provider] | None = None,
         capabilities: Mapping[str, Capabilities | Mapping[str, Any]] | None = None,
         endpoints: Mapping[str, Endpoint] | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         self.mode = Mode.parse(mode)
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ConfigurationError(f"max_concurrency must be >= 1, got {max_concurrency}")
+        self.max_concurrency = max_concurrency  # calls in flight per provider; None: the provider's own limit
         if not timeout_s > 0:
             raise ConfigurationError(f"timeout_s must be > 0, got {timeout_s}")
         self.timeout_s = float(timeout_s)
@@ -157,6 +178,8 @@ class Gateway:
         self.ledger = Ledger()
         self._lock = threading.Lock()
         self._sync_limits: dict[int, threading.BoundedSemaphore] = {}
+        self._backoffs: dict[tuple[str, str | None], SharedBackoff] = {}
+        self._flights: dict[str, tuple[threading.Lock, int]] = {}
         # per event loop (weakly held: a Semaphore binds to one loop) and per provider
         self._async_limits: weakref.WeakKeyDictionary[Any, dict[int, asyncio.Semaphore]] = (
             weakref.WeakKeyDictionary()
@@ -206,8 +229,40 @@ class Gateway:
         with self._lock:
             sem = self._sync_limits.get(id(provider))
             if sem is None:
-                sem = self._sync_limits[id(provider)] = threading.BoundedSemaphore(provider.max_concurrency)
+                sem = self._sync_limits[id(provider)] = threading.BoundedSemaphore(self.limit_of(provider))
             return sem
+
+    def limit_of(self, provider: Provider) -> int:
+        """How many calls to `provider` may be in flight at once."""
+        return self.max_concurrency or provider.max_concurrency
+
+    @contextlib.contextmanager
+    def _single_flight(self, key: str) -> Iterator[None]:
+        """In LIVE mode, identical requests in flight at once (two runs asking the same first
+        question) make one provider call: the others wait and then read it from the cache, as
+        they would have in a serial campaign, instead of paying for it again."""
+        if self.mode is not Mode.LIVE:
+            yield
+            return
+        with self._lock:
+            lock, users = self._flights.get(key, (threading.Lock(), 0))
+            self._flights[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._flights[key]
+                if users == 1:
+                    del self._flights[key]
+                else:
+                    self._flights[key] = (lock, users - 1)
+
+    def backoff(self, request: Request) -> SharedBackoff:
+        """The shared 429 hold of the provider serving `request` (one per prefix and endpoint)."""
+        key = (prefix_of(request.model), request.api_base)
+        with self._lock:
+            return self._backoffs.setdefault(key, SharedBackoff())
 
     def close(self) -> None:
         if self._executor is not None:
@@ -286,21 +341,23 @@ class Gateway:
                     lambda: provider.complete(request, timeout_s=self.timeout_s, **extra),
                     self.retry,
                     what=request.model,
+                    backoff=self.backoff(request),
                 )
             if not storable(response.text, response.finish_reason):
                 raise _NotStorable(response)
             return response.to_dict()
 
         try:
-            value, hit = resolve(
-                self.store,
-                self.mode,
-                key,
-                compute,
-                namespace="llm",
-                summary=lambda: summarize(request),
-                request=view,
-            )
+            with self._single_flight(key):
+                value, hit = resolve(
+                    self.store,
+                    self.mode,
+                    key,
+                    compute,
+                    namespace="llm",
+                    summary=lambda: summarize(request),
+                    request=view,
+                )
         except _NotStorable as exc:
             response = dataclasses.replace(
                 exc.response, fingerprint=key, would_have_cost_usd=exc.response.cost_usd
@@ -333,7 +390,7 @@ class Gateway:
             per_provider = self._async_limits.setdefault(loop, {})
             sem = per_provider.get(id(provider))
             if sem is None:
-                sem = per_provider[id(provider)] = asyncio.Semaphore(provider.max_concurrency)
+                sem = per_provider[id(provider)] = asyncio.Semaphore(self.limit_of(provider))
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="llmhpo-gateway")
             executor = self._executor

@@ -5,10 +5,15 @@ bodies); anything else (bad request, bad key, unknown model) fails at once. Wait
 exponentially with jitter, so parallel runs hitting one rate limit do not retry in lock-step; a
 server's Retry-After hint replaces the backoff. Attempts and total time are both bounded: when
 the next wait would end past `max_total_s` we give up now instead of sleeping for nothing.
+
+Rate limits belong to a provider, not to one call: with many runs in flight, a 429 seen by one call
+puts the whole provider on hold (`SharedBackoff`) for its Retry-After (else the first backoff),
+so the other calls wait it out instead of each hammering the server and collecting their own 429.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +47,51 @@ class RetryPolicy:
             raise ConfigurationError("backoff and jitter must be >= 0")
 
 
+class SharedBackoff:
+    """One provider's pause, shared by every call to it: no attempt starts before `until`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._until = 0.0  # time.monotonic() before which no attempt may start
+        self.holds = 0  # how many times a 429 put the provider on hold (for tests and progress)
+
+    def hold(self, seconds: float) -> None:
+        """Hold every call back for `seconds` from now (a longer hold already in place wins)."""
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + max(0.0, seconds))
+            self.holds += 1
+
+    def remaining_s(self) -> float:
+        with self._lock:
+            return max(0.0, self._until - time.monotonic())
+
+    def wait(self, deadline: float, what: str) -> None:
+        """Sleep until the hold ends; a hold ending past `deadline` fails the attempt now."""
+        while (left := self.remaining_s()) > 0:
+            if time.monotonic() + left > deadline:
+                raise TransientProviderError(
+                    f"{what}: provider rate-limited for another {left:.1f} s, past this call's time budget",
+                    status=429,
+                )
+            time.sleep(left)
+
+
+def _shared(fn: Callable[[], T], backoff: SharedBackoff, policy: RetryPolicy, deadline: float, what: str) -> Callable[[], T]:
+    """`fn` behind the provider's shared hold; a 429 it meets puts the provider on hold."""
+
+    def attempt() -> T:
+        backoff.wait(deadline, what)
+        try:
+            return fn()
+        except TransientProviderError as exc:
+            if exc.status == 429:
+                hint = exc.retry_after_s
+                backoff.hold(hint if hint is not None and hint >= 0 else policy.backoff_s)
+            raise
+
+    return attempt
+
+
 def _wait(policy: RetryPolicy) -> Callable[[Any], float]:
     """Exponential backoff with jitter, unless the failed attempt carried a Retry-After hint."""
     import tenacity
@@ -60,8 +110,11 @@ def _wait(policy: RetryPolicy) -> Callable[[Any], float]:
     return wait
 
 
-def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, *, what: str = "provider call") -> T:
-    """Run `fn`, retrying transient failures within `policy`.
+def call_with_retries(
+    fn: Callable[[], T], policy: RetryPolicy, *, what: str = "provider call", backoff: SharedBackoff | None = None,
+) -> T:
+    """Run `fn`, retrying transient failures within `policy` (behind `backoff`, the provider's
+    shared hold, when given).
 
     Raises the first non-transient error unchanged, or ProviderError("<what> failed after N
     attempts (...): <last error>") once the attempts or the time budget are spent.
@@ -69,6 +122,8 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, *, what: str = "
     import tenacity  # imports asyncio (~60 ms): only pay for it on a live call
 
     start = time.monotonic()
+    if backoff is not None:
+        fn = _shared(fn, backoff, policy, start + policy.max_total_s, what)
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception_type(TransientProviderError),
         stop=tenacity.stop_after_attempt(policy.max_attempts)

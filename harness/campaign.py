@@ -4,6 +4,11 @@ Why this shape (ARCHITECTURE.md "One trial", "Parallelism"): every run is ask ->
 in order, so a run is fully determined by its spec and seed whatever the scheduling; the driver
 thread does all asks (LLM calls) and all cache reads and writes, and only evaluations travel.
 
+LLM calls of different runs may be in flight at once (`llm_concurrency` > 1): the asks of runs
+with a model go to a thread pool, one ask per run at a time, and everything else (telling, cache
+lookups, journaling) stays on the driver thread, so each run sees exactly the serial sequence of
+events and a concurrent campaign journals the same trials as a serial one, in another order.
+
 Resume and replay share one mechanism: a `reference` (the journaled trials of each run). A run is
 re-derived from its start; for a trial already in the reference the re-derived config must equal
 the journaled one, and the optimizer is told the journaled result instead of training again.
@@ -11,10 +16,13 @@ the journaled one, and the optimizer is told the journaled result instead of tra
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
 import math
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +64,16 @@ class RunState:
     pending: Pending | None = None
     done: bool = False
     stop_at: int | None = None  # replay: stop after the journaled trials
+    asking: bool = False  # its ask() is running in the LLM thread pool
+
+
+@dataclass
+class Asked:
+    """One optimizer.ask() and the LLM usage it caused (None for runs without a model)."""
+
+    proposal: Any
+    llm: dict[str, Any] | None
+    t0: float
 
 
 @dataclass
@@ -71,6 +89,7 @@ class Stats:
     llm_calls: int = 0
     llm_hits: int = 0
     llm_failures: int = 0
+    asking: int = 0  # asks (LLM calls) in flight right now
     cost_usd: float = 0.0
     would_have_cost_usd: float = 0.0
     unpriced: int = 0
@@ -79,20 +98,13 @@ class Stats:
     llm_proposals: dict[str, list[int]] = field(default_factory=dict)  # "label @ model" -> [proposals, fallbacks]
 
 
-def _ledger_view(gateway: Any) -> dict[str, Any]:
-    led = gateway.ledger
-    return {"calls": led.calls, "cache_hits": led.cache_hits, "prompt_tokens": led.prompt_tokens,
-            "completion_tokens": led.completion_tokens, "cost_usd": led.cost_usd,
-            "would_have_cost_usd": led.would_have_cost_usd, "unpriced": led.unpriced_calls}
-
-
-def _llm_delta(before: dict[str, Any], after: dict[str, Any], transcript: dict[str, Any] | None) -> dict[str, Any]:
-    d = {k: after[k] - before[k] for k in before}
+def _llm_usage(tally: Any, transcript: dict[str, Any] | None) -> dict[str, Any]:
+    """The journal's `llm` record of one ask from the gateway calls it made (`Ledger.track`)."""
     failures = int(((transcript or {}).get("totals") or {}).get("errors") or 0)
-    unpriced = d.pop("unpriced") > 0
-    return {"calls": d["calls"] + failures, "cache_hits": d["cache_hits"], "prompt_tokens": d["prompt_tokens"],
-            "completion_tokens": d["completion_tokens"], "cost_usd": None if unpriced else round(d["cost_usd"], 10),
-            "would_have_cost_usd": None if unpriced else round(d["would_have_cost_usd"], 10), "failures": failures}
+    unpriced = tally.unpriced_calls > 0
+    return {"calls": tally.calls + failures, "cache_hits": tally.cache_hits, "prompt_tokens": tally.prompt_tokens,
+            "completion_tokens": tally.completion_tokens, "cost_usd": None if unpriced else round(tally.cost_usd, 10),
+            "would_have_cost_usd": None if unpriced else round(tally.would_have_cost_usd, 10), "failures": failures}
 
 
 def _add_llm(a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
@@ -150,6 +162,7 @@ class Driver:
         on_progress: Callable[[Stats], None] | None = None,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
         on_stop: Callable[[str, int, str], None] | None = None,
+        llm_concurrency: int = 1,
     ) -> None:
         self.on_stop = on_stop  # (run_id, trials, reason) when an optimizer ends its run early
         self.runs = runs
@@ -164,6 +177,10 @@ class Driver:
         self.stats = Stats(total=sum(r.run.budget if r.stop_at is None else r.stop_at for r in runs))
         self.stopping = False
         self._inflight: dict[str, tuple[Any, list[RunState]]] = {}
+        self._asks: dict[cf.Future, RunState] = {}
+        self._count_lock = threading.Lock()
+        self._pool = (cf.ThreadPoolExecutor(llm_concurrency, thread_name_prefix="llmhpo-ask")
+                      if llm_concurrency > 1 and gateway is not None else None)
 
     # -- signals ---------------------------------------------------------------------------------
     def _on_sigint(self, signum: int, frame: Any) -> None:
@@ -180,6 +197,8 @@ class Driver:
         try:
             self._loop()
         finally:
+            if self._pool is not None:  # asks still running (an error, a second Ctrl-C): their replies are cached
+                self._pool.shutdown(wait=False, cancel_futures=True)
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
         if self.stopping:
@@ -190,56 +209,109 @@ class Driver:
         while True:
             if not self.stopping:
                 for state in self.runs:
-                    if not state.done and state.pending is None:
+                    if self._idle(state):
                         self._advance(state)
-            if not self._inflight:
+            if not self._inflight and not self._asks:
                 if self.stopping or all(s.done for s in self.runs):
                     return
                 continue
+            self._wait()
+
+    def _wait(self) -> None:
+        """Take whatever finished first: answered asks (LLM thread pool) and evaluations (executor)."""
+        if self._asks:
+            answered, _ = cf.wait(list(self._asks), timeout=0.05 if self._inflight else 0.2,
+                                  return_when=cf.FIRST_COMPLETED)
+            for future in answered:
+                self._answered(future)
+        if self._inflight:
             handles = [h for h, _ in self._inflight.values()]
-            for handle in self.executor.wait(handles, timeout=0.2):
+            for handle in self.executor.wait(handles, timeout=0.05 if self._asks else 0.2):
                 self._collect(handle)
 
     # -- one run ---------------------------------------------------------------------------------
+    @staticmethod
+    def _idle(state: RunState) -> bool:
+        return not state.done and state.pending is None and not state.asking
+
+    def _ask(self, state: RunState) -> Asked:
+        """The run's next proposal: the one place optimizer.ask() is called (on a pool thread for
+        runs with a model when LLM calls run concurrently, else on the driver thread)."""
+        t0 = time.perf_counter()
+        if self.gateway is None or state.run.model is None:
+            return Asked(state.optimizer.ask(), None, t0)
+        with self._asking(), self.gateway.ledger.track() as tally:
+            proposal = state.optimizer.ask()
+        return Asked(proposal, _llm_usage(tally, proposal.transcript), t0)
+
+    @contextlib.contextmanager
+    def _asking(self) -> Iterator[None]:
+        """Count the asks in flight (LLM calls) for the progress display."""
+        with self._count_lock:
+            self.stats.asking += 1
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self.stats.asking -= 1
+
+    def _answered(self, future: cf.Future) -> None:
+        state = self._asks.pop(future)
+        state.asking = False
+        try:
+            asked = future.result()  # an ask that raised (strict replay miss) raises here
+        except ProviderRefused as exc:
+            self._fail(state, exc)
+            return
+        if self.stopping:  # stopping: its reply is cached, so a resume re-asks it at no cost
+            return
+        self._take(state, asked)
+        self._advance(state)
+
     def _advance(self, state: RunState) -> None:
-        """Ask and finish trials inline (cache hits, re-derived trials) until one must be evaluated."""
-        while not state.done and state.pending is None and not self.stopping:
+        """Ask and finish trials inline (cache hits, re-derived trials) until one must be evaluated
+        or, with concurrent LLM calls, until the run's ask is out in the thread pool."""
+        while self._idle(state) and not self.stopping:
             limit = state.run.budget if state.stop_at is None else state.stop_at
             if state.index >= limit or getattr(state.optimizer, "stopped", False):
                 self._end(state)
                 return
-            t0 = time.perf_counter()
-            before = _ledger_view(self.gateway) if self.gateway is not None else None
+            if self._pool is not None and state.run.model is not None:
+                state.asking = True
+                self._asks[self._pool.submit(self._ask, state)] = state
+                return
             try:
-                proposal = state.optimizer.ask()
+                asked = self._ask(state)
             except ProviderRefused as exc:
                 self._fail(state, exc)
                 return
-            llm = None
-            if before is not None and state.run.model is not None:
-                llm = _llm_delta(before, _ledger_view(self.gateway), proposal.transcript)
-            try:
-                request = eval_request(state.bench, proposal.config, state.run.seed)
-            except InvalidConfig as exc:
-                pending = Pending(state.index, dict(proposal.config), "", {}, proposal, llm, t0)
-                self._finish(state, pending, crashed(state.bench, f"invalid config proposed: {exc}"), False)
-                continue
-            key = fingerprint(request, namespace=NAMESPACE)
-            pending = Pending(state.index, request["config"], key, request, proposal, llm, t0)
-            ref = state.reference.get(state.index)
-            if ref is not None:
-                self._rederive(state, pending, ref)
-                continue
-            evaluation = self._lookup(pending)
-            if evaluation is not None:
-                self._finish(state, pending, evaluation, True)
-                continue
-            state.pending = pending
-            entry = self._inflight.get(key)
-            if entry is None:
-                self._inflight[key] = (self.executor.submit(state.run.benchmark, pending.config, state.run.seed), [state])
-            else:
-                entry[1].append(state)
+            self._take(state, asked)
+
+    def _take(self, state: RunState, asked: Asked) -> None:
+        """A proposal: finish it inline (re-derived, cache hit, invalid) or send it to the executor."""
+        proposal, llm, t0 = asked.proposal, asked.llm, asked.t0
+        try:
+            request = eval_request(state.bench, proposal.config, state.run.seed)
+        except InvalidConfig as exc:
+            pending = Pending(state.index, dict(proposal.config), "", {}, proposal, llm, t0)
+            self._finish(state, pending, crashed(state.bench, f"invalid config proposed: {exc}"), False)
+            return
+        key = fingerprint(request, namespace=NAMESPACE)
+        pending = Pending(state.index, request["config"], key, request, proposal, llm, t0)
+        ref = state.reference.get(state.index)
+        if ref is not None:
+            self._rederive(state, pending, ref)
+            return
+        evaluation = self._lookup(pending)
+        if evaluation is not None:
+            self._finish(state, pending, evaluation, True)
+            return
+        state.pending = pending
+        entry = self._inflight.get(key)
+        if entry is None:
+            self._inflight[key] = (self.executor.submit(state.run.benchmark, pending.config, state.run.seed), [state])
+        else:
+            entry[1].append(state)
 
     def _lookup(self, pending: Pending) -> Evaluation | None:
         if self.store is None or self.mode in (Mode.OFF, Mode.RECORD):
@@ -333,20 +405,20 @@ class Driver:
     def _tell(self, state: RunState, pending: Pending, evaluation: Evaluation) -> dict[str, Any] | None:
         """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
         this trial's llm record and transcript, which this returns."""
-        before = _ledger_view(self.gateway) if pending.llm is not None else None
-        try:
-            state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
-        except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
-            pending.refused = exc
+        tracked = pending.llm is not None and self.gateway is not None
+        with self.gateway.ledger.track() if tracked else contextlib.nullcontext() as tally:
+            try:
+                state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
+            except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
+                pending.refused = exc
         transcript = pending.proposal.transcript
         drain = getattr(state.optimizer, "drain_calls", None)
         calls = drain() if drain is not None else []
         if calls:
             transcript = {**(transcript or {}), "tell_calls": calls}
-        if before is not None:
+        if tracked:
             failures = sum(1 for c in calls if c.get("error"))
-            told = _llm_delta(before, _ledger_view(self.gateway), {"totals": {"errors": failures}})
-            pending.llm = _add_llm(pending.llm, told)
+            pending.llm = _add_llm(pending.llm, _llm_usage(tally, {"totals": {"errors": failures}}))
         return transcript
 
     def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:
@@ -408,10 +480,17 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     return states
 
 
+def default_llm_concurrency(runs: list[RunSpec], gateway: Any) -> int:
+    """LLM calls in flight when the user sets none: each provider the runs use at its own limit
+    (16 for hosted APIs, the llama.cpp slots for the embedded model), added up."""
+    providers = {id(p): p for p in (gateway.provider(m) for m in {r.model for r in runs if r.model})}
+    return max(1, sum(p.max_concurrency for p in providers.values()))
+
+
 def run_campaign(
     spec: Any, *, out_dir: Any, cache_dir: Any, mode: Mode, workers: int | None = None, dask: str | None = None,
     on_progress: Callable[[Stats], None] | None = None, endpoints: dict[str, Any] | None = None,
-    gateway_options: dict[str, Any] | None = None,
+    gateway_options: dict[str, Any] | None = None, llm_concurrency: int | None = None,
 ) -> Outcome:
     """Run (or resume) `spec` into `<out_dir>/<spec.name>`; KeyboardInterrupt after a graceful stop.
 
@@ -442,7 +521,8 @@ def run_campaign(
         notes: list[str] = []
         with campaign_lock(directory, notes):
             outcome = _run_locked(spec, directory, Path(cache_dir), mode, on_progress, endpoints,
-                                  dict(gateway_options or {}), lambda: connected or make_executor(workers, dask))
+                                  dict(gateway_options or {}), lambda: connected or make_executor(workers, dask),
+                                  llm_concurrency)
     finally:
         if connected is not None:
             connected.close()
@@ -451,7 +531,8 @@ def run_campaign(
 
 
 def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progress: Callable[[Stats], None] | None,
-                endpoints: dict[str, Any], gateway_options: dict[str, Any], executor_factory: Callable[[], Any]) -> Outcome:
+                endpoints: dict[str, Any], gateway_options: dict[str, Any], executor_factory: Callable[[], Any],
+                llm_concurrency: int | None) -> Outcome:
     from gateway import Gateway
     from gateway.endpoints import endpoints_from, record_endpoints
     from harness.executor import LazyExecutor, limit_threads
@@ -479,7 +560,8 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
     except BaseException:
         journal.close()
         raise
-    gateway = Gateway(cache_dir=store, mode=mode, endpoints=endpoints, capabilities=capabilities, **gateway_options)
+    gateway = Gateway(cache_dir=store, mode=mode, endpoints=endpoints, capabilities=capabilities,
+                      max_concurrency=llm_concurrency, **gateway_options)
     prior_elapsed = float(journal.manifest.get("elapsed_s") or 0.0)
     executor = LazyExecutor(executor_factory)
     try:
@@ -487,8 +569,10 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
         todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
         states = build_states(todo, gateway, journal.finished, journal.transcripts)
         journal.set_manifest(**fidelity.manifest_entries(spec.runs, gateway))
+        concurrency = llm_concurrency or default_llm_concurrency(todo, gateway)
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,
-                        on_progress=on_progress, on_failure=journal.append_failure, on_stop=journal.mark_stopped)
+                        on_progress=on_progress, on_failure=journal.append_failure, on_stop=journal.mark_stopped,
+                        llm_concurrency=concurrency)
         already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)
         driver.stats.total += already
         driver.stats.done += already

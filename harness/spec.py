@@ -23,7 +23,7 @@ from cache.key import canonical_json
 from harness.errors import UserError
 
 TOP_KEYS = ("name", "description", "budget", "seeds", "benchmarks", "optimizers", "cache", "output",
-            "workers", "dask", "baseline_samples", "model_settings")
+            "workers", "dask", "baseline_samples", "model_settings", "llm_concurrency")
 OPTIMIZER_KEYS = ("name", "model", "options", "label")
 CACHE_KEYS = ("dir", "mode")
 MODES = ("live", "replay", "record", "off")
@@ -86,6 +86,7 @@ class CampaignSpec:
     workers: int | None = None
     dask: str | None = None
     baseline_samples: int = 0
+    llm_concurrency: int | None = None  # LLM calls in flight across runs; None: per provider
     source: str = "<spec>"
     notes: tuple[str, ...] = ()
     model_settings: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
@@ -102,7 +103,7 @@ class CampaignSpec:
         return {**self.identity(), "baseline_samples": self.baseline_samples, "description": self.description,
                 "cache": {"dir": self.cache_dir, "mode": self.cache_mode},
                 "output": self.output, "workers": self.workers, "dask": self.dask,
-                "model_settings": self.model_settings}
+                "model_settings": self.model_settings, "llm_concurrency": self.llm_concurrency}
 
     @property
     def models(self) -> list[str]:
@@ -360,6 +361,10 @@ def parse_spec(
     if workers is not None and (not _is_int(workers) or workers < 1):
         problems.append(f"workers: expected an integer >= 1 (got {workers!r})")
         workers = None
+    llm_concurrency = data.get("llm_concurrency")
+    if llm_concurrency is not None and (not _is_int(llm_concurrency) or llm_concurrency < 1):
+        problems.append(f"llm_concurrency: expected an integer >= 1 (got {llm_concurrency!r})")
+        llm_concurrency = None
     dask = data.get("dask")
     if dask is not None and (not isinstance(dask, str) or not (dask == "local" or "://" in dask)):
         problems.append(f"dask: expected \"local\" or a scheduler address like \"tcp://host:8786\" (got {dask!r})")
@@ -395,7 +400,8 @@ def parse_spec(
     spec = CampaignSpec(
         name=name, budgets=tuple(budgets), seeds=tuple(seeds), benchmarks=tuple(benches), optimizers=tuple(opts),
         description=description, cache_dir=cache_dir, cache_mode=mode.lower(), output=output, workers=workers,
-        dask=dask, baseline_samples=baseline, source=source, notes=tuple(notes), model_settings=model_settings,
+        dask=dask, baseline_samples=baseline, llm_concurrency=llm_concurrency, source=source, notes=tuple(notes),
+        model_settings=model_settings,
     )
     return _with_runs(spec)
 

@@ -62,7 +62,7 @@ class LiteLLMProvider:
         *,
         api_key: str | None = None,
         api_base: str | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = 16,  # hosted APIs: calls in flight per process (`--llm-concurrency` overrides)
     ) -> None:
         self._api_key = api_key
         self._api_base = api_base

@@ -2,13 +2,19 @@
 
 Why xllamacpp: it ships compiled llama.cpp, so a fresh machine installs in seconds and compiles
 nothing; its `Server` applies the GGUF's chat template and turns a JSON schema into constrained
-decoding. Each model is loaded once per process, on first use, under a lock; calls are serialised
-(one llama.cpp slot), which also keeps them deterministic. The Server also listens on a random
-loopback port (llama.cpp's HTTP API), which we never expose beyond 127.0.0.1.
+decoding. Each model is loaded once per process, on first use, under a lock. The Server also
+listens on a random loopback port (llama.cpp's HTTP API), which we never expose beyond 127.0.0.1.
 
-Determinism: prompt-prefix KV reuse is off by default, because llama.cpp's logits may differ
-between batched prompt processing and token-by-token decoding, so a reply could depend on the
-previous call. `reuse_prompt_cache=True` trades that for speed on long conversations.
+Throughput: chat-style HPO prompts repeat the whole history every turn, and on 2 cores reading a
+prompt costs far more than writing the reply. So by default llama.cpp reuses the KV of a prompt's
+longest known prefix (`cache_prompt`), keeps the prompts of other conversations in a host-RAM
+prompt cache (`cache_ram_mib`) so runs that take turns do not evict each other, and runs `slots`
+requests at once (parallel slots, continuous batching) for concurrent runs.
+
+Determinism: a reply computed on top of a reused prefix, or batched with another slot, may differ
+from a cold one in the last bits of the logits, so now and then in a token. The cache is what
+makes runs reproducible (a recorded reply is replayed, never recomputed); for bit-stable cold
+replies set LLMHPO_LOCAL_COLD=1 (one slot, no prefix reuse, no prompt cache).
 """
 
 from __future__ import annotations
@@ -32,16 +38,31 @@ RESERVED = frozenset({"messages", "model", "stream", "max_tokens", "n_predict", 
 
 
 THREADS_ENV = "LLMHPO_THREADS"
+COLD_ENV = "LLMHPO_LOCAL_COLD"  # "1": bit-stable cold replies (one slot, no prefix reuse)
+SLOTS_ENV = "LLMHPO_LOCAL_SLOTS"
+DEFAULT_SLOTS = 2  # 2 cores: a second slot overlaps one run's reply with another's prompt
+PROMPT_CACHE_MIB = 1024  # host RAM for other conversations' prompts (SmolLM2: ~23 kB per token)
+
+
+def _env_int(name: str, default: int) -> int:
+    env = os.environ.get(name, "").strip()
+    if not env:
+        return default
+    try:
+        return max(1, int(env))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {env!r}") from None
+
+
+def cold_replies() -> bool:
+    """Whether $LLMHPO_LOCAL_COLD asks for bit-stable cold replies."""
+    return os.environ.get(COLD_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def default_threads() -> int:
     """$LLMHPO_THREADS, else two threads, never more than the CPUs this process may use."""
-    env = os.environ.get(THREADS_ENV, "").strip()
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            raise ConfigurationError(f"{THREADS_ENV} must be a whole number, got {env!r}") from None
+    if os.environ.get(THREADS_ENV, "").strip():
+        return _env_int(THREADS_ENV, 2)
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
@@ -56,8 +77,11 @@ def build_params(
     n_threads: int | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    slots: int = 1,
+    prompt_cache_mib: int = 0,
 ) -> Any:
-    """xllamacpp CommonParams for one model (shared by the provider and `llmhpo serve`)."""
+    """xllamacpp CommonParams for one model (shared by the provider and `llmhpo serve`); `n_ctx` is
+    per slot."""
     _import_quietly()
     import xllamacpp
 
@@ -67,8 +91,9 @@ def build_params(
     if resolved.mmproj is not None:
         p.mmproj.path = str(resolved.mmproj)
     p.model_alias = {resolved.alias}
-    p.n_ctx = n_ctx
-    p.n_parallel = 1
+    p.n_ctx = n_ctx * slots  # llama.cpp splits the context between the slots
+    p.n_parallel = slots
+    p.cache_ram_mib = prompt_cache_mib
     p.cpuparams.n_threads = threads
     p.cpuparams_batch.n_threads = threads
     p.hostnames = [host]
@@ -102,17 +127,19 @@ def start_server(params: Any, model: str) -> Any:
 
 
 class _Loaded:
-    def __init__(self, resolved: models.ResolvedModel, server: Any, n_ctx: int) -> None:
+    def __init__(self, resolved: models.ResolvedModel, server: Any, n_ctx: int, slots: int = 1) -> None:
         self.resolved = resolved
         self.server = server
         self.n_ctx = n_ctx
-        self.lock = threading.Lock()
+        self.lock = threading.BoundedSemaphore(slots)  # one call per llama.cpp slot
 
 
 class LocalProvider:
-    """Serves `local/smollm2-135m`, `local/qwen2.5-coder-1.5b` and `local/<path.gguf>`."""
+    """Serves `local/smollm2-135m`, `local/qwen2.5-coder-1.5b` and `local/<path.gguf>`.
 
-    max_concurrency = 1
+    slots: requests decoded at once ($LLMHPO_LOCAL_SLOTS, default 2); reuse_prompt_cache: prefix
+    reuse and the RAM prompt cache. Both default from $LLMHPO_LOCAL_COLD (cold: 1 slot, no reuse).
+    """
 
     def __init__(
         self,
@@ -120,12 +147,16 @@ class LocalProvider:
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
         mmproj: str | Path | None = None,
-        reuse_prompt_cache: bool = False,
+        reuse_prompt_cache: bool | None = None,
+        slots: int | None = None,
     ) -> None:
+        cold = cold_replies()
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.mmproj = mmproj
-        self.reuse_prompt_cache = reuse_prompt_cache
+        self.reuse_prompt_cache = not cold if reuse_prompt_cache is None else reuse_prompt_cache
+        self.slots = slots or (1 if cold else _env_int(SLOTS_ENV, DEFAULT_SLOTS))
+        self.max_concurrency = self.slots  # the gateway's limit of calls in flight
         self._loaded: dict[str, _Loaded] = {}
         self._resolved: dict[str, models.ResolvedModel] = {}
         self._lock = threading.Lock()
@@ -149,8 +180,10 @@ class LocalProvider:
         with self._lock:
             loaded = self._loaded.get(model)
             if loaded is None:
-                params = build_params(resolved, n_ctx=self.n_ctx, n_threads=self.n_threads)
-                loaded = self._loaded[model] = _Loaded(resolved, start_server(params, model), self.n_ctx)
+                params = build_params(resolved, n_ctx=self.n_ctx, n_threads=self.n_threads, slots=self.slots,
+                                      prompt_cache_mib=PROMPT_CACHE_MIB if self.reuse_prompt_cache else 0)
+                server = start_server(params, model)
+                loaded = self._loaded[model] = _Loaded(resolved, server, self.n_ctx, self.slots)
             return loaded
 
     def loaded_models(self) -> list[str]:

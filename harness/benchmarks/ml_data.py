@@ -96,6 +96,30 @@ class Splits:
         return max(10 * self.n_classes / len(self.y_train), 1 / 512)
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What prompts say about a dataset, read without pandas or sklearn (a replay that never trains
+    must not pay seconds of imports for three numbers); equal to the `Splits` fields of that name."""
+
+    n_rows: int
+    n_raw_features: int
+    n_classes: int
+
+
+@functools.cache
+def dataset_facts(dataset: str) -> Facts:
+    import csv
+
+    info = DATASETS[dataset]
+    with resources.files("harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        target = header.index(info.target)
+        labels = [row[target] for row in reader if row]
+    features = len(header) - 1 - len([c for c in info.ignore if c in header])
+    return Facts(n_rows=len(labels), n_raw_features=features, n_classes=len(set(labels)))
+
+
 @functools.cache
 def load_splits(dataset: str) -> Splits:
     import pandas as pd

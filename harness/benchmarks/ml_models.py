@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from harness.benchmarks.base import Evaluation
-from harness.benchmarks.ml_data import DATASETS, Splits, load_splits
+from harness.benchmarks.ml_data import DATASETS, Splits, dataset_facts, load_splits
 from harness.errors import UserError
 from harness.space import Float, Int, Param, SearchSpace
 
@@ -203,7 +203,7 @@ class MLBenchmark:
         self.expected_seconds = SAFETY * MEASURED_SECONDS[model][dataset] * max(scale, 0.05)
 
     def describe(self) -> str:
-        d = load_splits(self.dataset)
+        d = dataset_facts(self.dataset)
         return (
             f"{self.spec.title}, trained with {self.spec.library}, on the {self.dataset} dataset "
             f"({d.n_rows} samples, {d.n_raw_features} features, {d.n_classes} classes): {DATASETS[self.dataset].about}. "

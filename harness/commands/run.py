@@ -59,28 +59,9 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
                    help="cache directory (default: the spec's [cache] dir, else $LLMHPO_CACHE or the user cache dir)")
     p.add_argument("--mode", default=None, choices=("live", "replay", "record", "off"),
                    help="cache mode for LLM replies and evaluations (default: the spec's, else live)")
-
-
-def _progress(total_hint: int) -> tuple[Any, Any]:
-    """A rich progress bar on stderr (nothing when stderr is not a terminal) and its update callback."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    progress = Progress(
-        TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-        TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=not console.is_terminal, transient=False,
-    )
-    task = progress.add_task("trials", total=total_hint, info="")
-
-    def update(stats: Any) -> None:
-        lookups = stats.eval_lookups + stats.llm_calls
-        hits = stats.eval_hits + stats.llm_hits
-        rate = f"{100 * hits / lookups:.0f}%" if lookups else "-"
-        info = f"failed {stats.crashed} | LLM ${stats.cost_usd:.4f} | cache hits {rate}"
-        progress.update(task, completed=stats.done, total=max(stats.total, stats.done), info=info)
-
-    return progress, update
+    p.add_argument("--llm-concurrency", type=int, default=None, metavar="N",
+                   help="LLM calls in flight across runs, each run still sequential (default: the spec's, "
+                        "else per provider: 16 hosted, the llama.cpp slots for the embedded model)")
 
 
 def execute(spec: Any, args: argparse.Namespace) -> int:
@@ -102,13 +83,20 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
     from harness.model_settings import endpoints_for
 
     endpoints = endpoints_for(spec.model_settings, spec.models, getattr(args, "api_base", None))
+    llm_concurrency = args.llm_concurrency if args.llm_concurrency is not None else spec.llm_concurrency
+    if llm_concurrency is not None and llm_concurrency < 1:
+        from harness.errors import UserError
+
+        raise UserError(f"--llm-concurrency must be >= 1 (got {llm_concurrency})")
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
-    progress, update = _progress(sum(r.budget for r in spec.runs))
+    from harness.progress import CampaignProgress
+
     try:
-        with progress:
+        with CampaignProgress(sum(r.budget for r in spec.runs)) as progress:
             outcome = run_campaign(spec, out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
-                                   on_progress=update, endpoints=endpoints, gateway_options=gateway_options)
+                                   on_progress=progress.update, endpoints=endpoints, gateway_options=gateway_options,
+                                   llm_concurrency=llm_concurrency)
     except KeyboardInterrupt:
         print(f"llmhpo: interrupted; trials in flight were journaled; run the same command to resume "
               f"({out / spec.name})", file=sys.stderr)

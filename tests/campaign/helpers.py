@@ -49,6 +49,13 @@ def stable(rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
     return out
 
 
+def without_hits(rows: dict[tuple[str, int], dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """`stable` trials without the record of where each LLM reply came from (cache or provider): with
+    runs in flight at once, which of two identical requests was the live one depends on timing."""
+    return {k: {**t, "llm": {n: v for n, v in (t.get("llm") or {}).items() if n not in ("cache_hits", "cost_usd")}}
+            for k, t in rows.items()}
+
+
 def cli_env() -> dict[str, str]:
     env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPATH=str(REPO))
     return env

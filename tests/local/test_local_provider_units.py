@@ -31,7 +31,31 @@ def test_body_carries_every_generation_parameter() -> None:
     assert (body["temperature"], body["top_p"], body["seed"], body["max_tokens"]) == (0.7, 0.9, 5, 40)
     assert body["stop"] == ["\n"] and body["top_k"] == 20
     assert body["response_format"] == {"type": "json_object", "schema": SCHEMA}
-    assert body["cache_prompt"] is False  # deterministic by default
+    assert body["cache_prompt"] is True  # prefix reuse by default: the cache makes runs reproducible
+
+
+def test_cold_switch_gives_one_slot_and_no_prefix_reuse(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LLMHPO_LOCAL_SLOTS", raising=False)
+    warm = LocalProvider()
+    assert (warm.slots, warm.max_concurrency, warm.reuse_prompt_cache) == (2, 2, True)
+    monkeypatch.setenv("LLMHPO_LOCAL_COLD", "1")
+    cold = LocalProvider()
+    assert (cold.slots, cold.max_concurrency, cold.reuse_prompt_cache) == (1, 1, False)
+    assert cold.chat_body(_request(), images=False)["cache_prompt"] is False
+    monkeypatch.setenv("LLMHPO_LOCAL_COLD", "0")
+    monkeypatch.setenv("LLMHPO_LOCAL_SLOTS", "3")
+    assert LocalProvider().max_concurrency == 3
+    monkeypatch.setenv("LLMHPO_LOCAL_SLOTS", "many")
+    with pytest.raises(ConfigurationError, match="LLMHPO_LOCAL_SLOTS must be a whole number"):
+        LocalProvider()
+
+
+def test_slots_share_out_the_context_and_keep_a_prompt_cache() -> None:
+    from gateway import models
+    from gateway.providers.local import build_params
+
+    p = build_params(models.resolve("local/smollm2-135m"), n_ctx=1024, slots=3, prompt_cache_mib=256)
+    assert (p.n_parallel, p.n_ctx, p.cache_ram_mib) == (3, 3072, 256)
 
 
 def test_defaults_bound_the_reply_and_leave_sampling_to_llama_cpp() -> None:

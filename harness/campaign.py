@@ -328,7 +328,9 @@ class Outcome:
     notes: list[str]
 
 
-def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, dict[str, Any]]]) -> list[RunState]:
+def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, dict[str, Any]]],
+                 workdir: Any = None) -> list[RunState]:
+    """One fresh optimizer per run; `workdir/<run_id>` is where a run's optimizer may keep files."""
     from harness import optimizers
     from harness.benchmarks import load
 
@@ -337,7 +339,8 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     for run in runs:
         bench = benches.get(run.benchmark) or benches.setdefault(run.benchmark, load(run.benchmark))
         opt = optimizers.create(run.optimizer_name, space=bench.space, seed=run.seed, budget=run.budget, task=bench,
-                                model=run.model, gateway=gateway, **run.options)
+                                model=run.model, gateway=gateway,
+                                workdir=None if workdir is None else workdir / run.run_id, **run.options)
         states.append(RunState(run, bench, opt, reference=dict(reference.get(run.run_id, {}))))
     return states
 
@@ -401,7 +404,7 @@ def run_campaign(
     try:
         # A run whose whole budget is journaled needs no re-derivation.
         todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget]
-        states = build_states(todo, gateway, journal.finished)
+        states = build_states(todo, gateway, journal.finished, workdir=directory / "optimizer-files")
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,
                         on_progress=on_progress)
         already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)

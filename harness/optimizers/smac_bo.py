@@ -22,9 +22,10 @@ random"). Determinism: the facades seed every component from the Scenario seed a
 the clock, so one seed gives the same proposals on the same machine (tests/optimizers/test_smac.py);
 floating-point differences from another BLAS / thread count can change a GP fit, as for `gp`.
 
-SMAC writes its run folder under a fresh temporary directory per optimizer, removed when the optimizer
-is garbage-collected; `keep_run_dir = true` keeps it (in a campaign, under
-`<campaign>/optimizer-files/<run_id>/`, with the runhistory saved after every trial).
+SMAC writes its run folder under a fresh temporary directory per optimizer (made at the first ask),
+removed when the optimizer is garbage-collected; `keep_run_dir = true` keeps it, with the runhistory
+saved after every trial: in a campaign under `<campaign>/optimizer-files/<run_id>/`, elsewhere in the
+kept temporary directory (`.run_dir`).
 """
 
 from __future__ import annotations
@@ -97,12 +98,8 @@ class SMACOptimizer:
         self.initial_design = initial_design
         self.crash_cost = float(worst_loss) if math.isfinite(float(worst_loss)) else math.inf
         self.keep_run_dir = keep_run_dir
-        if keep_run_dir and workdir is not None:
-            self.run_dir = Path(workdir)
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        else:
-            self.run_dir = Path(tempfile.mkdtemp(prefix=f"llmhpo-{name}-"))
-        self._cleanup = None if keep_run_dir else weakref.finalize(self, shutil.rmtree, str(self.run_dir), True)
+        self._workdir = workdir
+        self.run_dir: Path | None = None  # made with SMAC, so creating an optimizer leaves no folder behind
         self._smac: Any = None
         self._pending: dict[str, Any] = {}
         self._exhausted_rng: np.random.Generator | None = None
@@ -118,6 +115,13 @@ class SMACOptimizer:
 
         facade = getattr(smac, FACADES[self.name])
         cs = self.space.to_configspace()
+        if self.keep_run_dir and self._workdir is not None:
+            self.run_dir = Path(self._workdir)
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        else:  # unique per optimizer, so concurrent runs never share SMAC's folder
+            self.run_dir = Path(tempfile.mkdtemp(prefix=f"llmhpo-{self.name}-"))
+            if not self.keep_run_dir:
+                weakref.finalize(self, shutil.rmtree, str(self.run_dir), True)
         scenario = smac.Scenario(
             cs, name=self.name, output_directory=self.run_dir, deterministic=True, n_trials=self.budget,
             seed=self.seed % 2**31, crash_cost=self.crash_cost,

@@ -146,10 +146,12 @@ def test_a_config_smac_did_not_propose_is_learned_not_rejected():
 def test_run_folders_are_unique_removed_or_kept_when_asked(tmp_path):
     a = optimizers.create("smac-rf", task=BRANIN, seed=1, budget=4)
     b = optimizers.create("smac-rf", task=BRANIN, seed=1, budget=4)
-    assert a.run_dir != b.run_dir and a.run_dir.is_dir()
+    assert a.run_dir is None  # creating one (spec validation does) leaves nothing behind
     for _ in range(2):
         p = a.ask()
         a.tell(p.config, BRANIN.evaluate(p.config, 1))
+    b.ask()
+    assert a.run_dir != b.run_dir and a.run_dir.is_dir() and b.run_dir.is_dir()
     gone = a.run_dir
     del a
     gc.collect()

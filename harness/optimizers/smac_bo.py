@@ -19,8 +19,10 @@ Deviations from the facade defaults, all forced by how a run is evaluated here: 
 other seeds would re-evaluate the same thing), `n_trials` is the run's budget, `crash_cost` is the
 benchmark's worst loss, and the seed is the run seed modulo 2**31 (SMAC treats -1 as "pick one at
 random"). Determinism: the facades seed every component from the Scenario seed and no component reads
-the clock, so one seed gives the same proposals on the same machine (tests/optimizers/test_smac.py);
-floating-point differences from another BLAS / thread count can change a GP fit, as for `gp`.
+the clock, so one seed gives the same proposals on the same machine (tests/optimizers/test_smac.py)
+-- once the local search's start points are put in a fixed order (`_order_start_points`: SMAC orders
+them by string hashes, which differ per process). Floating-point differences from another BLAS or
+thread count can still change a GP fit, as for `gp`.
 
 SMAC writes its run folder under a fresh temporary directory per optimizer (made at the first ask),
 removed when the optimizer is garbage-collected; `keep_run_dir = true` keeps it, with the runhistory
@@ -141,6 +143,7 @@ class SMACOptimizer:
             warnings.filterwarnings("ignore", category=DeprecationWarning, module="smac")
             self._smac = facade(scenario, target_function=_not_called, initial_design=init, overwrite=True,
                                 logging_level=False)
+        _order_start_points(self._smac._acquisition_maximizer._local_search)
         return self._smac
 
     def ask(self) -> Proposal:
@@ -181,6 +184,19 @@ class SMACOptimizer:
         value = TrialValue(cost=cost, time=float(evaluation.cost_s),
                            status=StatusType.SUCCESS if ok else StatusType.CRASHED)
         smac.tell(info, value, save=self.keep_run_dir)
+
+
+def _order_start_points(local_search: Any) -> None:
+    """Make SMAC's local search independent of PYTHONHASHSEED (else resume and replay, in a new process,
+    would re-derive other configs). SMAC 2.4 de-duplicates the local search's start points through a set
+    of Configurations, hashed by their repr string, so their order -- and with it which random neighbours
+    each start draws -- changed from process to process. Sorting them by that repr fixes the order."""
+    unordered = local_search._get_initial_points
+
+    def ordered(*args: Any, **kwargs: Any) -> list[Any]:
+        return sorted(unordered(*args, **kwargs), key=repr)
+
+    local_search._get_initial_points = ordered
 
 
 def _not_called(config: Any, seed: int = 0) -> float:

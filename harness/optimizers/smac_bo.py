@@ -47,6 +47,7 @@ import numpy as np
 from harness.errors import UserError
 from harness.optimizers.base import Proposal
 from harness.optimizers.initial import initial_design
+from harness.params import _native
 from harness.space import SearchSpace
 
 FACADES = {"smac-rf": "HyperparameterOptimizationFacade", "smac-gp": "BlackBoxFacade"}
@@ -201,10 +202,6 @@ def _order_start_points(local_search: Any) -> None:
 
 def _not_called(config: Any, seed: int = 0) -> float:
     raise RuntimeError("SMAC is driven by ask/tell here; its target function is never called")
-
-
-def _native(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _source(name: str, origin: str | None) -> str:

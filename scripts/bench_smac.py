@@ -8,8 +8,8 @@ section. Latency is measured on a shared machine: medians, with the load average
 
 Usage:
   .venv/bin/python scripts/bench_smac.py [--optimizers smac-rf,smac-gp,gp,rf] [--functions branin,...]
-      [--seeds 10] [--budget 20] [--results bench-smac.jsonl]
-  .venv/bin/python scripts/bench_smac.py --report [--results bench-smac.jsonl] [--no-append]
+      [--seeds 10] [--budget 20] [--results /tmp/llmhpo-bench-smac.jsonl]
+  .venv/bin/python scripts/bench_smac.py --report [--results /tmp/llmhpo-bench-smac.jsonl] [--no-append]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,7 +129,7 @@ def main() -> int:
     ap.add_argument("--functions", default=",".join(FUNCTIONS))
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--budget", type=int, default=20)
-    ap.add_argument("--results", type=Path, default=ROOT / "bench-smac.jsonl")
+    ap.add_argument("--results", type=Path, default=Path(tempfile.gettempdir()) / "llmhpo-bench-smac.jsonl")
     ap.add_argument("--report", action="store_true", help="write the BENCHMARKS.md section from --results")
     ap.add_argument("--no-append", action="store_true", help="print the section instead of appending it")
     args = ap.parse_args()

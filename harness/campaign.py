@@ -462,8 +462,9 @@ class Outcome:
 
 
 def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, dict[str, Any]]],
-                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None) -> list[RunState]:
-    """One state per run; a run re-derived from its journal follows its recorded LLM attempts."""
+                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Any = None) -> list[RunState]:
+    """One fresh optimizer per run; a run re-derived from its journal follows its recorded LLM attempts;
+    `workdir/<run_id>` is where a run's optimizer may keep files."""
     from harness import optimizers
     from harness.benchmarks import load
     from harness.recorded_attempts import RecordedAttempts
@@ -475,7 +476,8 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
         recorded = {i: t for i, t in (transcripts or {}).get(run.run_id, {}).items() if i in reference.get(run.run_id, {})}
         run_gateway = RecordedAttempts(gateway, recorded) if recorded and gateway is not None else gateway
         opt = optimizers.create(run.optimizer_name, space=bench.space, seed=run.seed, budget=run.budget, task=bench,
-                                model=run.model, gateway=run_gateway, **run.options)
+                                model=run.model, gateway=run_gateway,
+                                workdir=None if workdir is None else workdir / run.run_id, **run.options)
         states.append(RunState(run, bench, opt, reference=dict(reference.get(run.run_id, {}))))
     return states
 
@@ -567,7 +569,8 @@ def _run_locked(spec: Any, directory: Any, cache_dir: Any, mode: Mode, on_progre
     try:
         # A run whose whole budget is journaled needs no re-derivation.
         todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
-        states = build_states(todo, gateway, journal.finished, journal.transcripts)
+        states = build_states(todo, gateway, journal.finished, journal.transcripts,
+                              workdir=directory / "optimizer-files")
         journal.set_manifest(**fidelity.manifest_entries(spec.runs, gateway))
         concurrency = llm_concurrency or default_llm_concurrency(todo, gateway)
         driver = Driver(states, executor=executor, store=store, mode=mode, gateway=gateway, sink=journal.append,

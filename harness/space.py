@@ -223,29 +223,55 @@ class SearchSpace:
 
     @classmethod
     def from_configspace(cls, cs: Any) -> SearchSpace:
-        """Convert a ConfigSpace space (optional dependency); Constants become `fixed` values."""
+        """Convert a ConfigSpace space (optional dependency); Constants become `fixed` values.
+        The `meta` written by `to_configspace` (meaning, ordinal log scale, position) is read back."""
         import ConfigSpace as CS
 
         if list(cs.conditions) or list(cs.forbidden_clauses):
             raise UserError("ConfigSpace conditions/forbidden clauses are not supported")
-        params: list[Param] = []
+        params: list[tuple[Any, Param]] = []
         fixed: dict[str, Any] = {}
-        for hp in list(cs.values()):
+        for i, hp in enumerate(list(cs.values())):
             meta = hp.meta if isinstance(hp.meta, dict) else {}
             meaning = str(meta.get("meaning", ""))
+            position = (meta.get("index", i), i)
             if isinstance(hp, CS.Constant):
                 fixed[hp.name] = _native(hp.value)
             elif isinstance(hp, CS.UniformFloatHyperparameter):
-                params.append(Float(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning))
+                params.append((position, Float(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning)))
             elif isinstance(hp, CS.UniformIntegerHyperparameter):
-                params.append(Int(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning))
+                params.append((position, Int(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning)))
             elif isinstance(hp, CS.OrdinalHyperparameter):
-                params.append(Ordinal(hp.name, list(hp.sequence), default=hp.default_value, meaning=meaning))
+                params.append((position, Ordinal(hp.name, list(hp.sequence), default=hp.default_value,
+                                                 log=bool(meta.get("log", False)), meaning=meaning)))
             elif isinstance(hp, CS.CategoricalHyperparameter):
-                params.append(Categorical(hp.name, tuple(hp.choices), default=hp.default_value, meaning=meaning))
+                params.append((position, Categorical(hp.name, tuple(hp.choices), default=hp.default_value, meaning=meaning)))
             else:
                 raise UserError(f"unsupported ConfigSpace hyperparameter {hp.name!r} ({type(hp).__name__})")
-        return cls(params, fixed=fixed)
+        return cls([p for _, p in sorted(params, key=lambda t: t[0])], fixed=fixed)
+
+    def to_configspace(self, seed: int | None = None) -> Any:
+        """This space as a ConfigSpace space (for SMAC): log scales, integers, categoricals and ordinal
+        grids kept, `fixed` values as Constants. ConfigSpace sorts names and has no log ordinals, so each
+        parameter's position, meaning and ordinal log flag travel in `meta` (`from_configspace` reads them)."""
+        import ConfigSpace as CS
+
+        hps: list[Any] = []
+        for i, p in enumerate(self.params):
+            meta = {"meaning": p.meaning, "index": i}
+            if isinstance(p, Float | Int):
+                kind = CS.UniformFloatHyperparameter if isinstance(p, Float) else CS.UniformIntegerHyperparameter
+                hps.append(kind(p.name, p.lo, p.hi, default_value=p.default, log=p.log, meta=meta))
+            elif isinstance(p, Ordinal):
+                hps.append(CS.OrdinalHyperparameter(p.name, list(p.values), default_value=p.default,
+                                                    meta={**meta, "log": p.log}))
+            else:
+                if len(set(p.choices)) < len(p.choices):  # Python equality: True == 1 == 1.0
+                    raise UserError(f"parameter {p.name!r}: ConfigSpace cannot tell apart the choices {list(p.choices)}")
+                hps.append(CS.CategoricalHyperparameter(p.name, list(p.choices), default_value=p.default, meta=meta))
+        cs = CS.ConfigurationSpace(seed=seed)
+        cs.add(hps + [CS.Constant(name, value) for name, value in self.fixed.items()])
+        return cs
 
 
 def _zhang_line(p: Param) -> str:

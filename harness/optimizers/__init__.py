@@ -31,6 +31,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "gp": {"n_initial": None, "gp_settings": "fast"},
     "rf": {"n_initial": None, "surrogate": "rf"},
     "tpe": {"n_initial": None, "multivariate": False},
+    "smac-rf": {"n_initial": None, "initial_design": "shared", "keep_run_dir": False},
+    "smac-gp": {"n_initial": None, "initial_design": "shared", "keep_run_dir": False},
     "llm": {**_LLM_OPTIONS, "patience": 0},
     "mmllm": {**_LLM_OPTIONS, "style": "compressed"},
     "mmllm-image-only": {**_LLM_OPTIONS, "style": "compressed"},
@@ -115,10 +117,12 @@ def create(
     task: Any = None,
     model: str | None = None,
     gateway: Any = None,
+    workdir: Any = None,
     **options: Any,
 ) -> Optimizer:
     """A fresh optimizer for one run. `space` defaults to `task.space`; LLM optimizers default to
-    `gateway.DEFAULT_MODEL` through a Gateway on the default cache."""
+    `gateway.DEFAULT_MODEL` through a Gateway on the default cache. `workdir`: a directory of this
+    run's own where an optimizer may keep files when its options ask (a campaign passes one)."""
     _check_name(name)
     opts = _resolve_options(name, options)
     if space is None:
@@ -152,6 +156,15 @@ def create(
 
         n_init = opts["n_initial"] if opts["n_initial"] is not None else n_initial_for(budget)
         return TPEOptimizer(space, seed, n_initial=n_init, multivariate=opts["multivariate"])
+    if name in ("smac-rf", "smac-gp"):
+        from harness.optimizers.smac_bo import SMACOptimizer
+
+        n_init = opts["n_initial"]
+        if n_init is None and opts["initial_design"] == "shared":
+            n_init = n_initial_for(budget)
+        return SMACOptimizer(space, seed, name=name, budget=budget, n_initial=n_init,
+                             initial_design=opts["initial_design"], keep_run_dir=opts["keep_run_dir"],
+                             worst_loss=getattr(task, "worst_loss", float("inf")), workdir=workdir)
     return _build_llm(name, space, seed, budget, task, model, gateway, opts)
 
 

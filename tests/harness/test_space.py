@@ -269,6 +269,31 @@ def test_from_configspace():
     assert space["C"].log and space["kernel"].default == "linear" and space["grid"].values == (1, 2, 4)
 
 
+def test_configspace_export_round_trips(space):
+    cs_mod = pytest.importorskip("ConfigSpace")
+    fixed = SearchSpace(list(space.params), fixed={"subsample": 1.0, "loss": "hinge", "n": 3})
+    cs = fixed.to_configspace(seed=1)
+    by_name = {hp.name: hp for hp in cs.values()}
+    assert by_name["C"].log and not by_name["frac"].log and by_name["max_depth"].log
+    assert isinstance(by_name["max_depth"], cs_mod.UniformIntegerHyperparameter)
+    assert isinstance(by_name["gamma"], cs_mod.OrdinalHyperparameter) and by_name["gamma"].meta["log"] is True
+    assert isinstance(by_name["kernel"], cs_mod.CategoricalHyperparameter)
+    assert isinstance(by_name["subsample"], cs_mod.Constant) and by_name["loss"].value == "hinge"
+    back = SearchSpace.from_configspace(cs)
+    assert back == fixed and back.names == space.names  # order, log ordinals, meanings and defaults kept
+    assert back.fixed == {"subsample": 1.0, "loss": "hinge", "n": 3}
+    assert back["C"].meaning == "regularization parameter"
+    for config in cs.sample_configuration(20):
+        values = {k: v.item() if hasattr(v, "item") else v for k, v in dict(config).items() if k in space.names}
+        space.validate(values)
+
+
+def test_configspace_export_refuses_choices_it_would_merge():
+    pytest.importorskip("ConfigSpace")
+    with pytest.raises(UserError, match="ConfigSpace cannot tell apart the choices"):
+        SearchSpace([Categorical("flag", (True, 1, "a"))]).to_configspace()
+
+
 @pytest.mark.parametrize(
     "make",
     [

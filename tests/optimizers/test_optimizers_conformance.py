@@ -20,6 +20,7 @@ from tests.servers.base import Behaviour
 
 BRANIN = load("toy/branin")
 CLASSICAL = [n for n in optimizers.names() if not optimizers.uses_llm(n)]
+SMAC = {"smac-rf", "smac-gp"}  # optional extra [smac]
 TEXT_LLM = [n for n in optimizers.names() if optimizers.uses_llm(n) and not optimizers.requires_images(n)]
 IMAGE_LLM = [n for n in optimizers.names() if optimizers.requires_images(n)]
 
@@ -41,8 +42,10 @@ def test_every_registered_optimizer_is_covered() -> None:
     assert sorted(CLASSICAL + TEXT_LLM + IMAGE_LLM) == sorted(optimizers.names())
 
 
-@pytest.mark.parametrize("name", CLASSICAL)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "smac-gp" else n for n in CLASSICAL])
 def test_classical(name: str) -> None:
+    if name in SMAC:
+        pytest.importorskip("smac", reason='SMAC3 not installed (pip install -e ".[smac]")')
     a, b = three_trials(name, seed=4), three_trials(name, seed=4)
     assert [p.config for p in a] == [p.config for p in b]
     assert all(p.transcript is None for p in a)

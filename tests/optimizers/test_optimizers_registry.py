@@ -9,12 +9,13 @@ from harness.benchmarks import load
 from harness.errors import UserError
 
 BRANIN = load("toy/branin")
-EXPECTED = {"random", "gp", "rf", "tpe", "llm", "mmllm", "mmllm-image-only", "llm-tpe", "llm-init-gp"}
+EXPECTED = {"random", "gp", "rf", "tpe", "smac-rf", "smac-gp", "llm", "mmllm", "mmllm-image-only", "llm-tpe", "llm-init-gp"}
 
 
 def test_every_optimizer_is_registered_with_its_options() -> None:
     assert set(optimizers.names()) == EXPECTED
     assert optimizers.options_for("gp") == {"n_initial": None, "gp_settings": "fast"}
+    assert optimizers.options_for("smac-gp") == {"n_initial": None, "initial_design": "shared", "keep_run_dir": False}
     assert optimizers.options_for("llm")["style"] == "chat"
     assert optimizers.options_for("mmllm")["style"] == "compressed"
     assert optimizers.options_for("llm-tpe")["p"] == 0.5

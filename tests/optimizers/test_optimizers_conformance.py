@@ -24,6 +24,7 @@ from tests.servers.base import Behaviour
 CLASSICAL = [n for n in optimizers.names() if not optimizers.uses_llm(n)]
 TEXT_LLM = [n for n in optimizers.names() if optimizers.uses_llm(n) and not optimizers.requires_images(n)]
 IMAGE_LLM = [n for n in optimizers.names() if optimizers.requires_images(n)]
+SURROGATE_FITS = {"gp", "rf"}  # fit a surrogate per ask: seconds per (optimizer, space), marked slow
 
 
 def test_every_registered_optimizer_is_covered() -> None:
@@ -32,7 +33,7 @@ def test_every_registered_optimizer_is_covered() -> None:
 
 
 class TestClassical(OptimizerSuite):
-    @pytest.fixture(params=CLASSICAL)
+    @pytest.fixture(params=[pytest.param(n, marks=[pytest.mark.slow] if n in SURROGATE_FITS else []) for n in CLASSICAL])
     def make_optimizer(self, request: pytest.FixtureRequest):
         name = request.param
         return lambda space, seed, budget, task: optimizers.create(name, space=space, seed=seed, budget=budget, task=task)

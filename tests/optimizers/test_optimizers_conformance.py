@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from harness import optimizers
-from harness.testing import OptimizerSuite
+from harness.testing import SUITE_SPACES, OptimizerSuite
+from harness.testing.optimizers import CRASH_AT, run
 from tests.optimizers.conftest import VISION_MODEL, make_gateway
 from tests.servers.base import Behaviour
 
@@ -41,13 +42,28 @@ class TestClassical(OptimizerSuite):
 
 @pytest.mark.model
 class TestTextLLM(OptimizerSuite):
+    """On the "mixed" space (float, log-float, int, log-int, categorical and ordinal at once) and
+    the "fixed" one: every kind, in two recordings per optimizer instead of eight."""
+
     stochastic = False  # temperature 0: the model's proposals do not depend on the seed
+
+    @pytest.fixture(params=["mixed", "fixed"])
+    def space(self, request: pytest.FixtureRequest):
+        return SUITE_SPACES[request.param]
 
     @pytest.fixture(params=TEXT_LLM)
     def make_optimizer(self, request: pytest.FixtureRequest, cassette_gateway):
         name = request.param
         return lambda space, seed, budget, task: optimizers.create(
             name, space=space, seed=seed, budget=budget, task=task, gateway=cassette_gateway)
+
+    def test_the_recorded_model_proposed(self, make_optimizer, space) -> None:
+        proposals = run(make_optimizer, space, seed=3, crash_at=CRASH_AT)  # the recorded run
+        asked = [p for p in proposals if p.transcript is not None]
+        assert asked, "the LLM proposed nothing"
+        assert all(p.transcript["model"] == "local/smollm2-135m" for p in asked)
+        assert all(a["reply"] for p in asked for a in p.transcript["attempts"])
+        assert any(not p.transcript["fallback"] for p in asked), "every LLM proposal fell back to random"
 
 
 class TestMultimodalLLM(OptimizerSuite):
@@ -69,8 +85,6 @@ class TestMultimodalLLM(OptimizerSuite):
         return make
 
     def test_the_model_saw_a_plot_of_the_history(self, make_optimizer, space) -> None:
-        from harness.testing.optimizers import run
-
         proposals = run(make_optimizer, space, seed=3)
         assert proposals[0].transcript["image"] is None
         assert all(p.transcript["image"] for p in proposals[1:])

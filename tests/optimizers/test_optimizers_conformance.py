@@ -79,6 +79,7 @@ class TestMultimodalLLM(OptimizerSuite):
             server.reset()
             server.script(*[Behaviour.ok(json.dumps(space.sample(rng))) for _ in range(3 * budget)])
             gateway = make_gateway(server, tmp_path / "cache")
+            request.addfinalizer(gateway.close)
             return optimizers.create(name, space=space, seed=seed, budget=budget, task=task,
                                      model=VISION_MODEL, gateway=gateway)
 

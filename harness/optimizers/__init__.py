@@ -1,8 +1,9 @@
 """Optimizer registry: `create(name, space=, seed=, budget=, task=, model=, gateway=, **options)`.
 
 Adding an optimizer: one module in this package, one entry in OPTIONS (its options and defaults)
-and one branch in `create`; or, from outside the package, one `register(...)` call. Options are checked here, before anything runs, so a typo in a
-campaign spec is one clear error listing the valid names, not a failure halfway through.
+and one branch in `create`; or, from outside the package, one `register(...)` call. Options are
+checked here, before anything runs, so a typo in a campaign spec is one clear error listing the
+valid names, not a failure halfway through.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ OPTIONS: dict[str, dict[str, Any]] = {
 POSITIVE_INT_OPTIONS = frozenset({"n_initial", "k", "max_tokens"})
 LLM_OPTIMIZERS = frozenset({"llm", "mmllm", "mmllm-image-only", "llm-tpe", "llm-init-gp"})
 IMAGE_OPTIMIZERS = frozenset({"mmllm", "mmllm-image-only"})
-
 
 
 class Plugin(NamedTuple):

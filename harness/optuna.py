@@ -11,10 +11,15 @@ papers). Without an explicit `space`, the search space is what optuna infers fro
 (the intersection of their distributions); until the first trial finishes, parameters come from
 a seeded RandomSampler. Failed trials are skipped; a maximizing study's values are negated,
 because the LLM optimizer always minimizes a loss.
+
+Distributions the harness space cannot express (stepped floats and ints, one-value ranges) are
+sampled independently by that RandomSampler, so a study using them still runs: the LLM proposes
+the rest. Multi-objective studies are refused with ValueError, as optuna's sampler contract asks.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,19 +36,35 @@ from harness.space import Categorical, Float, Int, SearchSpace
 SAMPLER_OPTIMIZERS = ("llm", "mmllm", "mmllm-image-only")
 
 
+def expressible(d: BaseDistribution) -> bool:
+    """Whether a harness parameter can stand for `d` (unstepped float, step-1 int, categorical;
+    never a range of one value)."""
+    if isinstance(d, CategoricalDistribution):
+        return True
+    if isinstance(d, FloatDistribution):
+        return d.step is None and d.low < d.high
+    return isinstance(d, IntDistribution) and d.step == 1 and d.low < d.high
+
+
 def space_from_optuna(distributions: dict[str, BaseDistribution]) -> SearchSpace:
-    """SearchSpace for optuna distributions (stepped floats/ints are not supported: UserError)."""
+    """SearchSpace for optuna distributions (anything not `expressible`: UserError)."""
     params: list[Any] = []
     for name, d in sorted(distributions.items()):
-        if isinstance(d, FloatDistribution) and d.step is None:
-            params.append(Float(name, d.low, d.high, log=d.log))
-        elif isinstance(d, IntDistribution) and d.step == 1:
-            params.append(Int(name, d.low, d.high, log=d.log))
-        elif isinstance(d, CategoricalDistribution):
-            params.append(Categorical(name, tuple(d.choices)))
-        else:
+        if not expressible(d):
             raise UserError(f"LLMSampler cannot handle parameter {name!r} with distribution {d!r}")
+        if isinstance(d, FloatDistribution):
+            params.append(Float(name, d.low, d.high, log=d.log))
+        elif isinstance(d, IntDistribution):
+            params.append(Int(name, d.low, d.high, log=d.log))
+        else:
+            assert isinstance(d, CategoricalDistribution)
+            params.append(Categorical(name, tuple(d.choices)))
     return SearchSpace(params)
+
+
+def _single_objective(study: optuna.Study) -> None:
+    if len(study.directions) > 1:
+        raise ValueError("LLMSampler supports single-objective studies only: the LLM optimizer minimizes one loss")
 
 
 class LLMSampler(optuna.samplers.BaseSampler):
@@ -81,6 +102,7 @@ class LLMSampler(optuna.samplers.BaseSampler):
         self._proposals: dict[int, Any] = {}
         self._intersection = IntersectionSearchSpace()
         self._fallback = optuna.samplers.RandomSampler(seed=seed)
+        self._lock = threading.Lock()  # optuna's n_jobs runs trials in threads; the optimizer is one run
         if space is not None:
             self._build(space)
 
@@ -100,6 +122,7 @@ class LLMSampler(optuna.samplers.BaseSampler):
         self._fallback.reseed_rng()
 
     def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        _single_objective(study)
         if self._fixed_space:
             assert self._space is not None
             return self._space.to_optuna(ordinal_index=False)
@@ -108,17 +131,22 @@ class LLMSampler(optuna.samplers.BaseSampler):
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        if not search_space:
-            return {}
-        if not self._fixed_space:
-            inferred = space_from_optuna(search_space)
-            if self._space != inferred:
-                self._build(inferred)
-        assert self._space is not None
-        self._tell_finished(study)
-        proposal = self._optimizer.ask()
-        self._proposals[trial.number] = proposal
-        return {k: proposal.config[k] for k in search_space}
+        _single_objective(study)
+        llm_part = {k: d for k, d in search_space.items() if expressible(d)}
+        params = {k: self._fallback.sample_independent(study, trial, k, d)
+                  for k, d in search_space.items() if k not in llm_part}
+        if not llm_part:
+            return params
+        with self._lock:
+            if not self._fixed_space:
+                inferred = space_from_optuna(llm_part)
+                if self._space != inferred:
+                    self._build(inferred)
+            assert self._space is not None
+            self._tell_finished(study)
+            proposal = self._optimizer.ask()
+            self._proposals[trial.number] = proposal
+        return {**params, **{k: proposal.config[k] for k in llm_part if k in proposal.config}}
 
     def _tell_finished(self, study: optuna.Study) -> None:
         assert self._space is not None
@@ -133,6 +161,7 @@ class LLMSampler(optuna.samplers.BaseSampler):
     def sample_independent(
         self, study: optuna.Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
     ) -> Any:
+        _single_objective(study)
         return self._fallback.sample_independent(study, trial, param_name, param_distribution)
 
     def after_trial(

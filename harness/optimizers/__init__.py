@@ -1,14 +1,16 @@
 """Optimizer registry: `create(name, space=, seed=, budget=, task=, model=, gateway=, **options)`.
 
 Adding an optimizer: one module in this package, one entry in OPTIONS (its options and defaults)
-and one branch in `_build`. Options are checked here, before anything runs, so a typo in a
-campaign spec is one clear error listing the valid names, not a failure halfway through.
+and one branch in `create`; or, from outside the package, one `register(...)` call. Options are
+checked here, before anything runs, so a typo in a campaign spec is one clear error listing the
+valid names, not a failure halfway through.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from harness.errors import UserError
 from harness.optimizers.base import Optimizer, Proposal
@@ -44,7 +46,19 @@ POSITIVE_INT_OPTIONS = frozenset({"n_initial", "k", "max_tokens"})
 LLM_OPTIMIZERS = frozenset({"llm", "mmllm", "mmllm-image-only", "llm-tpe", "llm-init-gp"})
 IMAGE_OPTIMIZERS = frozenset({"mmllm", "mmllm-image-only"})
 
-__all__ = ["OPTIONS", "Optimizer", "Proposal", "create", "names", "options_for", "requires_images", "uses_llm"]
+
+class Plugin(NamedTuple):
+    """An optimizer registered from outside this package (see `register`)."""
+
+    build: Callable[..., Optimizer]
+    uses_llm: bool
+    needs_images: bool
+
+
+PLUGINS: dict[str, Plugin] = {}
+
+__all__ = ["OPTIONS", "Optimizer", "Proposal", "create", "names", "options_for", "register", "requires_images",
+           "unregister", "uses_llm"]
 
 
 def names() -> list[str]:
@@ -66,12 +80,35 @@ def options_for(name: str) -> dict[str, Any]:
 
 def requires_images(name: str) -> bool:
     _check_name(name)
-    return name in IMAGE_OPTIMIZERS
+    return name in IMAGE_OPTIMIZERS or (name in PLUGINS and PLUGINS[name].needs_images)
 
 
 def uses_llm(name: str) -> bool:
     _check_name(name)
-    return name in LLM_OPTIMIZERS
+    return name in LLM_OPTIMIZERS or (name in PLUGINS and PLUGINS[name].uses_llm)
+
+
+def register(
+    name: str,
+    build: Callable[..., Optimizer],
+    *,
+    options: dict[str, Any] | None = None,
+    uses_llm: bool = False,
+    needs_images: bool = False,
+) -> None:
+    """Add an optimizer defined outside this package (a plugin, a test). `build` is called as
+    `build(space=, seed=, budget=, task=, model=, gateway=, **options)` with the checked options
+    (`options` = {name: default}); from then on specs, campaigns and `create` know `name`."""
+    if name in OPTIONS:
+        raise UserError(f"optimizer {name!r} is already registered")
+    OPTIONS[name] = dict(options or {})
+    PLUGINS[name] = Plugin(build, uses_llm, needs_images)
+
+
+def unregister(name: str) -> None:
+    """Remove an optimizer added by `register` (built-in ones stay)."""
+    if name in PLUGINS:
+        del PLUGINS[name], OPTIONS[name]
 
 
 def _resolve_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +173,9 @@ def create(
             raise UserError(f"option {key!r} of optimizer {name!r} ({opts[key]}) cannot exceed the budget ({budget})")
     from harness.optimizers.initial import n_initial_for
 
+    if name in PLUGINS:
+        return PLUGINS[name].build(space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway,
+                                   **opts)
     if name == "random":
         from harness.optimizers.random_search import RandomSearch
 

@@ -1,79 +1,94 @@
-"""Conformance: every registered optimizer runs 3 trials on toy/branin, proposes in-space configs
-and, given the same seed, the same proposals.
+"""Every registered optimizer through `harness.testing.OptimizerSuite`: float, log-float, int,
+log-int, categorical, ordinal and fixed parameters; in-space proposals; same seed, same proposals;
+crashed trials told; the whole budget run.
 
-Text LLM optimizers replay the real local model's replies from tests/cassettes (strict REPLAY:
-any request that differs from the recording fails); re-record with LLMHPO_RECORD=1. The
-multimodal ones need a vision model, so they run against the scripted OpenAI-compatible server
-and their second run replays the first run's cache strictly.
+Text LLM optimizers replay the real local model `local/smollm2-135m` from
+tests/cassettes/test_optimizers_conformance.jsonl (strict REPLAY: any request that differs from
+the recording fails; re-record with `scripts/record_cassettes.py --fresh
+tests/optimizers/test_optimizers_conformance.py`). The multimodal ones need a vision model, so
+they talk to the scripted OpenAI-compatible server, which answers with in-space configs.
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from harness import optimizers
-from harness.benchmarks import load
+from harness.testing import SUITE_SPACES, OptimizerSuite
+from harness.testing.optimizers import CRASH_AT, run
 from tests.optimizers.conftest import VISION_MODEL, make_gateway
 from tests.servers.base import Behaviour
 
-BRANIN = load("toy/branin")
 CLASSICAL = [n for n in optimizers.names() if not optimizers.uses_llm(n)]
-SMAC = {"smac-rf", "smac-gp"}  # optional extra [smac]
 TEXT_LLM = [n for n in optimizers.names() if optimizers.uses_llm(n) and not optimizers.requires_images(n)]
 IMAGE_LLM = [n for n in optimizers.names() if optimizers.requires_images(n)]
-
-
-def three_trials(name: str, seed: int, **kw) -> list:
-    opt = optimizers.create(name, task=BRANIN, seed=seed, budget=3, **kw)
-    out = []
-    for _ in range(3):
-        p = opt.ask()
-        assert BRANIN.space.contains(p.config), (name, p.config)
-        assert isinstance(p.source, str) and p.source
-        json.dumps(p.transcript, allow_nan=False)
-        out.append(p)
-        opt.tell(p.config, BRANIN.evaluate(p.config, seed))
-    return out
+SURROGATE_FITS = {"gp", "rf", "smac-rf", "smac-gp"}  # fit a surrogate per ask: seconds per (optimizer, space), marked slow
+SMAC = {"smac-rf", "smac-gp"}  # optional extra [smac]
 
 
 def test_every_registered_optimizer_is_covered() -> None:
     assert sorted(CLASSICAL + TEXT_LLM + IMAGE_LLM) == sorted(optimizers.names())
+    assert CLASSICAL and TEXT_LLM and IMAGE_LLM
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "smac-gp" else n for n in CLASSICAL])
-def test_classical(name: str) -> None:
-    if name in SMAC:
-        pytest.importorskip("smac", reason='SMAC3 not installed (pip install -e ".[smac]")')
-    a, b = three_trials(name, seed=4), three_trials(name, seed=4)
-    assert [p.config for p in a] == [p.config for p in b]
-    assert all(p.transcript is None for p in a)
-    assert [p.config for p in three_trials(name, seed=5)] != [p.config for p in a]
+class TestClassical(OptimizerSuite):
+    @pytest.fixture(params=[pytest.param(n, marks=[pytest.mark.slow] if n in SURROGATE_FITS else []) for n in CLASSICAL])
+    def make_optimizer(self, request: pytest.FixtureRequest):
+        name = request.param
+        if name in SMAC:
+            pytest.importorskip("smac", reason='SMAC3 not installed (pip install -e ".[smac]")')
+        return lambda space, seed, budget, task: optimizers.create(name, space=space, seed=seed, budget=budget, task=task)
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("name", TEXT_LLM)
-def test_text_llm_from_recorded_local_model(name: str, cassette_gateway) -> None:
-    a = three_trials(name, seed=4, gateway=cassette_gateway)
-    b = three_trials(name, seed=4, gateway=cassette_gateway)
-    assert [p.config for p in a] == [p.config for p in b]
-    assert [p.source for p in a] == [p.source for p in b]
-    llm_proposals = [p for p in a if p.transcript is not None]
-    assert llm_proposals, "the LLM proposed nothing"
-    for p in llm_proposals:
-        assert p.transcript["model"] == "local/smollm2-135m"
-        assert p.transcript["attempts"] and all("reply" in at for at in p.transcript["attempts"])
+class TestTextLLM(OptimizerSuite):
+    """On the "mixed" space (float, log-float, int, log-int, categorical and ordinal at once) and
+    the "fixed" one: every kind, in two recordings per optimizer instead of eight."""
+
+    stochastic = False  # temperature 0: the model's proposals do not depend on the seed
+
+    @pytest.fixture(params=["mixed", "fixed"])
+    def space(self, request: pytest.FixtureRequest):
+        return SUITE_SPACES[request.param]
+
+    @pytest.fixture(params=TEXT_LLM)
+    def make_optimizer(self, request: pytest.FixtureRequest, cassette_gateway):
+        name = request.param
+        return lambda space, seed, budget, task: optimizers.create(
+            name, space=space, seed=seed, budget=budget, task=task, gateway=cassette_gateway)
+
+    def test_the_recorded_model_proposed(self, make_optimizer, space) -> None:
+        proposals = run(make_optimizer, space, seed=3, crash_at=CRASH_AT)  # the recorded run
+        asked = [p for p in proposals if p.transcript is not None]
+        assert asked, "the LLM proposed nothing"
+        assert all(p.transcript["model"] == "local/smollm2-135m" for p in asked)
+        assert all(a["reply"] for p in asked for a in p.transcript["attempts"])
+        assert any(not p.transcript["fallback"] for p in asked), "every LLM proposal fell back to random"
 
 
-@pytest.mark.parametrize("name", IMAGE_LLM)
-def test_multimodal_against_a_vision_server(name: str, server, tmp_path) -> None:
-    server.script(*[Behaviour.ok(json.dumps({"x1": -4 + 3 * i, "x2": 1 + 4 * i})) for i in range(3)])
-    live = make_gateway(server, tmp_path / "cache")
-    a = three_trials(name, seed=4, model=VISION_MODEL, gateway=live)
-    live.close()
-    replay = make_gateway(server, tmp_path / "cache", mode="replay")
-    b = three_trials(name, seed=4, model=VISION_MODEL, gateway=replay)
-    assert [p.config for p in a] == [p.config for p in b] == [{"x1": -4.0 + 3 * i, "x2": 1.0 + 4 * i} for i in range(3)]
-    assert [p.transcript["image"] for p in a] == [p.transcript["image"] for p in b]
-    assert a[0].transcript["image"] is None and a[2].transcript["image"]
+class TestMultimodalLLM(OptimizerSuite):
+    stochastic = False
+
+    @pytest.fixture(params=IMAGE_LLM)
+    def make_optimizer(self, request: pytest.FixtureRequest, server, tmp_path):
+        name = request.param
+
+        def make(space, seed, budget, task):
+            # a vision model that answers with configs drawn from the space (re-asks included)
+            rng = np.random.default_rng(seed)
+            server.reset()
+            server.script(*[Behaviour.ok(json.dumps(space.sample(rng))) for _ in range(3 * budget)])
+            gateway = make_gateway(server, tmp_path / "cache")
+            request.addfinalizer(gateway.close)
+            return optimizers.create(name, space=space, seed=seed, budget=budget, task=task,
+                                     model=VISION_MODEL, gateway=gateway)
+
+        return make
+
+    def test_the_model_saw_a_plot_of_the_history(self, make_optimizer, space) -> None:
+        proposals = run(make_optimizer, space, seed=3)
+        assert proposals[0].transcript["image"] is None
+        assert all(p.transcript["image"] for p in proposals[1:])

@@ -1,5 +1,5 @@
 """An OpenAI-compatible server that answers every chat completion after a fixed delay, with a config
-drawn from the request's own JSON schema, and (optionally) a 429 + Retry-After to every k-th request.
+drawn from the request's own JSON schema (or, for a free-text request, the space its prompt describes), and (optionally) a 429 + Retry-After to every k-th request.
 
 Why: campaign throughput is bounded by provider latency, not by CPU, so the concurrency tests and
 `scripts/bench_concurrency.py` need a provider whose latency is known and whose answers depend only
@@ -16,6 +16,7 @@ from typing import Any
 
 from tests.servers.base import Behaviour, Received
 from tests.servers.openai import OpenAIServer
+from tests.servers.replies import answer
 
 
 def config_for(schema: dict[str, Any], seed_text: str) -> dict[str, Any]:
@@ -71,4 +72,7 @@ class DelayServer(OpenAIServer):
         fmt = body.get("response_format") or {}
         schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
         seed_text = json.dumps([body.get("messages"), body.get("seed")], sort_keys=True)
+        if not schema:  # a free-text request (the papers' protocol): the space is read from the prompt
+            text = answer(self.prompt_text(received), constrained=True, seed=seed_text)
+            return super().reply(received, text, truncated)
         return super().reply(received, json.dumps(config_for(schema, seed_text)), truncated)

@@ -1,0 +1,18 @@
+"""Conformance suites others can import (like `optuna.testing`): pytest base classes that check a
+plugin's behaviour, not its shape.
+
+- `OptimizerSuite`: every parameter kind, in-space proposals, seeds, crashed trials, budget.
+- `BenchmarkSuite`: valid space, default config evaluates, determinism, clear refusals, finite loss.
+- `ProviderSuite`: a provider behind a wire-format server answers, refuses with the right error
+  class, retries what is transient and never leaks its key into the cache.
+
+Subclass one in a test module and provide its fixture; see each module's docstring. This package
+imports pytest: it is for test code only, never imported by the harness at run time.
+"""
+
+from harness.testing.benchmarks import BenchmarkSuite
+from harness.testing.optimizers import OptimizerSuite, Told
+from harness.testing.providers import ProviderSuite, WireServer
+from harness.testing.spaces import SUITE_SPACES, SyntheticTask
+
+__all__ = ["SUITE_SPACES", "BenchmarkSuite", "OptimizerSuite", "ProviderSuite", "SyntheticTask", "Told", "WireServer"]

@@ -1,0 +1,118 @@
+"""The benchmark conformance suite: what every benchmark family must do.
+
+Subclass `BenchmarkSuite` and provide the `benchmark` fixture (a fresh `Benchmark`, e.g.
+`harness.benchmarks.load(name)`); `make_benchmark` (a callable giving a fresh instance of the same
+benchmark) defaults to loading `benchmark.name` from the registry and may be overridden.
+
+    class TestMine(BenchmarkSuite):
+        @pytest.fixture
+        def benchmark(self):
+            return load("mine/small")
+
+Checks: the contract's attributes; a valid space whose default and samples are inside it; the
+default config evaluates to a finite loss (or is reported crashed with the worst loss); a
+benchmark that says it is deterministic gives the same loss for the same (config, seed), also
+from a fresh instance; a config outside the space is refused with `InvalidConfig` naming the
+parameter, before anything is trained.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from harness.benchmarks.base import Benchmark, Evaluation
+from harness.errors import InvalidConfig
+from harness.space import Categorical, Float, Int, SearchSpace
+
+N_SAMPLES = 2  # random configs evaluated per benchmark (kept small: some families train models)
+
+
+def check_evaluation(benchmark: Benchmark, evaluation: Evaluation) -> None:
+    """A finite validation loss, or status "crashed" with the benchmark's worst loss."""
+    assert isinstance(evaluation, Evaluation), f"evaluate() returned {type(evaluation).__name__}"
+    assert evaluation.status in ("ok", "crashed"), evaluation.status
+    if evaluation.status == "crashed":
+        assert evaluation.loss == benchmark.worst_loss, "a crashed evaluation must carry worst_loss"
+    assert math.isfinite(evaluation.loss), f"loss {evaluation.loss!r} is not finite"
+    assert evaluation.test_loss is None or math.isfinite(evaluation.test_loss)
+    assert math.isfinite(evaluation.cost_s) and evaluation.cost_s >= 0
+
+
+def out_of_range(space: SearchSpace) -> tuple[str, Any]:
+    """A parameter and a value for it that lies outside the space."""
+    for p in space.params:
+        if isinstance(p, Float | Int):
+            return p.name, p.hi + (p.hi - p.lo) + 1
+    p = space.params[0]
+    assert isinstance(p, Categorical)
+    return p.name, "not-a-choice-of-" + p.name
+
+
+class BenchmarkSuite:
+    """Conformance tests; a subclass provides the `benchmark` fixture."""
+
+    @pytest.fixture
+    def benchmark(self) -> Benchmark:
+        raise NotImplementedError("provide a benchmark fixture returning a fresh Benchmark")
+
+    @pytest.fixture
+    def make_benchmark(self, benchmark: Benchmark) -> Callable[[], Benchmark]:
+        from harness.benchmarks import load
+
+        return lambda: load(benchmark.name)
+
+    def test_contract_attributes(self, benchmark: Benchmark) -> None:
+        assert isinstance(benchmark, Benchmark)
+        assert isinstance(benchmark.name, str) and "/" in benchmark.name
+        assert isinstance(benchmark.version, str) and benchmark.version
+        assert isinstance(benchmark.deterministic, bool)
+        assert math.isfinite(benchmark.worst_loss)
+        assert isinstance(benchmark.fidelity, dict)
+        assert math.isfinite(benchmark.expected_seconds) and benchmark.expected_seconds >= 0
+        assert isinstance(benchmark.describe(), str) and benchmark.describe().strip()
+
+    def test_space_is_valid(self, benchmark: Benchmark) -> None:
+        space = benchmark.space
+        assert isinstance(space, SearchSpace) and len(space) >= 1
+        space.validate(space.default())
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            space.validate(space.sample(rng))
+        assert SearchSpace.from_dict(space.to_dict()) == space, "the space does not survive the manifest round trip"
+        assert not set(space.fixed) & set(space.names), "a fixed value shadows a searched parameter"
+
+    def test_default_config_evaluates(self, benchmark: Benchmark) -> None:
+        check_evaluation(benchmark, benchmark.evaluate(benchmark.space.default(), 0))
+
+    def test_sampled_configs_evaluate(self, benchmark: Benchmark) -> None:
+        rng = np.random.default_rng(1)
+        for _ in range(N_SAMPLES):
+            check_evaluation(benchmark, benchmark.evaluate(benchmark.space.sample(rng), 1))
+
+    def test_deterministic_per_seed(self, benchmark: Benchmark, make_benchmark: Callable[[], Benchmark]) -> None:
+        if not benchmark.deterministic:
+            pytest.skip(f"{benchmark.name} declares itself non-deterministic")
+        config = benchmark.space.sample(np.random.default_rng(2))
+        first = benchmark.evaluate(config, 5)
+        assert benchmark.evaluate(config, 5).loss == first.loss
+        fresh = make_benchmark()
+        assert fresh.name == benchmark.name
+        assert fresh.evaluate(config, 5).loss == first.loss, "a fresh instance disagrees on (config, seed)"
+
+    def test_invalid_configs_are_refused_by_name(self, benchmark: Benchmark) -> None:
+        space = benchmark.space
+        name, bad = out_of_range(space)
+        with pytest.raises(InvalidConfig, match=repr(name)):
+            benchmark.evaluate({**space.default(), name: bad}, 0)
+        with pytest.raises(InvalidConfig, match="not_a_parameter"):
+            benchmark.evaluate({**space.default(), "not_a_parameter": 1}, 0)
+        missing = space.names[-1]
+        with pytest.raises(InvalidConfig, match=repr(missing)):
+            benchmark.evaluate({k: v for k, v in space.default().items() if k != missing}, 0)
+        with pytest.raises(InvalidConfig):
+            benchmark.evaluate([1, 2], 0)  # type: ignore[arg-type]

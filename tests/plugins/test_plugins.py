@@ -1,0 +1,86 @@
+"""A new optimizer and a new benchmark family are one file plus one registration each, and then
+run through their conformance suites and a campaign like the built-in ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cache.modes import Mode
+from harness import benchmarks, optimizers
+from harness.campaign import run_campaign
+from harness.errors import UserError
+from harness.spec import loads_spec
+from harness.testing import BenchmarkSuite, OptimizerSuite
+from tests.campaign.helpers import trials
+from tests.plugins.hill_climb import HillClimb
+
+
+@pytest.fixture
+def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(benchmarks.FAMILIES, "bowl", "tests.plugins.bowl_family")  # the benchmark's one line
+    optimizers.register("hill-climb", HillClimb.build, options={"restart_after": 3})  # the optimizer's one call
+    yield
+    optimizers.unregister("hill-climb")
+
+
+class TestHillClimbConformance(OptimizerSuite):
+    @pytest.fixture
+    def make_optimizer(self, plugins: None):
+        return lambda space, seed, budget, task: optimizers.create(
+            "hill-climb", space=space, seed=seed, budget=budget, task=task, restart_after=1)
+
+
+class TestBowlFamilyConformance(BenchmarkSuite):
+    @pytest.fixture(params=["bowl/clean", "bowl/noisy"])
+    def benchmark(self, request: pytest.FixtureRequest, plugins: None):
+        return benchmarks.load(request.param)
+
+
+def test_registered_plugins_are_known_everywhere(plugins: None) -> None:
+    assert "hill-climb" in optimizers.names() and not optimizers.uses_llm("hill-climb")
+    assert {"bowl/clean", "bowl/noisy"} <= set(benchmarks.names())
+    with pytest.raises(UserError, match="restart_after"):
+        optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"), restart_after="soon")
+    with pytest.raises(UserError, match="already registered"):
+        optimizers.register("hill-climb", HillClimb.build)
+    with pytest.raises(UserError, match="already registered"):
+        optimizers.register("random", HillClimb.build)
+
+
+def test_unregister_forgets_the_plugin(plugins: None) -> None:
+    optimizers.unregister("hill-climb")
+    assert "hill-climb" not in optimizers.names()
+    with pytest.raises(UserError, match="unknown optimizer 'hill-climb'"):
+        optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"))
+    optimizers.register("hill-climb", HillClimb.build, options={"restart_after": 3})
+
+
+SPEC = """
+name = "plugins"
+budget = 6
+seeds = [0, 1]
+benchmarks = ["bowl/*"]
+[[optimizers]]
+name = "random"
+[[optimizers]]
+name = "hill-climb"
+options = { restart_after = 2 }
+"""
+
+
+def test_a_campaign_runs_the_plugins_and_resumes(plugins: None, tmp_path) -> None:
+    spec = loads_spec(SPEC)
+    assert sorted({(r.benchmark, r.optimizer_name) for r in spec.runs}) == [
+        ("bowl/clean", "hill-climb"), ("bowl/clean", "random"), ("bowl/noisy", "hill-climb"), ("bowl/noisy", "random")]
+    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    assert outcome.complete
+    rows = trials(outcome.directory)
+    assert len(rows) == 2 * 2 * 2 * 6
+    bowl = benchmarks.load("bowl/clean")
+    assert all(bowl.space.contains(r["config"]) for r in rows)
+    climb = [r for r in rows if r["optimizer"] == "hill-climb" and r["benchmark"] == "bowl/clean" and r["seed"] == 0]
+    assert climb[0]["config"] == bowl.space.default()  # the plugin's own first move, journaled as proposed
+    again = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.REPLAY, workers=1)
+    assert again.complete and len(trials(again.directory)) == len(rows)

@@ -11,8 +11,8 @@ imports pytest: it is for test code only, never imported by the harness at run t
 """
 
 from harness.testing.benchmarks import BenchmarkSuite
-from harness.testing.optimizers import OptimizerSuite, Told
+from harness.testing.optimizers import OptimizerSuite
 from harness.testing.providers import ProviderSuite, WireServer
 from harness.testing.spaces import SUITE_SPACES, SyntheticTask
 
-__all__ = ["SUITE_SPACES", "BenchmarkSuite", "OptimizerSuite", "ProviderSuite", "SyntheticTask", "Told", "WireServer"]
+__all__ = ["SUITE_SPACES", "BenchmarkSuite", "OptimizerSuite", "ProviderSuite", "SyntheticTask", "WireServer"]

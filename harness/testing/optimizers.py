@@ -13,7 +13,7 @@ Subclass `OptimizerSuite` in a test module and provide the `make_optimizer` fixt
 The test runs once per space of `harness.testing.spaces.SUITE_SPACES`. Set `stochastic = False`
 for an optimizer whose proposals do not depend on the seed (a temperature-0 LLM).
 
-What is told follows the observation contract: the suite tells a `Told` carrying only `loss`,
+What is told follows the observation contract: the suite tells a `ValidationResult` carrying only `loss`,
 `status` and `cost_s`, so an optimizer that reads anything else (e.g. test loss) fails here.
 """
 
@@ -22,27 +22,17 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from harness.optimizers.base import Optimizer, Proposal
+from harness.optimizers.base import Optimizer, Proposal, ValidationResult
 from harness.space import SearchSpace
 from harness.testing.spaces import SUITE_SPACES, SyntheticTask
 
 MakeOptimizer = Callable[[SearchSpace, int, int, Any], Optimizer]
 BUDGET = 4
 CRASH_AT = 1  # index of the trial reported as crashed in the crash test
-
-
-@dataclass(frozen=True)
-class Told:
-    """Exactly what an optimizer may read of an evaluated trial (validation loss, status, cost)."""
-
-    loss: float
-    status: str = "ok"
-    cost_s: float = 0.0
 
 
 def check_proposal(space: SearchSpace, proposal: Proposal) -> None:
@@ -73,11 +63,11 @@ def run(
         check_proposal(space, proposal)
         proposals.append(proposal)
         if i == crash_at:
-            optimizer.tell(proposal.config, Told(loss=task.worst_loss, status="crashed"))  # type: ignore[arg-type]
+            optimizer.tell(proposal.config, ValidationResult(loss=task.worst_loss, status="crashed"))
         else:
             loss = task.evaluate(proposal.config, seed).loss
             assert math.isfinite(loss)
-            optimizer.tell(proposal.config, Told(loss=loss))  # type: ignore[arg-type]
+            optimizer.tell(proposal.config, ValidationResult(loss=loss))
     return proposals
 
 

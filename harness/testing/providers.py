@@ -26,12 +26,8 @@ from cache import CacheMiss
 from gateway import Gateway, Message, Request, errors
 
 SECRET = "sk-conformance-3f9a1c77e2b54d08"  # a fake key: the suite checks it never leaks
-# Neither a retry nor a re-ask helps with these (CONTRACTS §1): ProviderRefused once the gateway
-# defines it, until then the non-transient classes the gateway raises for them.
-REFUSED: tuple[type[Exception], ...] = (
-    (errors.ProviderRefused,) if hasattr(errors, "ProviderRefused")
-    else (errors.ConfigurationError, errors.ProviderError)
-)
+# Neither a retry nor a re-ask helps with these (CONTRACTS §1).
+REFUSED: tuple[type[Exception], ...] = (errors.ProviderRefused,)
 REFUSAL_STATUSES = (400, 401, 403, 404)
 TRANSIENT_STATUSES = (429, 503)
 

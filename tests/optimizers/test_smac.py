@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,12 @@ import pytest
 from harness import optimizers
 from harness.benchmarks import load
 from harness.errors import UserError
+from harness.optimizers.base import ValidationResult
 from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 pytest.importorskip("smac", reason='SMAC3 not installed (pip install -e ".[smac]")')
 
 BRANIN = load("toy/branin")
-
-
-@dataclass(frozen=True)
-class Told:
-    """Only what CONTRACTS.md §4 lets tell() read: no test loss, no info."""
-
-    loss: float
-    status: str
-    cost_s: float
 
 
 def drive(name: str, seed: int, budget: int, *, crash_at: tuple[int, ...] = (), bench=BRANIN, steps: int | None = None,
@@ -45,10 +36,10 @@ def drive(name: str, seed: int, budget: int, *, crash_at: tuple[int, ...] = (), 
         assert p.transcript is None
         proposals.append((p.config, p.source))
         if i in crash_at:
-            told = Told(bench.worst_loss, "crashed", 0.0)
+            told = ValidationResult(bench.worst_loss, "crashed", 0.0)
         else:
             ev = bench.evaluate(p.config, seed)
-            told = Told(ev.loss, ev.status, ev.cost_s)
+            told = ValidationResult(ev.loss, ev.status, ev.cost_s)
         opt.tell(dict(p.config), told)
     return opt, proposals
 
@@ -110,7 +101,7 @@ def test_every_parameter_kind_round_trips_through_smac():
         space.validate(p.config)  # native types, in range, fixed values dropped
         assert "subsample" not in p.config and type(p.config["depth"]) is int and type(p.config["lr"]) is float
         seen.append(p.config)
-        opt.tell(p.config, Told(float(p.config["lr"]) * (1 + i), "ok", 0.0))
+        opt.tell(p.config, ValidationResult(float(p.config["lr"]) * (1 + i), "ok", 0.0))
     assert len({json.dumps(c, sort_keys=True) for c in seen}) == 12
     assert any(c["kernel"] is None for c in seen) or any(c["kernel"] == "poly" for c in seen)
 
@@ -124,7 +115,7 @@ def test_a_small_discrete_space_is_exhausted_then_sampled_at_random():
         for i in range(7):
             p = opt.ask()
             out.append((json.dumps(p.config, sort_keys=True), p.source))
-            opt.tell(p.config, Told(float(i), "ok", 0.0))
+            opt.tell(p.config, ValidationResult(float(i), "ok", 0.0))
         return out
 
     a = run()
@@ -135,7 +126,7 @@ def test_a_small_discrete_space_is_exhausted_then_sampled_at_random():
 
 def test_a_config_smac_did_not_propose_is_learned_not_rejected():
     opt = optimizers.create("smac-gp", task=BRANIN, seed=1, budget=6)
-    opt.tell({"x1": 9.5, "x2": 14.0}, Told(0.5, "ok", 1.0))  # e.g. proposed elsewhere
+    opt.tell({"x1": 9.5, "x2": 14.0}, ValidationResult(0.5, "ok", 1.0))  # e.g. proposed elsewhere
     p = opt.ask()
     assert p.source == "initial"
     from smac.runhistory.enumerations import StatusType
@@ -195,7 +186,7 @@ def test_missing_smac_is_one_clear_error(monkeypatch):
 def test_crash_cost_is_the_benchmarks_worst_loss_and_nan_losses_are_crashes():
     opt = optimizers.create("smac-rf", task=BRANIN, seed=0, budget=6)
     p = opt.ask()
-    opt.tell(p.config, Told(math.nan, "crashed", 0.0))
+    opt.tell(p.config, ValidationResult(math.nan, "crashed", 0.0))
     from smac.runhistory.enumerations import StatusType
 
     (value,) = opt.facade().runhistory.values()

@@ -42,7 +42,8 @@ def test_zhang_table1_is_chain_of_thought_chat_budget_10():
     llms = [o for o in spec.optimizers if o.name == "llm"]
     assert {o.model for o in llms} == {"openai/gpt-4-1106-preview", "openai/gpt-4-0613", "openai/gpt-3.5-turbo-0613"}
     assert all(o.options == {"style": "chat", "cot": True} for o in llms)
-    assert sorted(o.name for o in spec.optimizers if o.model is None) == ["gp", "random", "rf"]
+    assert sorted(o.name for o in spec.optimizers if o.model is None) == ["random", "smac-gp", "smac-rf"]
+    assert all(o.options == {"initial_design": "smac"} for o in spec.optimizers if o.name.startswith("smac"))
 
 
 def test_zhang_table3_is_compressed_budget_30_gpt4_turbo_with_and_without_cot():
@@ -53,7 +54,8 @@ def test_zhang_table3_is_compressed_budget_30_gpt4_turbo_with_and_without_cot():
     assert opts["gpt-4-turbo-cot"].options == {"style": "compressed", "cot": True}
     assert opts["gpt-4-turbo"].options == {"style": "compressed", "cot": False}
     assert {o.model for o in spec.optimizers if o.name == "llm"} == {"openai/gpt-4-1106-preview"}
-    assert sorted(o.name for o in spec.optimizers if o.model is None) == ["gp", "random", "rf"]
+    assert sorted(o.name for o in spec.optimizers if o.model is None) == ["random", "smac-gp", "smac-rf"]
+    assert all(o.options == {"initial_design": "smac"} for o in spec.optimizers if o.name.startswith("smac"))
 
 
 def test_mm_llm_hpo_gives_llm_and_mmllm_the_same_prompt_style():

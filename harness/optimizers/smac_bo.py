@@ -89,8 +89,6 @@ class SMACOptimizer:
         if initial_design not in INITIAL_DESIGNS:
             raise UserError(f"option 'initial_design' of optimizer {name!r} must be one of "
                             f"{', '.join(map(repr, INITIAL_DESIGNS))}, got {initial_design!r}")
-        if n_initial is not None and n_initial > budget:
-            raise UserError(f"option 'n_initial' of optimizer {name!r} ({n_initial}) exceeds the budget ({budget})")
         if initial_design == "shared" and n_initial is None:
             raise UserError(f"{name}: the shared initial design needs n_initial")
         self.name = name

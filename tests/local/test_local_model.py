@@ -76,7 +76,12 @@ def test_max_tokens_is_honoured(local: LocalProvider) -> None:
     assert r.usage.completion_tokens == 5 and r.finish_reason == "length"  # type: ignore[attr-defined]
 
 
-def test_identical_replies_across_processes(local: LocalProvider) -> None:
+def test_cold_replies_are_identical_across_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the promise of LLMHPO_LOCAL_COLD=1 (README): no prefix reuse, one slot, bit-stable replies;
+    # with reuse on (the default), a reply may differ in the last bits, and the cache keeps runs reproducible
+    monkeypatch.setenv("LLMHPO_LOCAL_COLD", "1")
+    local = LocalProvider()
+    assert local.slots == 1 and not local.reuse_prompt_cache
     here = [_ask(local, PROMPT, **probe).text for probe in PROBES]  # type: ignore[attr-defined, arg-type]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(

@@ -164,7 +164,7 @@ def test_run_folders_are_unique_removed_or_kept_when_asked(tmp_path):
     ("options", "fragment"),
     [
         ({"initial_design": "lhs"}, "option 'initial_design' of optimizer 'smac-rf' must be one of 'shared', 'smac'"),
-        ({"n_initial": 9}, r"option 'n_initial' of optimizer 'smac-rf' \(9\) exceeds the budget \(4\)"),
+        ({"n_initial": 9}, r"option 'n_initial' of optimizer 'smac-rf' \(9\) cannot exceed the budget \(4\)"),
         ({"n_initial": 0}, "must be a positive integer"),
         ({"keep_run_dir": "yes"}, "must be a bool"),
     ],

@@ -2,7 +2,7 @@
 
 Each test gets its own upstream servers, so "replay with the upstream stopped" really stops them.
 The models are ones that accept everything the tests send (images, seed, response_format):
-openai/gpt-4o and anthropic/claude-3-5-sonnet-latest.
+openai/gpt-4o and anthropic/claude-sonnet-4-5.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from tests.gateway.gateway_helpers import make_png
 
 # models that accept everything the tests send (images, seed, response_format)
 OPENAI_MODEL = "gpt-4o"
-ANTHROPIC_MODEL = "claude-3-5-sonnet-latest"
+ANTHROPIC_MODEL = "claude-sonnet-4-5"  # in litellm's model map with vision (3.5 Sonnet no longer is)
 PNG = make_png(3, 2, shade=7)
 PNG_B64 = base64.b64encode(PNG).decode()
 

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "benchmarks",
     "run",
     "report",
+    "hpobench",
 )
 
 USER_ERRORS = (UserError, ConfigurationError, CacheError)

@@ -201,27 +201,31 @@ class SearchSpace:
     @classmethod
     def from_configspace(cls, cs: Any) -> SearchSpace:
         """Convert a ConfigSpace space (optional dependency); Constants become `fixed` values."""
-        import ConfigSpace as CS
+        from harness.space_json import configspace_to_json
 
-        if list(cs.conditions) or list(cs.forbidden_clauses):
+        return cls.from_configspace_json(configspace_to_json(cs))
+
+    @classmethod
+    def from_configspace_json(cls, d: dict[str, Any]) -> SearchSpace:
+        """A space from `harness.space_json.configspace_to_json` output (any ConfigSpace version)."""
+        if d.get("conditions") or d.get("forbidden"):
             raise UserError("ConfigSpace conditions/forbidden clauses are not supported")
         params: list[Param] = []
         fixed: dict[str, Any] = {}
-        for hp in list(cs.values()):
-            meta = hp.meta if isinstance(hp.meta, dict) else {}
-            meaning = str(meta.get("meaning", ""))
-            if isinstance(hp, CS.Constant):
-                fixed[hp.name] = _native(hp.value)
-            elif isinstance(hp, CS.UniformFloatHyperparameter):
-                params.append(Float(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning))
-            elif isinstance(hp, CS.UniformIntegerHyperparameter):
-                params.append(Int(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning))
-            elif isinstance(hp, CS.OrdinalHyperparameter):
-                params.append(Ordinal(hp.name, list(hp.sequence), default=hp.default_value, meaning=meaning))
-            elif isinstance(hp, CS.CategoricalHyperparameter):
-                params.append(Categorical(hp.name, tuple(hp.choices), default=hp.default_value, meaning=meaning))
+        for hp in d["hyperparameters"]:
+            name, kind, meaning = hp["name"], hp["type"], str((hp.get("meta") or {}).get("meaning", ""))
+            if kind == "constant":
+                fixed[name] = hp["value"]
+            elif kind == "float":
+                params.append(Float(name, hp["lower"], hp["upper"], log=hp["log"], default=hp["default"], meaning=meaning))
+            elif kind == "int":
+                params.append(Int(name, hp["lower"], hp["upper"], log=hp["log"], default=hp["default"], meaning=meaning))
+            elif kind == "ordinal":
+                params.append(Ordinal(name, list(hp["sequence"]), default=hp["default"], meaning=meaning))
+            elif kind == "categorical":
+                params.append(Categorical(name, tuple(hp["choices"]), default=hp["default"], meaning=meaning))
             else:
-                raise UserError(f"unsupported ConfigSpace hyperparameter {hp.name!r} ({type(hp).__name__})")
+                raise UserError(f"unsupported ConfigSpace hyperparameter {name!r} ({hp.get('class')})")
         return cls(params, fixed=fixed)
 
 

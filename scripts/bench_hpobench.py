@@ -30,8 +30,8 @@ from harness.hpobench.env import HPOBenchHome  # noqa: E402
 PAIRS = (("svm/credit-g", "hpobench-fixed/svm/31"), ("lr/vehicle@iter=100", "hpobench-fixed/lr/53@iter=100"))
 
 
-def _median_ms(xs: list[float]) -> str:
-    return f"{1000 * statistics.median(xs):.1f}"
+def _median_ms(xs: list[float], digits: int = 1) -> str:
+    return f"{1000 * statistics.median(xs):.{digits}f}"
 
 
 def main() -> int:
@@ -59,7 +59,7 @@ def main() -> int:
     lines = [f"## HPOBench worker (`scripts/bench_hpobench.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
              f"Shared 2-core machine (load average {os.getloadavg()[0]:.0f} at the end); medians. Worker cold start "
              f"(python + imports + first reply): **{_median_ms(starts)} ms**; no-op round trip: "
-             f"**{_median_ms(trips)} ms**. Setup: {info['setup_seconds']} s for the last `llmhpo hpobench setup` "
+             f"**{_median_ms(trips, 3)} ms**. Setup: {info['setup_seconds']} s for the last `llmhpo hpobench setup` "
              "recorded in setup.json.", "",
              "| built-in | HPOBench (worker) | built-in ms | worker ms (project's view) | inside worker ms | "
              "transport ms |", "|---|---|---|---|---|---|"]

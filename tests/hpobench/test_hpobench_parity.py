@@ -29,3 +29,12 @@ def test_hpobench_fixed_matches_the_builtin_benchmark(hpobench_home, model, data
     tolerance = XGB_TOLERANCE if model == "xgb" else EXACT
     for row in rows:
         assert row.diff[0] <= tolerance and row.diff[1] <= tolerance, row
+
+
+@pytest.mark.slow
+def test_row_subsampling_without_replacement_matches_too(hpobench_home):
+    """The fixed family's row sampler (seeded by the evaluation seed) picks the built-in's rows."""
+    rows = compare("svm", "credit-g", n_random=1, seed=1, fidelity="subsample=0.5")
+    for row in rows:
+        assert row.diff == (0.0, 0.0), row
+        assert row.master != row.fixed  # master: bootstrap rows from its own rng, and the leak

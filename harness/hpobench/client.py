@@ -50,7 +50,7 @@ class Worker:
         t0 = time.perf_counter()
         with open(self.home.log, "a", encoding="utf-8") as log:
             proc = subprocess.Popen(
-                [str(self.home.python), str(WORKER_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [str(self.home.python), str(WORKER_SCRIPT), str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=log, text=True, encoding="utf-8", env=self.home.worker_env(), cwd=self.home.root,
             )
         self._proc = proc

@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -169,7 +170,17 @@ def load(req: dict) -> dict:
 OPS = {"hello": hello, "space": space, "load": load, "evaluate": evaluate}
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A client killed mid-evaluation must not leave its worker training on: end when orphaned."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def main() -> int:
+    # The client passes its pid: it may already be gone by the time this line runs.
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

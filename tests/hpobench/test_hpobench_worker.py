@@ -138,3 +138,31 @@ def test_setup_again_is_quick_and_changes_nothing(hpobench_home, capsys):
     assert out.out.strip() == str(hpobench_home.root)
     after = json.loads(hpobench_home.marker.read_text())
     assert after["spaces"] == before["spaces"] and after["source"] == before["source"]
+
+
+def test_an_orphaned_worker_exits(hpobench_home, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from harness.hpobench.client import WORKER_SCRIPT
+
+    # A middle process starts the worker with a pipe it keeps open elsewhere, then dies.
+    code = (f"import subprocess, sys; import os; "
+            f"p = subprocess.Popen([{str(hpobench_home.python)!r}, {str(WORKER_SCRIPT)!r}, str(os.getpid())], "
+            "stdin=sys.stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(p.pid)")
+    holder = subprocess.Popen(["sleep", "60"], stdout=subprocess.PIPE)  # keeps the worker's stdin open
+    try:
+        out = subprocess.run([sys.executable, "-c", code], stdin=holder.stdout, capture_output=True, text=True,
+                             env=hpobench_home.worker_env(), check=True)
+        pid = int(out.stdout)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") and \
+                open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+            time.sleep(0.5)
+        alive = os.path.exists(f"/proc/{pid}") and \
+            open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        assert not alive, "worker outlived its parent"
+    finally:
+        holder.kill()
+        holder.wait()

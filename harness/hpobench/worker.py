@@ -17,6 +17,7 @@ draws without replacement, seeded by the evaluation seed, and keeps every row in
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -42,6 +43,7 @@ SPACE_JSON = Path(__file__).resolve().parents[1] / "space_json.py"
 _benchmarks: dict = {}
 
 
+@functools.cache
 def _space_json():
     """harness/space_json.py, loaded by path: the project itself is not importable in this environment."""
     spec = importlib.util.spec_from_file_location("llmhpo_space_json", SPACE_JSON)
@@ -51,7 +53,7 @@ def _space_json():
 
 
 def _native(v):
-    return v.item() if hasattr(v, "item") else v
+    return _space_json()._native(v)
 
 
 def _class(model: str):

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "benchmarks",
     "run",
     "report",
+    "hpobench",
 )
 
 USER_ERRORS = (UserError, ConfigurationError, CacheError)

@@ -223,31 +223,37 @@ class SearchSpace:
 
     @classmethod
     def from_configspace(cls, cs: Any) -> SearchSpace:
-        """Convert a ConfigSpace space (optional dependency); Constants become `fixed` values.
-        The `meta` written by `to_configspace` (meaning, ordinal log scale, position) is read back."""
-        import ConfigSpace as CS
+        """Convert a ConfigSpace space (optional dependency; any version, through its neutral JSON form);
+        Constants become `fixed` values."""
+        from harness.space_json import configspace_to_json
 
-        if list(cs.conditions) or list(cs.forbidden_clauses):
+        return cls.from_configspace_json(configspace_to_json(cs))
+
+    @classmethod
+    def from_configspace_json(cls, d: dict[str, Any]) -> SearchSpace:
+        """A space from `harness.space_json.configspace_to_json` output (any ConfigSpace version)."""
+        if d.get("conditions") or d.get("forbidden"):
             raise UserError("ConfigSpace conditions/forbidden clauses are not supported")
         params: list[tuple[Any, Param]] = []
         fixed: dict[str, Any] = {}
-        for i, hp in enumerate(list(cs.values())):
-            meta = hp.meta if isinstance(hp.meta, dict) else {}
-            meaning = str(meta.get("meaning", ""))
-            position = (meta.get("index", i), i)
-            if isinstance(hp, CS.Constant):
-                fixed[hp.name] = _native(hp.value)
-            elif isinstance(hp, CS.UniformFloatHyperparameter):
-                params.append((position, Float(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning)))
-            elif isinstance(hp, CS.UniformIntegerHyperparameter):
-                params.append((position, Int(hp.name, hp.lower, hp.upper, log=hp.log, default=hp.default_value, meaning=meaning)))
-            elif isinstance(hp, CS.OrdinalHyperparameter):
-                params.append((position, Ordinal(hp.name, list(hp.sequence), default=hp.default_value,
+        for i, hp in enumerate(d["hyperparameters"]):
+            name, kind = hp["name"], hp["type"]
+            # `to_configspace` writes each parameter's meaning, position and ordinal log flag in `meta`
+            meta = hp.get("meta") or {}
+            meaning, position = str(meta.get("meaning", "")), (meta.get("index", i), i)
+            if kind == "constant":
+                fixed[name] = hp["value"]
+            elif kind == "float":
+                params.append((position, Float(name, hp["lower"], hp["upper"], log=hp["log"], default=hp["default"], meaning=meaning)))
+            elif kind == "int":
+                params.append((position, Int(name, hp["lower"], hp["upper"], log=hp["log"], default=hp["default"], meaning=meaning)))
+            elif kind == "ordinal":
+                params.append((position, Ordinal(name, list(hp["sequence"]), default=hp["default"],
                                                  log=bool(meta.get("log", False)), meaning=meaning)))
-            elif isinstance(hp, CS.CategoricalHyperparameter):
-                params.append((position, Categorical(hp.name, tuple(hp.choices), default=hp.default_value, meaning=meaning)))
+            elif kind == "categorical":
+                params.append((position, Categorical(name, tuple(hp["choices"]), default=hp["default"], meaning=meaning)))
             else:
-                raise UserError(f"unsupported ConfigSpace hyperparameter {hp.name!r} ({type(hp).__name__})")
+                raise UserError(f"unsupported ConfigSpace hyperparameter {name!r} ({hp.get('class')})")
         return cls([p for _, p in sorted(params, key=lambda t: t[0])], fixed=fixed)
 
     def to_configspace(self, seed: int | None = None) -> Any:

@@ -20,3 +20,10 @@ python3 -m venv .venv
 if [ -n "$extras" ]; then
   .venv/bin/python -c "import importlib.util as u, pathlib as p; c=[f for m in ('smac','pynisher') for f in p.Path(u.find_spec(m).origin).parent.rglob('*.so')]; assert not c, c; import smac; print('smac', smac.version, 'OK (pure Python)')"
 fi
+# Real HPOBench for hpobench*/ benchmarks and the parity tests (--test only): set up from the vendored
+# archive when it lies beside the repo (CI: ../shared/vendor). Idempotent: a kept environment
+# ($LLMHPO_HPOBENCH_HOME or the per-user data dir) costs seconds on the next run.
+hpobench_archive="${LLMHPO_HPOBENCH_SOURCE:-../shared/vendor/HPOBench-47bf141f.tar.gz}"
+if [ "${1:-}" = "--test" ] && [ -f "$hpobench_archive" ]; then
+    .venv/bin/llmhpo hpobench setup --source "$hpobench_archive"
+fi

@@ -27,13 +27,14 @@ FAMILIES: dict[str, str] = {
     "nas201": "harness.benchmarks.tabular",
     "toy": "harness.benchmarks.toy",
     "hpobench": "harness.benchmarks.hpobench_adapter",
+    "hpobench-fixed": "harness.benchmarks.hpobench_adapter",
 }
 
 __all__ = ["Benchmark", "Evaluation", "load", "names", "parse_name"]
 
 
 def names() -> list[str]:
-    """Every loadable benchmark name (hpobench/* only when the `hpobench` package is importable)."""
+    """Every loadable benchmark name (hpobench*/* only once `llmhpo hpobench setup` has run)."""
     out: list[str] = []
     for module in dict.fromkeys(FAMILIES.values()):
         out.extend(importlib.import_module(module).names())

@@ -14,8 +14,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEST_SPLIT_SEED = 0  # stands in for OpenML task fold 0
 VALID_SPLIT_SEED = 1  # HPOBench global_seed
@@ -120,14 +124,9 @@ def dataset_facts(dataset: str) -> Facts:
     return Facts(n_rows=len(labels), n_raw_features=features, n_classes=len(set(labels)))
 
 
-@functools.cache
-def load_splits(dataset: str) -> Splits:
+def read_table(dataset: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The bundled CSV as features (ignored columns dropped, nominal columns as str) and str labels."""
     import pandas as pd
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     info = DATASETS[dataset]
     with resources.files("harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8") as fh:
@@ -135,17 +134,41 @@ def load_splits(dataset: str) -> Splits:
         frame = pd.read_csv(fh, keep_default_na=False, na_values=["", "?"])
     frame = frame.drop(columns=list(info.ignore))
     labels = frame.pop(info.target).astype(str)
-    classes = tuple(sorted(labels.unique()))
-    y = labels.map({c: i for i, c in enumerate(classes)}).to_numpy(dtype=np.int64)
     nominal = [c for c in frame.columns if c in info.nominal]
-    numeric = [c for c in frame.columns if c not in info.nominal]
     frame[nominal] = frame[nominal].astype(str)
+    return frame, labels
+
+
+def split_rows(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices (rest, test, train, valid); `rest` in the order the validation split saw it.
+
+    The offline OpenML cache for HPOBench writes `test` as fold-0 TEST rows and `rest` as TRAIN
+    rows in this order, so HPOBench's own validation split picks the same rows.
+    """
+    from sklearn.model_selection import train_test_split
 
     idx = np.arange(len(y))
     rest, test = train_test_split(idx, test_size=TEST_SIZE, shuffle=True, stratify=y, random_state=TEST_SPLIT_SEED)
     train, valid = train_test_split(
         rest, test_size=VALID_SIZE, shuffle=True, stratify=y[rest], random_state=VALID_SPLIT_SEED
     )
+    return rest, test, train, valid
+
+
+@functools.cache
+def load_splits(dataset: str) -> Splits:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    info = DATASETS[dataset]
+    frame, labels = read_table(dataset)
+    classes = tuple(sorted(labels.unique()))
+    y = labels.map({c: i for i, c in enumerate(classes)}).to_numpy(dtype=np.int64)
+    nominal = [c for c in frame.columns if c in info.nominal]
+    numeric = [c for c in frame.columns if c not in info.nominal]
+    _, test, train, valid = split_rows(y)
     prep = ColumnTransformer(
         [
             ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),

@@ -1,0 +1,18 @@
+"""`hpobench_home`: the HPOBench environment made by `llmhpo hpobench setup`, or a skip saying how
+to make it (CI makes it: scripts/install.sh --test sets it up from ../shared/vendor when present)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.hpobench.env import HPOBenchHome
+
+
+@pytest.fixture(scope="session")
+def hpobench_home() -> HPOBenchHome:
+    home = HPOBenchHome.resolve()
+    if not home.ready():
+        pytest.skip(f"HPOBench is not set up at {home.root}: run `llmhpo hpobench setup --source "
+                    "<HPOBench archive|checkout|git URL>` (scripts/install.sh --test does it when "
+                    "../shared/vendor/HPOBench-47bf141f.tar.gz is beside the repo)")
+    return home

@@ -54,4 +54,5 @@ def canonical_json(obj: Any) -> str:
 def fingerprint(obj: Any, *, namespace: str = "llm") -> str:
     """sha256 hex of the canonical JSON of `obj`, salted with the key version and a namespace."""
     payload = canonical_json({"v": KEY_VERSION, "ns": namespace, "body": obj})
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    # surrogatepass: a Python str may hold a lone surrogate (not valid UTF-8); it still gets its own key
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

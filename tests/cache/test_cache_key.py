@@ -173,3 +173,8 @@ def test_semantic_image_fingerprint_ignores_pixels_and_credentials_never_enter()
     plain = _request(api_base="https://api.example.com/v1")
     assert _key(secret) == _key(plain)
     assert "SECRET" not in canonical_json(secret.key_view())
+
+
+def test_a_lone_surrogate_still_gets_its_own_key() -> None:
+    # a Python str can hold one (hypothesis found it); hashing must not crash and must still tell texts apart
+    assert fingerprint("a\ud800") != fingerprint("a") != fingerprint("a\udfff")

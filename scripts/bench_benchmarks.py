@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks_md import append_section  # noqa: E402
+
 from harness.benchmarks import load  # noqa: E402
 
 ML_FAMILIES = ("svm", "xgb", "rf", "lr", "mlp")
@@ -100,8 +102,7 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_append:
-        with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as fh:
-            fh.write(text)
+        append_section(text)
     return 0
 
 

@@ -25,6 +25,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks_md import append_section  # noqa: E402
+
 from cache import Mode, fingerprint, resolve  # noqa: E402
 from cache.store import CacheStore  # noqa: E402
 from gateway.types import ImagePart, Message, Request, Response, TextPart, Usage  # noqa: E402
@@ -162,8 +164,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_append:
-        with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as out:
-            out.write(text)
+        append_section(text)
     return 0
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from benchmarks_md import append_section  # noqa: E402
+
 from cache.modes import Mode  # noqa: E402
 from harness.campaign import run_campaign  # noqa: E402
 from harness.spec import loads_spec  # noqa: E402
@@ -99,8 +101,7 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_append:
-        with (REPO / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
-            fh.write(text)
+        append_section(text)
     return 0
 
 

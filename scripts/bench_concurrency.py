@@ -25,6 +25,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("OPENAI_API_KEY", "sk-bench-not-a-real-key")
 
+from benchmarks_md import append_section  # noqa: E402
+
 from cache.modes import Mode  # noqa: E402
 from harness.campaign import run_campaign  # noqa: E402
 from harness.spec import loads_spec  # noqa: E402
@@ -100,8 +102,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_append:
-        with (REPO / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
-            fh.write(text)
+        append_section(text)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks_md import append_section  # noqa: E402
+
 from tests.faults.chaos import run_chaos  # noqa: E402
 
 
@@ -74,8 +76,7 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_append:
-        with (REPO / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
-            fh.write(text)
+        append_section(text)
     return 0
 
 

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
+from benchmarks_md import append_section  # noqa: E402
+
 from harness.benchmarks import load  # noqa: E402
 from harness.hpobench.client import Worker  # noqa: E402
 from harness.hpobench.env import HPOBenchHome  # noqa: E402
@@ -84,8 +86,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_append:
-        with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_section("\n" + text)
     return 0
 
 

@@ -20,6 +20,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks_md import append_section
+
 ROOT = Path(__file__).resolve().parents[1]
 N = 10
 SCHEMA = {
@@ -120,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(f"{r['model']}: schema sample {r['schema_sample']!r}; free sample {r['free_sample']!r}")
     if not args.no_append:
-        with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as f:
-            f.write(text)
+        append_section(text)
     return 0
 
 

@@ -22,6 +22,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks_md import append_section
+
 ROOT = Path(__file__).resolve().parents[1]
 
 WORKER = """
@@ -104,8 +106,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_append:
-        with (ROOT / "BENCHMARKS.md").open("a", encoding="utf-8") as fh:
-            fh.write(text)
+        append_section(text)
 
 
 if __name__ == "__main__":

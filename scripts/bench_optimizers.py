@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from benchmarks_md import append_section  # noqa: E402
 
 from gateway import Gateway  # noqa: E402
 from gateway.providers.base import Capabilities  # noqa: E402
@@ -233,8 +234,7 @@ def main() -> int:
     text = markdown(lat, llm, regret, ns, seeds, budget, started)
     print(text)
     if not args.no_append:
-        with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_section("\n" + text)
     return 0
 
 

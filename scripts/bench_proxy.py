@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 for name in ("OPENAI_BASE_URL", "OPENAI_API_BASE"):  # the key's endpoint must be the default one
     os.environ.pop(name, None)
 
+from benchmarks_md import append_section  # noqa: E402
+
 from cache.store import CacheStore  # noqa: E402
 from gateway import Gateway  # noqa: E402
 from gateway.proxy import openai_wire  # noqa: E402
@@ -178,8 +180,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if not args.no_append:
-        with open(ROOT / "BENCHMARKS.md", "a", encoding="utf-8") as out:
-            out.write(text)
+        append_section(text)
     return 0
 
 

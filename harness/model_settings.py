@@ -15,6 +15,7 @@ from gateway.endpoints import Endpoint
 
 KEYS = ("api_base", "api_key_env", "capabilities")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 
 def parse_model_settings(value: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
@@ -37,7 +38,7 @@ def parse_model_settings(value: Any, problems: list[str]) -> dict[str, dict[str,
             if key not in KEYS:
                 problems.append(f"{where}: unknown key {key!r}; allowed: {', '.join(KEYS)}")
         base = entry.get("api_base")
-        if base is not None and (not isinstance(base, str) or not re.match(r"^https?://[^/\s]+", base)):
+        if base is not None and (not isinstance(base, str) or not _HTTP_URL.match(base)):
             problems.append(f"{where}: api_base must be an http(s) URL like \"http://127.0.0.1:8000/v1\" (got {base!r})")
         elif base is not None and _has_credentials(base):
             problems.append(f"{where}: api_base must not carry credentials (user:password@ or a query string); "
@@ -78,7 +79,7 @@ def endpoints_for(settings: dict[str, dict[str, Any]], models: list[str],
 
     out = {m: Endpoint(api_base=s.get("api_base"), api_key_env=s.get("api_key_env")) for m, s in settings.items()}
     if api_base is not None:
-        if not re.match(r"^https?://[^/\s]+", api_base):
+        if not _HTTP_URL.match(api_base):
             raise UserError(f"--api-base must be an http(s) URL like http://127.0.0.1:8000/v1 (got {api_base!r})")
         distinct = sorted(set(models))
         if len(distinct) != 1:

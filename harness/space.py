@@ -123,6 +123,10 @@ class SearchSpace:
         self.validate(config)
         return {p.name: p.canonical(config[p.name]) for p in self.params}
 
+    def key(self, config: dict[str, Any]) -> str:
+        """A hashable identity of a config: equal for the same point, whatever its number formatting."""
+        return json.dumps(self.canonical(config), sort_keys=True)
+
     def describe(self, style: str = "zhang") -> str:
         """Prompt text: "zhang" = one line per parameter (Zhang et al. B.1), "json" = JSON bounds."""
         if style == "zhang":

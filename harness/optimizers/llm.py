@@ -14,7 +14,6 @@ et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style spac
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -34,10 +33,6 @@ from harness.space import SearchSpace
 STYLES = ("chat", "compressed")
 SPACE_STYLES = ("zhang", "json")
 FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
-
-
-def _key(space: SearchSpace, config: dict[str, Any]) -> str:
-    return json.dumps(space.canonical(config), sort_keys=True)
 
 
 class LLMOptimizer:
@@ -211,7 +206,7 @@ class LLMOptimizer:
         config, reply, source = self._dedupe(config, reply, source, base, replicate, transcript, notes)
         transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
         transcript["totals"] = _totals(transcript["attempts"])
-        self._pending[_key(self.space, config)] = (reply, tuple(notes))
+        self._pending[self.space.key(config)] = (reply, tuple(notes))
         return Proposal(config, source, transcript)
 
     def _dedupe(
@@ -219,14 +214,14 @@ class LLMOptimizer:
         transcript: dict[str, Any], notes: list[str],
     ) -> tuple[dict[str, Any], str, str]:
         """On a deterministic benchmark a repeat wastes a trial: re-ask once, then perturb."""
-        seen = {_key(self.space, o.config): o for o in self.history}
-        if not self.deterministic or _key(self.space, config) not in seen:
+        seen = {self.space.key(o.config): o for o in self.history}
+        if not self.deterministic or self.space.key(config) not in seen:
             return config, reply, source
-        prior = seen[_key(self.space, config)]
+        prior = seen[self.space.key(config)]
         transcript["duplicate"] = {"config": config}
         messages = prompts.duplicate_messages(self.spec, base, reply, config, prior.loss)
         response, result = self._attempt(messages, replicate, transcript)
-        if result is not None and result.config is not None and _key(self.space, result.config) not in seen:
+        if result is not None and result.config is not None and self.space.key(result.config) not in seen:
             transcript["duplicate"]["resolved_by"] = "reask"
             if result.repairs:
                 notes.append("adjusted to the search space: " + "; ".join(result.repairs))
@@ -240,7 +235,7 @@ class LLMOptimizer:
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         """Record a result; configs this optimizer did not propose enter the prompt as another
         method's trials (hybrids, optuna studies)."""
-        reply, notes = self._pending.pop(_key(self.space, config), (None, ()))
+        reply, notes = self._pending.pop(self.space.key(config), (None, ()))
         self.history.append(
             Observation(
                 config=dict(config),

@@ -7,7 +7,6 @@ perturbed learning rate stays in the same decade; categorical values change with
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -36,10 +35,6 @@ def _nudge(p: Any, v: Any, rng: np.random.Generator) -> Any:
     return float(min(max(y, p.lo), p.hi))
 
 
-def _key(space: SearchSpace, config: dict[str, Any]) -> str:
-    return json.dumps(space.canonical(config), sort_keys=True)
-
-
 def perturb(space: SearchSpace, config: dict[str, Any], rng: np.random.Generator, *, avoid: set[str]) -> dict[str, Any]:
     """A config near `config` whose canonical key is not in `avoid`; a random one if none is found."""
     d = len(space.params)
@@ -50,10 +45,10 @@ def perturb(space: SearchSpace, config: dict[str, Any], rng: np.random.Generator
             for i, p in enumerate(space.params)
         }
         new, _ = space.repair(new)
-        if _key(space, new) not in avoid:
+        if space.key(new) not in avoid:
             return new
     for _ in range(TRIES):
         new = space.sample(rng)
-        if _key(space, new) not in avoid:
+        if space.key(new) not in avoid:
             return new
     return space.sample(rng)

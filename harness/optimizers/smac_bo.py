@@ -33,7 +33,6 @@ kept temporary directory (`.run_dir`).
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import shutil
 import tempfile
@@ -64,7 +63,7 @@ def require_smac() -> None:
 
 def _key(space: SearchSpace, config: dict[str, Any]) -> str:
     """The same key for a proposal and for the canonical (12-digit) copy the driver tells back."""
-    return json.dumps(space.canonical(space.repair(config)[0]), sort_keys=True)
+    return space.key(space.repair(config)[0])
 
 
 class SMACOptimizer:

@@ -7,17 +7,12 @@ hybrid's LLM trials) are added as finished trials, so TPE learns from every resu
 
 from __future__ import annotations
 
-import json
 import warnings
 from typing import Any
 
 from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.initial import initial_design
 from harness.space import SearchSpace
-
-
-def _key(space: SearchSpace, config: dict[str, Any]) -> str:
-    return json.dumps(space.canonical(config), sort_keys=True)
 
 
 class TPEOptimizer:
@@ -44,7 +39,7 @@ class TPEOptimizer:
             warnings.filterwarnings("ignore", message="Fixed parameter", category=UserWarning)
             trial = self.study.ask(self._distributions)
         config, _ = self._sampling_space.repair(self._sampling_space.decode(trial.params))  # enqueued points may lie outside a narrowing
-        self._pending[_key(self.space, config)] = trial
+        self._pending[self.space.key(config)] = trial
         self._asked += 1
         return Proposal(config, "initial" if self._asked <= self._n_design else "tpe")
 
@@ -56,9 +51,9 @@ class TPEOptimizer:
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         import optuna
 
-        trial = self._pending.pop(_key(self.space, config), None)
+        trial = self._pending.pop(self.space.key(config), None)
         if trial is not None:
-            if _key(self.space, self.space.repair(self._sampling_space.decode(trial.params))[0]) == _key(self.space, config):
+            if self.space.key(self.space.repair(self._sampling_space.decode(trial.params))[0]) == self.space.key(config):
                 self.study.tell(trial, float(result.loss))
                 return
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)  # TPE learns the config actually run

@@ -94,11 +94,11 @@ def _installed_hpobench(home: HPOBenchHome) -> str | None:
 
 def setup(home: HPOBenchHome, source: str | None = None, python: str | None = None,
           quiet: bool = True) -> dict[str, Any]:
-    """Build (or complete) the environment at `home`; returns what `setup.json` records."""
-    from harness.hpobench.client import Worker, WorkerError
-    from harness.hpobench.openml_cache import task_ids, write_all
+    """Build (or complete) the environment at `home`; returns what `setup.json` records. A second
+    setup of the same home waits for the first (they would pip-install into one venv at once), then
+    finds its steps done."""
+    from harness.lock import exclusive_lock
 
-    t_start = time.perf_counter()
     python = python or sys.executable
     requirement = resolve_source(source)
     version = _python_version(python)
@@ -108,6 +108,17 @@ def setup(home: HPOBenchHome, source: str | None = None, python: str | None = No
                         f"Python {lo[0]}.{lo[1]}-{hi[0]}.{hi[1]}")
     _say(f"HPOBench environment: {home.root}")
     home.root.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(home.root, busy=None,
+                        on_wait=lambda holder: _say(f"waiting for another setup of this home ({holder}) to finish")):
+        return _setup_locked(home, python, requirement, version, quiet)
+
+
+def _setup_locked(home: HPOBenchHome, python: str, requirement: str, version: tuple[int, int],
+                  quiet: bool) -> dict[str, Any]:
+    from harness.hpobench.client import Worker, WorkerError
+    from harness.hpobench.openml_cache import task_ids, write_all
+
+    t_start = time.perf_counter()
     previous = home.setup_info() or {}
     total = 5
 

@@ -25,7 +25,8 @@ them by string hashes, which differ per process). Floating-point differences fro
 thread count can still change a GP fit, as for `gp`.
 
 SMAC writes its run folder under a fresh temporary directory per optimizer (made at the first ask),
-removed when the optimizer is garbage-collected; `keep_run_dir = true` keeps it, with the runhistory
+removed when the optimizer is garbage-collected (a folder left by a killed process, named with its pid,
+is removed by the next SMAC optimizer made on the machine); `keep_run_dir = true` keeps it, with the runhistory
 saved after every trial: in a campaign under `<campaign>/optimizer-files/<run_id>/`, elsewhere in the
 kept temporary directory (`.run_dir`).
 """
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import shutil
 import tempfile
 import warnings
@@ -53,6 +55,27 @@ FACADES = {"smac-rf": "HyperparameterOptimizationFacade", "smac-gp": "BlackBoxFa
 INITIAL_DESIGNS = ("shared", "smac")
 FALLBACK_STREAM = 2_000_029  # salt of the random stream used once SMAC has exhausted a discrete space
 INSTALL_HINT = 'SMAC3 is not installed; install the extra: pip install -e ".[smac]" (or bash scripts/install.sh --test)'
+
+
+RUN_DIR_PREFIX = "llmhpo-"
+
+
+def remove_orphaned_run_dirs() -> None:
+    """Temporary SMAC folders whose process is gone (SIGKILL skips the finalizer) are removed."""
+    for path in Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}smac-*-p*-*"):
+        pid = path.name.rsplit("-p", 1)[-1].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 def require_smac() -> None:
@@ -119,7 +142,8 @@ class SMACOptimizer:
             self.run_dir = Path(self._workdir)
             self.run_dir.mkdir(parents=True, exist_ok=True)
         else:  # unique per optimizer, so concurrent runs never share SMAC's folder
-            self.run_dir = Path(tempfile.mkdtemp(prefix=f"llmhpo-{self.name}-"))
+            remove_orphaned_run_dirs()
+            self.run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_DIR_PREFIX}{self.name}-p{os.getpid()}-"))
             if not self.keep_run_dir:
                 weakref.finalize(self, shutil.rmtree, str(self.run_dir), True)
         scenario = smac.Scenario(

@@ -10,6 +10,9 @@ from __future__ import annotations
 import gc
 import json
 import math
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,6 +161,33 @@ def test_run_folders_are_unique_removed_or_kept_when_asked(tmp_path):
     saved = list((tmp_path / "run").rglob("runhistory.json"))
     assert len(saved) == 1
     assert len(json.loads(saved[0].read_text())["data"]) == 2
+
+
+KILLED_RUN = """
+import sys, time
+from harness import optimizers
+from harness.benchmarks import load
+opt = optimizers.create("smac-rf", task=load("toy/branin"), seed=3, budget=4)
+opt.ask()
+print(opt.run_dir, flush=True)
+time.sleep(300)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_folder_of_a_killed_process_is_removed_by_the_next_smac_optimizer():
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN], cwd=Path(__file__).resolve().parents[2],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    orphan = Path(proc.stdout.readline().strip())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert orphan.is_dir() and f"-p{proc.pid}-" in orphan.name  # SIGKILL skipped the finalizer
+    live = optimizers.create("smac-rf", task=BRANIN, seed=3, budget=4)
+    live.ask()
+    assert not orphan.exists()
+    assert live.run_dir.is_dir()  # a live process's folder is left alone
 
 
 @pytest.mark.parametrize(

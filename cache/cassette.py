@@ -9,12 +9,11 @@ like inline image data or an API key, since cassettes are meant to be committed.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cache.atomic import write_text_atomic
 from cache.errors import CacheError, CorruptEntry
 from cache.key import canonical_json
 
@@ -41,16 +40,9 @@ def export_cassette(store: CacheStore, path: str | Path, namespace: str | None =
     target = Path(path)
     if target.is_dir():
         raise CacheError(f"cannot write cassette {target}: it is a directory; name a file such as {target / 'rec.jsonl'}")
-    tmp: str | None = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(lines)
-        os.replace(tmp, target)
+        write_text_atomic(target, "".join(lines))
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)  # never leave a temporary file behind
         raise CacheError(f"cannot write cassette {target}: {exc.strerror or exc}") from None
     return len(lines)
 

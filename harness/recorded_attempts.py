@@ -92,11 +92,6 @@ class RecordedAttempts:
                 return self._recorded_reply(request, attempt, fp)
         return self.inner.complete(request, api_key=api_key) if api_key else self.inner.complete(request)
 
-    async def acomplete(self, request: Request, *, api_key: str | None = None) -> Response:
-        import asyncio
-
-        return await asyncio.to_thread(self.complete, request, api_key=api_key)
-
     def _recorded_reply(self, request: Request, attempt: dict[str, Any], fp: str) -> Response:
         """The recorded unstorable reply, as a free cache hit (it is counted like one)."""
         usage = attempt.get("usage") or {}

@@ -190,10 +190,6 @@ class LocalProvider:
         with self._lock:
             return sorted(self._loaded)
 
-    def api_base(self, model: str) -> str:
-        """The loopback OpenAI-compatible endpoint of the loaded model (for `openai/<alias>`)."""
-        return self.load(model).server.listening_address + "/v1"
-
     # -- the call --------------------------------------------------------------------------------
     def chat_body(self, request: Request, images: bool) -> dict[str, Any]:
         """The llama.cpp /v1/chat/completions body for `request`."""

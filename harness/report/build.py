@@ -31,29 +31,7 @@ from harness.report.render import (
     write_report,
 )
 
-DEFINITIONS = [
-    "final: best validation loss among a run's first b trials (crashed trials count with their recorded "
-    "loss); a run its optimizer stopped early (patience) keeps its incumbent for the rest of the budget; a run "
-    "with fewer than b trials that did not stop is left out and named. The incumbent's test loss is shown "
-    "separately and never used to select anything.",
-    "random baseline: with at least the spec's baseline_samples random-sample evaluations of a task "
-    "(baseline.jsonl; 500 when the spec names no number), the expected best of b samples drawn with replacement "
-    "(mean of the minimum over 1000 seeded bootstrap draws, as Zhang et al.); with fewer, the bootstrap is refused "
-    "(noted) and the seed-mean final of the campaign's random-search runs is used. Source and sample count per task.",
-    "change vs random = (baseline - final) / |baseline| on seed-mean finals; positive means better than random "
-    "(0.2 -> 0.1 is +50%). Median and mean are over tasks.",
-    "beats random: share of tasks whose seed-mean final is strictly below the random baseline.",
-    "mean rank: per task, optimizers ranked by seed-mean final and random search by the same random baseline "
-    "(1 = best, ties share the average rank), averaged over the tasks every optimizer ran (others are named).",
-    "normalized regret = (final - best known) / (worst known - best known); best/worst known = min/max loss "
-    "seen for the task anywhere in the campaign and its baseline samples; averaged over seeds, then tasks.",
-    "Wilcoxon (Demšar 2006): two-sided signed-rank test over tasks of each optimizer's relative difference "
-    "to the random baseline, (seed-mean final - baseline) / |baseline|, so seeds are not counted as independent "
-    "samples and task scales do not mix; p-values Holm-corrected across the optimizers compared with random.",
-    "critical difference: Friedman test over tasks with the Iman-Davenport F correction; only when it rejects "
-    "at alpha = 0.05, the Nemenyi CD = q_alpha * sqrt(k(k+1)/(6N)) is drawn and optimizers joined by a bar are "
-    "not significantly different.",
-]
+DEFINITIONS = [*metrics.DEFINITIONS, *stats.DEFINITIONS]  # the report's Definitions section
 
 
 @dataclass(frozen=True)

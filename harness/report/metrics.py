@@ -1,27 +1,11 @@
 """Report metrics: pure functions over trial frames, one per metric (definitions follow Zhang et al.;
-the significance tests are in stats.py). `build.DEFINITIONS` states the same rules in the report.
-
-- final: per (task, budget b, optimizer, seed), the best validation loss among the run's first b
-  trials; crashed trials count with the loss they were recorded with. A run its optimizer stopped
-  early (patience) keeps its incumbent for the rest of the budget, as a user's run would; a run that
-  is merely unfinished is left out with a note naming it. The incumbent's test loss is reported
-  separately and never used for selection.
-- random baseline per (task, b): with at least the spec's `baseline_samples` (500 when the spec
-  names none) random-sample evaluations, the bootstrapped expected best of b samples drawn with
-  replacement (mean over 1000 seeded draws of the minimum); with fewer, the bootstrap is refused
-  with a note and the mean final of the campaign's random-search runs is used.
-- change vs random = (baseline - final) / |baseline| on the seed-mean final: positive = better than
-  random (0.2 -> 0.1 is +50%). Median and mean are taken over tasks.
-- beats random = share of tasks whose seed-mean final is strictly below the random baseline.
-- mean rank: per task, optimizers ranked by seed-mean final, random search by the same random
-  baseline (ties get the average rank), averaged over the tasks on which every optimizer has a
-  result; every task left out is named in a note.
-- normalized regret = (final - best known) / (worst known - best known), with best/worst known the
-  min/max loss seen for the task anywhere in the campaign and its baseline samples.
+the significance tests are in stats.py). What each metric means is written once, in DEFINITIONS
+below, which every report prints in its Definitions section.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
 from collections.abc import Collection
@@ -30,9 +14,29 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from harness.optimizers.history import best_so_far as incumbent_trace
+
 KEYS = ["benchmark", "optimizer"]
 MIN_BOOTSTRAP_SAMPLES = 500
 N_BOOT = 1000
+DEFINITIONS = [
+    "final: best validation loss among a run's first b trials (crashed trials count with their recorded "
+    "loss); a run its optimizer stopped early (patience) keeps its incumbent for the rest of the budget; a run "
+    "with fewer than b trials that did not stop is left out and named. The incumbent's test loss is shown "
+    "separately and never used to select anything.",
+    "random baseline: with at least the spec's baseline_samples random-sample evaluations of a task "
+    f"(baseline.jsonl; {MIN_BOOTSTRAP_SAMPLES} when the spec names no number), the expected best of b samples drawn "
+    f"with replacement (mean of the minimum over {N_BOOT} seeded bootstrap draws, as Zhang et al.); with fewer, the "
+    "bootstrap is refused (noted) and the seed-mean final of the campaign's random-search runs is used. Source and "
+    "sample count per task.",
+    "change vs random = (baseline - final) / |baseline| on seed-mean finals; positive means better than random "
+    "(0.2 -> 0.1 is +50%). Median and mean are over tasks.",
+    "beats random: share of tasks whose seed-mean final is strictly below the random baseline.",
+    "mean rank: per task, optimizers ranked by seed-mean final and random search by the same random baseline "
+    "(1 = best, ties share the average rank), averaged over the tasks every optimizer ran (others are named).",
+    "normalized regret = (final - best known) / (worst known - best known); best/worst known = min/max loss "
+    "seen for the task anywhere in the campaign and its baseline samples; averaged over seeds, then tasks.",
+]
 
 
 def standard_error(values: pd.Series) -> float:
@@ -66,7 +70,8 @@ def best_so_far(trials: pd.DataFrame, horizon: int | None = None) -> pd.DataFram
     df = trials.sort_values(["run_id", "index"], kind="stable")
     out = df[["run_id", "benchmark", "optimizer", "seed", "index"]].copy()
     out["step"] = out["index"] + 1
-    out["best"] = df.groupby("run_id")["loss"].cummin()
+    per_run = df.groupby("run_id", sort=False)["loss"].agg(list)  # runs in df's (sorted) order
+    out["best"] = list(itertools.chain.from_iterable(map(incumbent_trace, per_run)))
     out = out.drop(columns="index").reset_index(drop=True)
     if horizon is None:
         return out

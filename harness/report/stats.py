@@ -28,6 +28,14 @@ import pandas as pd
 from scipy import stats
 
 ALPHA = 0.05
+DEFINITIONS = [  # printed in every report after metrics.DEFINITIONS
+    "Wilcoxon (Demšar 2006): two-sided signed-rank test over tasks of each optimizer's relative difference "
+    "to the random baseline, (seed-mean final - baseline) / |baseline|, so seeds are not counted as independent "
+    "samples and task scales do not mix; p-values Holm-corrected across the optimizers compared with random.",
+    "critical difference: Friedman test over tasks with the Iman-Davenport F correction; only when it rejects "
+    f"at alpha = {ALPHA}, the Nemenyi CD = q_alpha * sqrt(k(k+1)/(6N)) is drawn and optimizers joined by a bar are "
+    "not significantly different.",
+]
 
 
 @dataclass(frozen=True)

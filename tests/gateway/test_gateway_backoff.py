@@ -8,6 +8,7 @@ import time
 
 from gateway_helpers import ask
 
+from gateway.providers.litellm import LiteLLMProvider
 from gateway.retry import SharedBackoff
 from tests.servers import Behaviour
 
@@ -64,6 +65,15 @@ def test_calls_in_flight_are_bounded_by_max_concurrency(openai_server, make_gate
         t.join(timeout=20)
     assert len(openai_server.received) == 8
     assert openai_server.max_in_flight == 3
+
+
+def test_without_max_concurrency_the_providers_own_limit_holds(openai_server, make_gateway):
+    openai_server.script(*[Behaviour.hang(0.15)] * 6)
+    gw = make_gateway(provider=LiteLLMProvider(max_concurrency=2), mode="off")
+    for t in _fire(gw, openai_server.url, [f"q{i}" for i in range(6)]):
+        t.join(timeout=20)
+    assert len(openai_server.received) == 6
+    assert openai_server.max_in_flight == 2
 
 
 def test_identical_requests_in_flight_at_once_make_one_call(openai_server, make_gateway):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import pytest
@@ -10,7 +9,7 @@ from gateway_helpers import PNG_1X1, ask, store_keys
 
 from cache import Mode
 from cache.errors import CacheMiss
-from gateway import Gateway, Message, Request, TextPart
+from gateway import Message, Request, TextPart
 from gateway.errors import ConfigurationError
 from gateway.providers.litellm import LiteLLMProvider
 from gateway.types import ImagePart
@@ -123,17 +122,3 @@ def test_api_base_from_environment_enters_the_key(openai_server, make_gateway, m
     assert len(openai_server.received) == 1
     same = make_gateway(mode="replay").complete(ask("openai/test-model", api_base=openai_server.url))
     assert same.cache_hit and same.fingerprint == resp.fingerprint
-
-
-def test_acomplete_respects_the_per_provider_limit(openai_server, make_gateway):
-    openai_server.script(*[Behaviour.hang(0.15)] * 8)
-    gw: Gateway = make_gateway(provider=LiteLLMProvider(max_concurrency=2), mode="off")
-
-    async def main() -> list:
-        reqs = [ask("openai/test-model", f"q{i}", api_base=openai_server.url) for i in range(6)]
-        return await asyncio.gather(*(gw.acomplete(r) for r in reqs))
-
-    replies = asyncio.run(main())
-    assert [r.text for r in replies] == ["hello from the test server"] * 6
-    assert len(openai_server.received) == 6
-    assert openai_server.max_in_flight == 2

@@ -3,7 +3,6 @@ wire-format server it speaks (tests/servers/), with the real litellm client in b
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from gateway import Gateway
 from gateway.providers import PROVIDERS
 from gateway.providers.litellm import LiteLLMProvider
 from harness.testing import ProviderSuite, WireServer
-from tests.servers import Behaviour, RecordingServer
+from tests.servers import RecordingServer
 
 # prefix -> (a model it serves, the fixture of the wire-format server it speaks)
 WIRE: dict[str, tuple[str, str]] = {
@@ -33,18 +32,6 @@ def test_every_registered_provider_prefix_is_covered_or_excused() -> None:
     assert not set(WIRE) & set(NOT_COVERED)
 
 
-def wire_for(server: RecordingServer) -> WireServer:
-    def sent(secret: str) -> bool:
-        return any(secret in json.dumps(r.headers) or secret in r.path for r in server.received)
-
-    return WireServer(
-        reply_next=lambda text: server.script(Behaviour.ok(text)),
-        fail_next=lambda status: server.script(Behaviour.error(status)),
-        request_count=lambda: len(server.received),
-        sent_secret=sent,
-    )
-
-
 class TestWireProviders(ProviderSuite):
     @pytest.fixture(params=sorted(WIRE))
     def prefix(self, request: pytest.FixtureRequest) -> str:
@@ -60,7 +47,7 @@ class TestWireProviders(ProviderSuite):
 
     @pytest.fixture
     def wire(self, server: RecordingServer) -> WireServer:
-        return wire_for(server)
+        return server.as_wire()
 
     @pytest.fixture
     def make_gateway(self, prefix: str, server: RecordingServer):

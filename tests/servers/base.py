@@ -17,10 +17,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.servers.catalogue import ServedModel
 from tests.servers.replies import GENERIC, SHAPES, answer
+
+if TYPE_CHECKING:
+    from harness.testing import WireServer
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,20 @@ class RecordingServer:
         )
         self._thread.start()
         return self
+
+    def as_wire(self) -> WireServer:
+        """This server as `harness.testing.ProviderSuite` drives it."""
+        from harness.testing import WireServer
+
+        def sent(secret: str) -> bool:
+            return any(secret in json.dumps(r.headers) or secret in r.path for r in self.received)
+
+        return WireServer(
+            reply_next=lambda text: self.script(Behaviour.ok(text)),
+            fail_next=lambda status: self.script(Behaviour.error(status)),
+            request_count=lambda: len(self.received),
+            sent_secret=sent,
+        )
 
     def stop(self) -> None:
         if self._httpd is not None:

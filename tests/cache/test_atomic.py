@@ -1,0 +1,41 @@
+"""cache.atomic: a replaced file is either the old one or the new one, and no temporary file stays."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from cache.atomic import DEFAULT_MODE, atomic_file, write_text_atomic
+
+
+def test_writes_utf8_with_unix_line_ends_and_creates_the_directory(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "dir" / "file.jsonl"
+    write_text_atomic(target, "α line\nβ line\n")
+    assert target.read_bytes() == "α line\nβ line\n".encode()
+    assert stat.S_IMODE(target.stat().st_mode) == DEFAULT_MODE  # not mkstemp's private 0600
+    assert os.listdir(target.parent) == ["file.jsonl"]
+
+
+def test_a_failure_inside_the_block_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "cassette.jsonl"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    with pytest.raises(ValueError, match="checksum"), atomic_file(target, binary=True) as out:
+        out.write(b"half of the new con")
+        raise ValueError("checksum mismatch")
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["cassette.jsonl"]
+    write_text_atomic(target, "new\n")
+    assert target.read_text() == "new\n" and stat.S_IMODE(target.stat().st_mode) == 0o640  # mode kept
+
+
+def test_an_unwritable_place_raises_oserror_and_leaves_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(OSError):
+        write_text_atomic(blocker / "file.txt", "data")
+    with pytest.raises(OSError):
+        write_text_atomic(tmp_path, "a directory cannot be replaced by a file")
+    assert sorted(os.listdir(tmp_path)) == ["not-a-dir"]

@@ -100,21 +100,13 @@ def canonical_config(benchmark: Benchmark, config: Any) -> CanonicalConfig:
     return CanonicalConfig(benchmark.space.canonical(config), benchmark.name)
 
 
-class BaseBenchmark(ABC):
+class BaseBenchmark(Benchmark, ABC):
     """Base class of every benchmark family: one module with one subclass, one registry line.
 
     A subclass sets the `Benchmark` attributes, implements `describe`, `_evaluate` (which receives
     a valid, canonical config: parameter order, native numbers, grid values) and the two
     classmethods the registry calls, `names()` and `create(name, fidelity)`.
     """
-
-    name: str
-    version: str
-    space: SearchSpace
-    deterministic: bool
-    worst_loss: float
-    fidelity: dict[str, Any]
-    expected_seconds: float
 
     @classmethod
     @abstractmethod

@@ -2,7 +2,9 @@
 
 Three separate module-level functions, so the campaign executor can run `safe_evaluate` in worker
 processes (benchmarks loaded there by name) and keep keys and cache I/O on the driver:
-- `eval_key`: the fingerprint of (benchmark name, version, canonical config, seed, fidelity);
+- `eval_request` / `eval_key`: the fingerprint of (benchmark name, version, canonical config, seed,
+  fidelity). The request's config is the trial's one canonicalisation (`canonical_config`): the
+  executor, `safe_evaluate` and the benchmark pass it on without checking it again;
 - `safe_evaluate`: never raises for a model failure: an exception or a NaN/inf loss becomes an
   Evaluation with status "crashed", the error text and the benchmark's worst loss (an invalid
   config still raises InvalidConfig: that is the caller's bug, not the model's);
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cache.key import fingerprint
 from cache.modes import Mode, resolve
-from harness.benchmarks.base import Benchmark, Evaluation
+from harness.benchmarks.base import Benchmark, Evaluation, canonical_config
 from harness.errors import InvalidConfig
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ def eval_request(benchmark: Benchmark, config: dict[str, Any], seed: int) -> dic
     return {
         "benchmark": benchmark.name,
         "version": str(benchmark.version),
-        "config": benchmark.space.canonical(config),
+        "config": canonical_config(benchmark, config),
         "seed": int(seed),
         "fidelity": dict(benchmark.fidelity),
     }
@@ -73,8 +75,9 @@ def _finite(x: Any) -> bool:
 
 
 def safe_evaluate(benchmark: Benchmark, config: dict[str, Any], seed: int) -> Evaluation:
-    """benchmark.evaluate, with model failures turned into a "crashed" Evaluation."""
-    config = benchmark.space.canonical(config)  # InvalidConfig propagates
+    """benchmark.evaluate, with model failures turned into a "crashed" Evaluation (the one place
+    for exceptions and NaN/inf losses)."""
+    config = canonical_config(benchmark, config)  # InvalidConfig propagates; a request's config passes as is
     t0 = time.perf_counter()
     try:
         ev = benchmark.evaluate(config, seed)

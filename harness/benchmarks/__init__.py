@@ -2,8 +2,8 @@
 
 A name is `<family>/<rest>`, optionally with a fidelity override after "@", e.g.
 `xgb/australian@n_estimators=100` (the override becomes part of the benchmark's name, so journals
-and cache keys of different fidelities never mix). Each family module provides
-`names() -> list[str]` and `create(name, fidelity) -> Benchmark` (KeyError for an unknown name).
+and cache keys of different fidelities never mix). Each family is a `BaseBenchmark` subclass whose
+classmethods `names()` and `create(name, fidelity)` (KeyError for an unknown name) the registry calls.
 """
 
 from __future__ import annotations
@@ -12,32 +12,56 @@ import difflib
 import importlib
 from typing import Any
 
-from harness.benchmarks.base import Benchmark, Evaluation
+from harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation, canonical_config
 from harness.errors import UserError
 
-# Adding a family: one module with names()/create() and one line here.
+# Adding a family: one module with a BaseBenchmark subclass and one line here (or `register`).
+# Entries are import paths, so a family's libraries are imported only when one of its benchmarks is used.
 FAMILIES: dict[str, str] = {
-    "svm": "harness.benchmarks.ml_models",
-    "xgb": "harness.benchmarks.ml_models",
-    "rf": "harness.benchmarks.ml_models",
-    "lr": "harness.benchmarks.ml_models",
-    "mlp": "harness.benchmarks.ml_models",
-    "nn-tab": "harness.benchmarks.tabular",
-    "hpolib": "harness.benchmarks.tabular",
-    "nas201": "harness.benchmarks.tabular",
-    "toy": "harness.benchmarks.toy",
-    "hpobench": "harness.benchmarks.hpobench_adapter",
-    "hpobench-fixed": "harness.benchmarks.hpobench_adapter",
+    "svm": "harness.benchmarks.ml_models:MLBenchmark",
+    "xgb": "harness.benchmarks.ml_models:MLBenchmark",
+    "rf": "harness.benchmarks.ml_models:MLBenchmark",
+    "lr": "harness.benchmarks.ml_models:MLBenchmark",
+    "mlp": "harness.benchmarks.ml_models:MLBenchmark",
+    "nn-tab": "harness.benchmarks.tabular:TabularBenchmark",
+    "hpolib": "harness.benchmarks.tabular:TabularBenchmark",
+    "nas201": "harness.benchmarks.tabular:TabularBenchmark",
+    "toy": "harness.benchmarks.toy:ToyBenchmark",
+    "hpobench": "harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
+    "hpobench-fixed": "harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
 }
 
-__all__ = ["Benchmark", "Evaluation", "load", "names", "parse_name"]
+__all__ = ["BaseBenchmark", "Benchmark", "CanonicalConfig", "Evaluation", "canonical_config", "family_class",
+           "load", "names", "parse_name", "register", "unregister"]
+
+
+def family_class(family: str) -> type[BaseBenchmark]:
+    """The class registered for a family prefix, imported on first use."""
+    module, _, cls = FAMILIES[family].partition(":")
+    found = getattr(importlib.import_module(module), cls)
+    if not (isinstance(found, type) and issubclass(found, BaseBenchmark)):
+        raise TypeError(f"benchmark family {family!r}: {FAMILIES[family]} is not a BaseBenchmark subclass")
+    return found
+
+
+def register(family: str, target: str) -> None:
+    """Add a family at run time: `register("bowl", "my_package.bowl:Bowl")` (same form as FAMILIES)."""
+    if family in FAMILIES:
+        raise UserError(f"benchmark family {family!r} is already registered ({FAMILIES[family]})")
+    if "/" in family or "@" in family or ":" not in target:
+        raise UserError(f"register({family!r}, {target!r}): expected a prefix without '/' or '@' and 'module:Class'")
+    FAMILIES[family] = target
+
+
+def unregister(family: str) -> None:
+    FAMILIES.pop(family, None)
 
 
 def names() -> list[str]:
     """Every loadable benchmark name (hpobench*/* only once `llmhpo hpobench setup` has run)."""
     out: list[str] = []
-    for module in dict.fromkeys(FAMILIES.values()):
-        out.extend(importlib.import_module(module).names())
+    for family in dict((target, family) for family, target in FAMILIES.items()).values():
+        out.extend(family_class(family).names())
     return out
 
 
@@ -62,7 +86,7 @@ def load(name: str, fidelity: dict[str, Any] | None = None) -> Benchmark:
     family = base.split("/", 1)[0]
     if family in FAMILIES:
         try:
-            return importlib.import_module(FAMILIES[family]).create(base, {**parsed, **(fidelity or {})} or None)
+            return family_class(family).create(base, {**parsed, **(fidelity or {})} or None)
         except KeyError:
             pass
     close = difflib.get_close_matches(base, names(), n=5, cutoff=0.5)

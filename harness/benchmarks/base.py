@@ -1,12 +1,19 @@
 """The benchmark contract: a named, versioned objective over a SearchSpace.
 
 Optimizers only ever see `Evaluation.loss` (validation loss); `test_loss` is for reports.
+
+A family is written as a subclass of `BaseBenchmark` (like HPOBench's `AbstractBenchmark`): the
+base class validates and canonicalises the config once, then hands `_evaluate` a clean dict.
+`canonical_config` is the one place a trial's config is canonicalised: its result is marked with
+the benchmark it was checked for, so the evaluation key (driver), the executor worker and the
+benchmark all use that same dict instead of each checking it again.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, NoReturn, Protocol, runtime_checkable
 
 from harness.space import SearchSpace
 
@@ -37,7 +44,7 @@ class Evaluation:
 
 @runtime_checkable
 class Benchmark(Protocol):
-    """What every benchmark family provides.
+    """What every benchmark provides (BaseBenchmark implements it; a wrapper may too).
 
     name: registry name, e.g. "svm/credit-g"; version: bumped whenever results could change
     (it is part of the evaluation-cache key); deterministic: the same (config, seed) always gives
@@ -61,3 +68,64 @@ class Benchmark(Protocol):
     def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
         """Evaluate a config (strict: raises harness.errors.InvalidConfig outside the space)."""
         ...
+
+
+class CanonicalConfig(dict[str, Any]):
+    """`SearchSpace.canonical(config)` of one benchmark, marked with that benchmark's name.
+
+    Read-only, so the mark stays true while the dict travels (journal, optimizer, executor worker);
+    it pickles with its mark, so a worker process trusts it too. `dict(c)` gives a mutable copy.
+    """
+
+    __slots__ = ("benchmark",)
+
+    def __init__(self, values: dict[str, Any], benchmark: str) -> None:
+        dict.__init__(self, values)
+        self.benchmark = benchmark
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return CanonicalConfig, (dict(self), self.benchmark)
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a canonical config is read-only; change a copy: dict(config)")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+
+def canonical_config(benchmark: Benchmark, config: Any) -> CanonicalConfig:
+    """The validated, canonical config (InvalidConfig naming the parameter otherwise); a config
+    already canonicalised for this benchmark is returned as it is, not checked again."""
+    if isinstance(config, CanonicalConfig) and config.benchmark == benchmark.name:
+        return config
+    return CanonicalConfig(benchmark.space.canonical(config), benchmark.name)
+
+
+class BaseBenchmark(Benchmark, ABC):
+    """Base class of every benchmark family: one module with one subclass, one registry line.
+
+    A subclass sets the `Benchmark` attributes, implements `describe`, `_evaluate` (which receives
+    a valid, canonical config: parameter order, native numbers, grid values) and the two
+    classmethods the registry calls, `names()` and `create(name, fidelity)`.
+    """
+
+    @classmethod
+    @abstractmethod
+    def names(cls) -> list[str]:
+        """Every benchmark name this family serves (may depend on optional set-up)."""
+
+    @classmethod
+    @abstractmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> BaseBenchmark:
+        """The benchmark `name` (KeyError when this family has no such name; UserError for a bad fidelity)."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Model and dataset description used in LLM prompts."""
+
+    @abstractmethod
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
+        """Evaluate a config that is already valid and canonical."""
+
+    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
+        """Strict: InvalidConfig naming the parameter before any work; then `_evaluate`."""
+        return self._evaluate(canonical_config(self, config), seed)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from harness.errors import UserError
 from harness.space import SearchSpace
 
@@ -66,7 +66,7 @@ def _check_fidelity(name: str, fidelity_space: dict[str, Any], given: dict[str, 
     return out
 
 
-class HPOBenchBenchmark:
+class HPOBenchBenchmark(BaseBenchmark):
     version = "1"
     deterministic = True
     worst_loss = 1.0
@@ -97,36 +97,36 @@ class HPOBenchBenchmark:
         return (f"HPOBench's {self.model} benchmark on OpenML task {self.task_id} ({self.dataset}: "
                 f"{DATASETS[self.dataset].about}). The loss is {leak}.")
 
-    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
         from harness.hpobench.client import worker
 
-        config = {**self.space.fixed, **self.space.canonical(config)}
+        config = {**self.space.fixed, **config}  # HPOBench's ConfigSpace constants ride along
         reply = worker(_home()).request("evaluate", model=self.model, task_id=self.task_id, config=config,
                                         fidelity=self.fidelity, seed=int(seed), fixed=self.fixed_quirks)
         return Evaluation(loss=float(reply["loss"]), test_loss=float(reply["test_loss"]),
                           cost_s=float(reply["cost_s"]), status="ok",
                           info={**reply["info"], "worker_wall_s": reply["wall_s"]})
 
+    @classmethod
+    def names(cls) -> list[str]:
+        """Both families for every model and task, once `llmhpo hpobench setup` has completed."""
+        if _setup_info() is None:
+            return []
+        return [f"{f}/{m}/{t}" for f in FAMILIES for m in MODELS for t in _tasks()]
 
-def names() -> list[str]:
-    """Both families for every model and task, once `llmhpo hpobench setup` has completed."""
-    if _setup_info() is None:
-        return []
-    return [f"{f}/{m}/{t}" for f in FAMILIES for m in MODELS for t in _tasks()]
-
-
-def create(name: str, fidelity: dict[str, Any] | None = None) -> HPOBenchBenchmark:
-    parts = name.split("/")
-    if len(parts) != 3 or parts[0] not in FAMILIES:
-        raise KeyError(name)
-    family, model, task = parts
-    if model not in MODELS:
-        raise UserError(f"{name}: unknown HPOBench model {model!r} (known: {', '.join(MODELS)})")
-    known = ", ".join(f"{t} ({d})" for t, d in _tasks().items())
-    if not task.isdigit() or int(task) not in _tasks():
-        raise UserError(f"{name}: unknown task id {task!r}; the offline tasks are {known}")
-    info = _setup_info()
-    if info is None:
-        raise UserError(f"{name} needs HPOBench's environment, which is not set up at {_home().root}; "
-                        "run `llmhpo hpobench setup` (or set $LLMHPO_HPOBENCH_HOME)")
-    return HPOBenchBenchmark(family, model, int(task), info["spaces"][model], fidelity)
+    @classmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> HPOBenchBenchmark:
+        parts = name.split("/")
+        if len(parts) != 3 or parts[0] not in FAMILIES:
+            raise KeyError(name)
+        family, model, task = parts
+        if model not in MODELS:
+            raise UserError(f"{name}: unknown HPOBench model {model!r} (known: {', '.join(MODELS)})")
+        known = ", ".join(f"{t} ({d})" for t, d in _tasks().items())
+        if not task.isdigit() or int(task) not in _tasks():
+            raise UserError(f"{name}: unknown task id {task!r}; the offline tasks are {known}")
+        info = _setup_info()
+        if info is None:
+            raise UserError(f"{name} needs HPOBench's environment, which is not set up at {_home().root}; "
+                            "run `llmhpo hpobench setup` (or set $LLMHPO_HPOBENCH_HOME)")
+        return cls(family, model, int(task), info["spaces"][model], fidelity)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from harness.benchmarks.ml_data import DATASETS, Splits, dataset_facts, load_splits
 from harness.errors import UserError
 from harness.space import Float, Int, Param, SearchSpace
@@ -181,7 +181,7 @@ def _check_fidelity(spec: ModelSpec, fidelity: dict[str, Any] | None) -> dict[st
     return out
 
 
-class MLBenchmark:
+class MLBenchmark(BaseBenchmark):
     """One model on one bundled dataset, at a fixed fidelity."""
 
     version = "1"
@@ -223,11 +223,10 @@ class MLBenchmark:
         accuracy = float(np.mean(np.asarray(model.predict(x_eval)).astype(np.int64) == y_eval))
         return accuracy, fit_s, time.perf_counter() - t0
 
-    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
         from sklearn.exceptions import ConvergenceWarning
         from threadpoolctl import threadpool_limits
 
-        config = self.space.canonical(config)
         data = load_splits(self.dataset)
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -240,14 +239,14 @@ class MLBenchmark:
                 "fidelity": dict(self.fidelity)}
         return Evaluation(loss=1.0 - val_acc, test_loss=1.0 - test_acc, cost_s=cost_s, status="ok", info=info)
 
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f"{m}/{d}" for m in MODELS for d in DATASETS]
 
-def names() -> list[str]:
-    return [f"{m}/{d}" for m in MODELS for d in DATASETS]
-
-
-def create(name: str, fidelity: dict[str, Any] | None = None) -> MLBenchmark:
-    """Build `<model>/<dataset>`; KeyError when the name is not one of names()."""
-    model, _, dataset = name.partition("/")
-    if model not in MODELS or dataset not in DATASETS:
-        raise KeyError(name)
-    return MLBenchmark(model, dataset, fidelity)
+    @classmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> MLBenchmark:
+        """Build `<model>/<dataset>`; KeyError when the name is not one of names()."""
+        model, _, dataset = name.partition("/")
+        if model not in MODELS or dataset not in DATASETS:
+            raise KeyError(name)
+        return cls(model, dataset, fidelity)

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from harness.errors import UserError
 from harness.space import Categorical, Ordinal, Param, SearchSpace
 
@@ -116,7 +116,7 @@ def _space(fam: Family) -> SearchSpace:
     return SearchSpace(params)
 
 
-class TabularBenchmark:
+class TabularBenchmark(BaseBenchmark):
     version = "2"  # 2: seed -> repeat is seed mod n_repeats (was the package's seeded draw)
     deterministic = True
     expected_seconds = 0.001
@@ -149,8 +149,7 @@ class TabularBenchmark:
         repeat = repeat_for(seed, len(row[self.family.metric]))
         return {k: float(v[repeat]) for k, v in row.items()}, repeat
 
-    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
-        config = self.space.canonical(config)
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
         t0 = time.perf_counter()
         values, repeat = self.lookup(config, seed)
         metric = values[self.family.metric]
@@ -158,15 +157,15 @@ class TabularBenchmark:
         info = {**values, "repeat": repeat, "lookup_s": time.perf_counter() - t0}
         return Evaluation(loss=loss, test_loss=None, cost_s=values.get("train_time", 0.0), status="ok", info=info)
 
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f"{f}/{d}" for f, fam in FAMILIES.items() for d in fam.datasets]
 
-def names() -> list[str]:
-    return [f"{f}/{d}" for f, fam in FAMILIES.items() for d in fam.datasets]
-
-
-def create(name: str, fidelity: dict[str, Any] | None = None) -> TabularBenchmark:
-    family, _, dataset = name.partition("/")
-    if family not in FAMILIES or dataset not in FAMILIES[family].datasets:
-        raise KeyError(name)
-    if fidelity:
-        raise UserError(f"{name}: tabular benchmarks have no fidelity to override ({sorted(fidelity)})")
-    return TabularBenchmark(family, dataset)
+    @classmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> TabularBenchmark:
+        family, _, dataset = name.partition("/")
+        if family not in FAMILIES or dataset not in FAMILIES[family].datasets:
+            raise KeyError(name)
+        if fidelity:
+            raise UserError(f"{name}: tabular benchmarks have no fidelity to override ({sorted(fidelity)})")
+        return cls(family, dataset)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from harness.errors import UserError
 from harness.space import Float, SearchSpace
 
@@ -85,7 +85,7 @@ def _grid_max(name: str) -> float:
     return float(np.max(values))
 
 
-class ToyBenchmark:
+class ToyBenchmark(BaseBenchmark):
     version = "1"
     deterministic = True
     expected_seconds = 0.0001
@@ -106,24 +106,23 @@ class ToyBenchmark:
             "the loss is the function value, which is nonnegative"
         )
 
-    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
-        config = self.space.canonical(config)
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
         s1, s2 = shift_for(seed) if self.shifted else (0.0, 0.0)
         value = float(self.function.fn(np.float64(config["x1"] - s1), np.float64(config["x2"] - s2)))
         value = max(value, self.function.minimum)  # round-off below the true minimum (e.g. -4e-16)
         info = {"shift": [s1, s2], "regret": value - self.function.minimum}
         return Evaluation(loss=value, test_loss=value, cost_s=0.0, status="ok", info=info)
 
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f"toy/{f}{suffix}" for f in FUNCTIONS for suffix in ("", "-shifted")]
 
-def names() -> list[str]:
-    return [f"toy/{f}{suffix}" for f in FUNCTIONS for suffix in ("", "-shifted")]
-
-
-def create(name: str, fidelity: dict[str, Any] | None = None) -> ToyBenchmark:
-    family, _, rest = name.partition("/")
-    function = rest.removesuffix("-shifted")
-    if family != "toy" or function not in FUNCTIONS:
-        raise KeyError(name)
-    if fidelity:
-        raise UserError(f"{name}: toy functions have no fidelity to override ({sorted(fidelity)})")
-    return ToyBenchmark(function, shifted=rest.endswith("-shifted"))
+    @classmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> ToyBenchmark:
+        family, _, rest = name.partition("/")
+        function = rest.removesuffix("-shifted")
+        if family != "toy" or function not in FUNCTIONS:
+            raise KeyError(name)
+        if fidelity:
+            raise UserError(f"{name}: toy functions have no fidelity to override ({sorted(fidelity)})")
+        return cls(function, shifted=rest.endswith("-shifted"))

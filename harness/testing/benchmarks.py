@@ -13,7 +13,11 @@ Checks: the contract's attributes; a valid space whose default and samples are i
 default config evaluates to a finite loss (or is reported crashed with the worst loss); a
 benchmark that says it is deterministic gives the same loss for the same (config, seed), also
 from a fresh instance; a config outside the space is refused with `InvalidConfig` naming the
-parameter, before anything is trained.
+parameter, before anything is trained. For a `BaseBenchmark` subclass (every registered family),
+also the base-class contract: an invalid config never reaches `_evaluate`; `_evaluate` receives
+the canonical config (parameter order, native values, read-only, marked for this benchmark) from
+any valid spelling of it, a config already canonical for this benchmark is not checked again, and
+spellings with the same cache key give the same loss.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.benchmarks.base import Benchmark, Evaluation
+from harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation
 from harness.errors import InvalidConfig
+from harness.evaluation import eval_key
 from harness.space import Categorical, Float, Int, SearchSpace
 
 N_SAMPLES = 2  # random configs evaluated per benchmark (kept small: some families train models)
@@ -51,6 +56,34 @@ def out_of_range(space: SearchSpace) -> tuple[str, Any]:
     p = space.params[0]
     assert isinstance(p, Categorical)
     return p.name, "not-a-choice-of-" + p.name
+
+
+def messy_spelling(config: dict[str, Any]) -> dict[str, Any]:
+    """The same point as an optimizer might propose it: reversed key order, numpy scalars, floats
+    one ulp off (the canonical form and the cache key must not change)."""
+    out: dict[str, Any] = {}
+    for name, value in reversed(list(config.items())):
+        if isinstance(value, float):
+            value = np.float64(np.nextafter(value, 0.0))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = np.int64(value)
+        out[name] = value
+    return out
+
+
+def spy_on_evaluate(monkeypatch: pytest.MonkeyPatch, benchmark: Benchmark) -> list[Any]:
+    """The configs `_evaluate` receives from now on (skips the test for a non-BaseBenchmark)."""
+    if not isinstance(benchmark, BaseBenchmark):
+        pytest.skip(f"{type(benchmark).__name__} is not a BaseBenchmark subclass")
+    received: list[Any] = []
+    inner = benchmark._evaluate
+
+    def spy(config: Any, seed: int) -> Evaluation:
+        received.append(config)
+        return inner(config, seed)
+
+    monkeypatch.setattr(benchmark, "_evaluate", spy)
+    return received
 
 
 class BenchmarkSuite:
@@ -116,3 +149,38 @@ class BenchmarkSuite:
             benchmark.evaluate({k: v for k, v in space.default().items() if k != missing}, 0)
         with pytest.raises(InvalidConfig):
             benchmark.evaluate([1, 2], 0)  # type: ignore[arg-type]
+
+    def test_invalid_configs_never_reach_evaluate(self, benchmark: Benchmark, monkeypatch: pytest.MonkeyPatch) -> None:
+        received = spy_on_evaluate(monkeypatch, benchmark)
+        space = benchmark.space
+        name, bad = out_of_range(space)
+        for config in ({**space.default(), name: bad}, {**space.default(), "not_a_parameter": 1},
+                       {k: v for k, v in space.default().items() if k != space.names[0]}, None):
+            with pytest.raises(InvalidConfig, match="invalid value for parameter"):
+                benchmark.evaluate(config, 0)  # type: ignore[arg-type]
+        assert received == [], "an invalid config reached _evaluate"
+
+    def test_evaluate_receives_the_canonical_config(self, benchmark: Benchmark, monkeypatch: pytest.MonkeyPatch) -> None:
+        received = spy_on_evaluate(monkeypatch, benchmark)
+        space = benchmark.space
+        messy = messy_spelling(space.sample(np.random.default_rng(3)))
+        benchmark.evaluate(messy, 4)
+        got = received[-1]
+        assert isinstance(got, CanonicalConfig) and got.benchmark == benchmark.name
+        assert got == space.canonical(messy) and tuple(got) == space.names, "not the canonical form"
+        assert all(type(v) in (str, int, float, bool, type(None)) for v in got.values()), f"non-native values: {got}"
+        with pytest.raises(TypeError, match="read-only"):
+            got[space.names[0]] = None
+        benchmark.evaluate(got, 4)
+        assert received[-1] is got, "a config canonical for this benchmark was canonicalised again"
+        foreign = CanonicalConfig(messy, "another/benchmark")
+        benchmark.evaluate(foreign, 4)
+        assert received[-1] is not foreign and received[-1] == got, "a config marked for another benchmark was trusted"
+
+    def test_same_key_same_loss(self, benchmark: Benchmark) -> None:
+        if not benchmark.deterministic:
+            pytest.skip(f"{benchmark.name} declares itself non-deterministic")
+        config = benchmark.space.sample(np.random.default_rng(6))
+        messy = messy_spelling(config)
+        assert eval_key(benchmark, messy, 6) == eval_key(benchmark, config, 6)
+        assert benchmark.evaluate(messy, 6).loss == benchmark.evaluate(config, 6).loss

@@ -1,5 +1,5 @@
-"""A toy benchmark family written the way a plugin would be: one file with `names()` and
-`create()`, registered with one line in `harness.benchmarks.FAMILIES` (see test_plugins.py).
+"""A toy benchmark family written the way a plugin would be: one file with a `BaseBenchmark`
+subclass, registered with one line in `harness.benchmarks.FAMILIES` (see test_plugins.py).
 
 `bowl/<variant>`: a seeded quadratic bowl over a mixed space (log float, int, categorical,
 ordinal). "bowl/clean" is deterministic; "bowl/noisy" adds noise drawn from the seed (still the
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from harness.errors import UserError
 from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
@@ -22,7 +22,7 @@ VARIANTS = ("clean", "noisy")
 KERNEL_PENALTY = {"rbf": 0.0, "linear": 0.3, "poly": 0.6}
 
 
-class Bowl:
+class Bowl(BaseBenchmark):
     version = "1"
     deterministic = True
     worst_loss = 10.0
@@ -42,8 +42,7 @@ class Bowl:
     def describe(self) -> str:
         return "a synthetic bowl over a learning rate, a depth, a kernel and a batch size; lower is better"
 
-    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
-        c = self.space.canonical(config)  # InvalidConfig naming the parameter, before any work
+    def _evaluate(self, c: CanonicalConfig, seed: int) -> Evaluation:  # valid and canonical already
         if c["kernel"] == "poly" and c["depth"] > 10:
             return Evaluation(loss=self.worst_loss, test_loss=None, cost_s=0.0, status="crashed",
                               info={"error": "diverged"})
@@ -53,15 +52,15 @@ class Bowl:
             loss += self.noise * float(np.random.default_rng(seed).standard_normal())
         return Evaluation(loss=loss, test_loss=loss, cost_s=0.0)
 
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f"bowl/{v}" for v in VARIANTS]
 
-def names() -> list[str]:
-    return [f"bowl/{v}" for v in VARIANTS]
-
-
-def create(name: str, fidelity: dict[str, Any] | None = None) -> Bowl:
-    family, _, variant = name.partition("/")
-    if family != "bowl" or variant not in VARIANTS:
-        raise KeyError(name)
-    if fidelity:
-        raise UserError(f"{name} has no fidelity to override")
-    return Bowl(variant)
+    @classmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> Bowl:
+        family, _, variant = name.partition("/")
+        if family != "bowl" or variant not in VARIANTS:
+            raise KeyError(name)
+        if fidelity:
+            raise UserError(f"{name} has no fidelity to override")
+        return cls(variant)

@@ -19,7 +19,7 @@ from tests.plugins.hill_climb import HillClimb
 
 @pytest.fixture
 def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(benchmarks.FAMILIES, "bowl", "tests.plugins.bowl_family")  # the benchmark's one line
+    monkeypatch.setitem(benchmarks.FAMILIES, "bowl", "tests.plugins.bowl_family:Bowl")  # the benchmark's one line
     optimizers.register("hill-climb", HillClimb.build, options={"restart_after": 3})  # the optimizer's one call
     yield
     optimizers.unregister("hill-climb")

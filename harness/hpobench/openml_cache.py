@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from cache.atomic import write_text_atomic
 from harness.benchmarks.ml_data import DATASETS, read_table, split_rows
 
 OML = 'xmlns:oml="http://openml.org/openml"'
@@ -151,10 +152,7 @@ def write_dataset(root: Path, dataset: str) -> list[Path]:
         for stale in [*ddir.glob("*.parquet.gzip"), *ddir.glob("*.pkl*"), *ddir.glob("*.pq"), *tdir.glob("*.pkl*")]:
             stale.unlink()
     for path in changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(files[path], encoding="utf-8")
-        tmp.replace(path)
+        write_text_atomic(path, files[path])
     return changed
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cache.atomic import write_text_atomic
 from harness.errors import UserError
 from harness.hpobench.env import (
     CACHE_FORMAT,
@@ -171,9 +172,7 @@ def _setup_locked(home: HPOBenchHome, python: str, requirement: str, version: tu
     info = {"source": requirement, "python": hello["python"], "hpobench": hello["hpobench"], "pins": list(PINS),
             "versions": hello, "cache_format": CACHE_FORMAT, "spaces": spaces, "tasks": tasks,
             "setup_seconds": round(time.perf_counter() - t_start, 1)}
-    tmp = home.marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
-    tmp.replace(home.marker)
+    write_text_atomic(home.marker, json.dumps(info, indent=1))
     _say(f"HPOBench ready in {info['setup_seconds']} s at {home.root} "
          "(benchmarks hpobench/<model>/<task_id> and hpobench-fixed/<model>/<task_id>)")
     return info

@@ -1,6 +1,6 @@
 """One hyperparameter value: stable numbers, type-aware equality, readable text, numpy -> Python.
 
-The rules every parameter type shares, in one place: params.py builds the types on them, the
+The rules every parameter type shares, in one place: harness/params/ builds the types on them, the
 optimizers (smac_bo's numpy answers) and prompts call them instead of restating them. Numbers are
 compared after rounding to 12 significant digits, so a value one ulp outside a bound still counts.
 """

@@ -1,9 +1,7 @@
 """What every parameter type shares: the Zhang et al. prompt line and the manifest form.
 
-A type (ranges.py, choices.py) provides the rest of the contract: sample, from_unit, nudge, position,
-check, repair, as_valid, canonical, encode, decode, cardinality, prompt_value, plot_axis, type_name,
-range_text, json_bounds, json_schema, to_skopt, to_optuna, to_configspace, from_dict and
-from_configspace_json; `ranged` says whether it has numeric [lo, hi] bounds.
+A type (ranges.py, choices.py) provides the rest of the contract, `METHODS`; `ranged` says whether
+it has numeric [lo, hi] bounds (Float, Int) or is a list of values (Categorical, Ordinal).
 """
 
 from __future__ import annotations
@@ -11,6 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from harness.values import format_value
+
+METHODS = (
+    "sample", "from_unit", "nudge", "position", "check", "repair", "as_valid", "canonical", "encode", "decode",
+    "cardinality", "prompt_value", "plot_axis", "type_name", "range_text", "type_fields", "json_bounds",
+    "json_schema", "to_skopt", "to_optuna", "to_configspace", "from_dict", "from_configspace_json",
+)  # what a parameter type implements (tests/harness/test_params.py checks every type in KINDS)
 
 
 class Parameter:

@@ -5,6 +5,9 @@ value sits in its range (initial designs, plots, nudges), how it narrows, and ho
 optuna, ConfigSpace and JSON. SearchSpace (space.py) loops over parameters and no other module asks
 which type a parameter is. The value rules they share (canonical numbers, equality, text) live in
 harness/values.py.
+
+A new kind is one class implementing `base.METHODS` (plus `narrowed` if `ranged`), one entry in
+KINDS (its name in manifests and in ConfigSpace JSON) and one in the Param union.
 """
 
 from __future__ import annotations

@@ -22,15 +22,15 @@ import numpy as np
 
 from harness.errors import InvalidConfig, UserError
 from harness.params import (  # noqa: F401  (Float, Int, Categorical, Ordinal are re-exported here)
+    KINDS,
     Categorical,
     Float,
     Int,
     Ordinal,
     Param,
-    _fmt,
-    _native,
     canonical_number,
 )
+from harness.values import format_value, native
 
 
 class SearchSpace:
@@ -68,9 +68,10 @@ class SearchSpace:
         """Number of distinct configs when every parameter is discrete, else None."""
         n = 1
         for p in self.params:
-            if isinstance(p, Float):
+            size = p.cardinality()
+            if size is None:
                 return None
-            n *= (p.hi - p.lo + 1) if isinstance(p, Int) else len(p.choices)
+            n *= size
         return n
 
     def sample(self, rng: np.random.Generator) -> dict[str, Any]:
@@ -110,10 +111,10 @@ class SearchSpace:
         out: dict[str, Any] = {}
         for p in self.params:
             if p.name not in config:
-                repairs.append(f"{p.name}: missing, set to default {_fmt(p.default)}")
+                repairs.append(f"{p.name}: missing, set to default {format_value(p.default)}")
                 out[p.name] = p.default
             elif p.check(config[p.name]) is None:
-                out[p.name] = p.canonical(config[p.name]) if not isinstance(p, Float) else float(config[p.name])
+                out[p.name] = p.as_valid(config[p.name])
             else:
                 out[p.name] = p.repair(config[p.name], repairs)
         return out, repairs
@@ -130,13 +131,14 @@ class SearchSpace:
     def describe(self, style: str = "zhang") -> str:
         """Prompt text: "zhang" = one line per parameter (Zhang et al. B.1), "json" = JSON bounds."""
         if style == "zhang":
-            return "\n".join(_zhang_line(p) for p in self.params)
+            return "\n".join(p.zhang_line() for p in self.params)
         if style == "json":
             body = "{\n" + ",\n".join(f"  {json.dumps(p.name)}: {json.dumps(p.json_bounds())}" for p in self.params)
             notes = [body + "\n}"]
             logs = [p.name for p in self.params if p.log]
-            ints = [p.name for p in self.params if isinstance(p, Int)]
-            grids = [p.name for p in self.params if isinstance(p, Categorical)]
+            # the notes say in words what each parameter's JSON schema says: integer, or one of a list
+            ints = [p.name for p in self.params if p.json_schema().get("type") == "integer"]
+            grids = [p.name for p in self.params if "enum" in p.json_schema()]
             if logs:
                 notes.append(f"On log-scale: {', '.join(logs)}.")
             if ints:
@@ -160,20 +162,11 @@ class SearchSpace:
 
     def encode(self, config: dict[str, Any]) -> dict[str, Any]:
         """A config as skopt / optuna search it: ordinals as grid indices, everything else as is."""
-        return {p.name: p.index(config[p.name]) if isinstance(p, Ordinal) else config[p.name] for p in self.params}
+        return {p.name: p.encode(config[p.name]) for p in self.params}
 
     def decode(self, encoded: dict[str, Any]) -> dict[str, Any]:
         """Inverse of `encode` (indices back to exact grid values), as native Python values."""
-        out = {}
-        for p in self.params:
-            v = _native(encoded[p.name])
-            if isinstance(p, Ordinal):
-                out[p.name] = p.at(v)
-            elif isinstance(p, Int):
-                out[p.name] = int(round(v))
-            else:
-                out[p.name] = p.canonical(v) if isinstance(p, Categorical) else float(v)
-        return out
+        return {p.name: p.decode(native(encoded[p.name])) for p in self.params}
 
     def to_skopt_point(self, config: dict[str, Any]) -> list[Any]:
         """A config as a skopt point (in `to_skopt()` order)."""
@@ -189,38 +182,20 @@ class SearchSpace:
     def to_optuna(self, *, ordinal_index: bool = True) -> dict[str, Any]:
         """optuna distributions; `ordinal_index=False` gives ordinals as categorical grid values (the
         form a user's own `suggest_categorical` declares, for an optuna study run by LLMSampler)."""
-        return {p.name: Categorical.to_optuna(p) if isinstance(p, Ordinal) and not ordinal_index else p.to_optuna()
-                for p in self.params}
+        return {p.name: p.to_optuna(grid_index=ordinal_index) for p in self.params}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for manifests; `from_dict` inverts it."""
-        out: list[dict[str, Any]] = []
-        for p in self.params:
-            d: dict[str, Any] = {"type": p.kind, "name": p.name, "default": p.default, "meaning": p.meaning}
-            if isinstance(p, Float | Int):
-                d.update(lo=p.lo, hi=p.hi, log=p.log)
-            elif isinstance(p, Ordinal):
-                d.update(values=list(p.values), log=p.log)
-            else:
-                d.update(choices=list(p.choices))
-            out.append(d)
-        return {"params": out, "fixed": dict(self.fixed)}
+        return {"params": [p.to_dict() for p in self.params], "fixed": dict(self.fixed)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SearchSpace:
         try:
             params: list[Param] = []
             for p in d["params"]:
-                kind, common = p["type"], {"default": p.get("default"), "meaning": p.get("meaning", "")}
-                if kind in ("float", "int"):
-                    t = Float if kind == "float" else Int
-                    params.append(t(p["name"], p["lo"], p["hi"], log=bool(p.get("log")), **common))
-                elif kind == "ordinal":
-                    params.append(Ordinal(p["name"], p["values"], log=bool(p.get("log")), **common))
-                elif kind == "categorical":
-                    params.append(Categorical(p["name"], tuple(p["choices"]), **common))
-                else:
-                    raise UserError(f"unknown parameter type {kind!r}")
+                if p["type"] not in KINDS:
+                    raise UserError(f"unknown parameter type {p['type']!r}")
+                params.append(KINDS[p["type"]].from_dict(p))
             return cls(params, fixed=d.get("fixed"))
         except (KeyError, TypeError) as exc:
             raise UserError(f"malformed search space: {exc!r}") from exc
@@ -244,18 +219,10 @@ class SearchSpace:
             name, kind = hp["name"], hp["type"]
             # `to_configspace` writes each parameter's meaning, position and ordinal log flag in `meta`
             meta = hp.get("meta") or {}
-            meaning, position = str(meta.get("meaning", "")), (meta.get("index", i), i)
             if kind == "constant":
                 fixed[name] = hp["value"]
-            elif kind == "float":
-                params.append((position, Float(name, hp["lower"], hp["upper"], log=hp["log"], default=hp["default"], meaning=meaning)))
-            elif kind == "int":
-                params.append((position, Int(name, hp["lower"], hp["upper"], log=hp["log"], default=hp["default"], meaning=meaning)))
-            elif kind == "ordinal":
-                params.append((position, Ordinal(name, list(hp["sequence"]), default=hp["default"],
-                                                 log=bool(meta.get("log", False)), meaning=meaning)))
-            elif kind == "categorical":
-                params.append((position, Categorical(name, tuple(hp["choices"]), default=hp["default"], meaning=meaning)))
+            elif kind in KINDS:
+                params.append(((meta.get("index", i), i), KINDS[kind].from_configspace_json(hp, meta)))
             else:
                 raise UserError(f"unsupported ConfigSpace hyperparameter {name!r} ({hp.get('class')})")
         return cls([p for _, p in sorted(params, key=lambda t: t[0])], fixed=fixed)
@@ -266,25 +233,8 @@ class SearchSpace:
         parameter's position, meaning and ordinal log flag travel in `meta` (`from_configspace` reads them)."""
         import ConfigSpace as CS
 
-        hps: list[Any] = []
-        for i, p in enumerate(self.params):
-            meta = {"meaning": p.meaning, "index": i}
-            if isinstance(p, Float | Int):
-                kind = CS.UniformFloatHyperparameter if isinstance(p, Float) else CS.UniformIntegerHyperparameter
-                hps.append(kind(p.name, p.lo, p.hi, default_value=p.default, log=p.log, meta=meta))
-            elif isinstance(p, Ordinal):
-                hps.append(CS.OrdinalHyperparameter(p.name, list(p.values), default_value=p.default,
-                                                    meta={**meta, "log": p.log}))
-            else:
-                if len(set(p.choices)) < len(p.choices):  # Python equality: True == 1 == 1.0
-                    raise UserError(f"parameter {p.name!r}: ConfigSpace cannot tell apart the choices {list(p.choices)}")
-                hps.append(CS.CategoricalHyperparameter(p.name, list(p.choices), default_value=p.default, meta=meta))
+        hps = [p.to_configspace({"meaning": p.meaning, "index": i}) for i, p in enumerate(self.params)]
         cs = CS.ConfigurationSpace(seed=seed)
         cs.add(hps + [CS.Constant(name, value) for name, value in self.fixed.items()])
         return cs
 
-
-def _zhang_line(p: Param) -> str:
-    head = f"{p.name}, {p.meaning.rstrip('. ')}." if p.meaning else f"{p.name},"
-    line = f"{head} Type: {p.type_name()}, {p.range_text()}, Default: {_fmt(p.default)}"
-    return line + (", on log-scale" if p.log else "")

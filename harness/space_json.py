@@ -15,7 +15,9 @@ FLOATS = ("UniformFloatHyperparameter",)
 INTS = ("UniformIntegerHyperparameter",)
 
 
-def _native(v: Any) -> Any:
+def native(v: Any) -> Any:
+    """A numpy scalar as a Python value, duck-typed: this file must not import numpy or harness.values
+    (the HPOBench worker loads it by path, and calls this too)."""
     return v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v
 
 
@@ -25,9 +27,9 @@ def hyperparameter_to_json(hp: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"name": hp.name, "class": kind}
     meta = getattr(hp, "meta", None)
     if isinstance(meta, dict):
-        out["meta"] = {k: _native(v) for k, v in meta.items() if isinstance(_native(v), (str, int, float, bool))}
+        out["meta"] = {k: native(v) for k, v in meta.items() if isinstance(native(v), (str, int, float, bool))}
     if kind == "Constant":
-        out.update(type="constant", value=_native(hp.value))
+        out.update(type="constant", value=native(hp.value))
     elif kind in FLOATS:
         out.update(type="float", lower=float(hp.lower), upper=float(hp.upper), log=bool(hp.log),
                    default=float(hp.default_value))
@@ -35,9 +37,9 @@ def hyperparameter_to_json(hp: Any) -> dict[str, Any]:
         out.update(type="int", lower=int(hp.lower), upper=int(hp.upper), log=bool(hp.log),
                    default=int(hp.default_value))
     elif kind == "CategoricalHyperparameter":
-        out.update(type="categorical", choices=[_native(c) for c in hp.choices], default=_native(hp.default_value))
+        out.update(type="categorical", choices=[native(c) for c in hp.choices], default=native(hp.default_value))
     elif kind == "OrdinalHyperparameter":
-        out.update(type="ordinal", sequence=[_native(c) for c in hp.sequence], default=_native(hp.default_value))
+        out.update(type="ordinal", sequence=[native(c) for c in hp.sequence], default=native(hp.default_value))
     else:
         out.update(type="unsupported")
     return out

@@ -53,7 +53,7 @@ def _space_json():
 
 
 def _native(v):
-    return _space_json()._native(v)
+    return _space_json().native(v)
 
 
 def _class(model: str):

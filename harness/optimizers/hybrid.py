@@ -12,7 +12,6 @@ warm-started with every result so far.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ from harness.optimizers.patience import Patience
 from harness.optimizers.skopt_bo import SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
 from harness.recorded_attempts import failure_text
-from harness.space import Categorical, Float, Int, SearchSpace
+from harness.space import SearchSpace
 
 COIN_STREAM = 104_729
 
@@ -37,17 +36,11 @@ def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[Search
     params, notes = [], []
     for p in space.params:
         rng = proposal.get(p.name)
-        if isinstance(p, Float | Int) and isinstance(rng, list | tuple) and len(rng) == 2:
-            try:
-                lo, hi = max(float(rng[0]), p.lo), min(float(rng[1]), p.hi)
-            except (TypeError, ValueError):
-                lo, hi = math.nan, math.nan
-            if isinstance(p, Int):
-                lo, hi = math.ceil(lo) if math.isfinite(lo) else lo, math.floor(hi) if math.isfinite(hi) else hi
-            if math.isfinite(lo) and math.isfinite(hi) and lo < hi:
-                default = min(max(p.default, lo), hi)
-                params.append(type(p)(p.name, lo, hi, log=p.log, default=default, meaning=p.meaning))
-                notes.append(f"{p.name}: [{lo}, {hi}]")
+        if p.ranged and isinstance(rng, list | tuple) and len(rng) == 2:
+            narrowed = p.narrowed(rng[0], rng[1])
+            if narrowed is not None:
+                params.append(narrowed)
+                notes.append(f"{p.name}: [{narrowed.lo}, {narrowed.hi}]")
                 continue
             notes.append(f"{p.name}: proposed range {rng!r} ignored")
         params.append(p)
@@ -91,12 +84,12 @@ class LLMTPE:
 
     def _narrow(self) -> None:
         """Ask the LLM for narrower numeric ranges and hand them to TPE (recorded in `narrowing`)."""
-        numeric = [p.name for p in self.space.params if not isinstance(p, Categorical)]
+        numeric = [p.name for p in self.space.params if p.ranged]
         if not numeric:
             return
         spec = self.llm.spec
         text = prompts.t(
-            "narrow", intro=spec.intro(), history=prompts._history_block(spec, self.llm.history),
+            "narrow", intro=spec.intro(), history=prompts.history_block(spec, self.llm.history),
             keys=", ".join(f'"{n}"' for n in numeric),
         )
         request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,

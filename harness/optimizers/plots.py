@@ -8,7 +8,6 @@ and PLOT_VERSION, not the bytes. Bump PLOT_VERSION whenever the figure's content
 from __future__ import annotations
 
 import io
-import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from cache.key import fingerprint
 from gateway.types import ImagePart
 from harness.optimizers.history import Observation, best_so_far
-from harness.space import Categorical, SearchSpace
+from harness.space import SearchSpace
 
 PLOT_VERSION = "2"  # 2: integer iteration ticks, iteration colour bar, incumbent marked
 DPI = 72
@@ -85,21 +84,7 @@ def figure(history: Sequence[Observation], space: SearchSpace) -> Any:
         ax.set_yscale("log")
 
     for ax, p in zip(axes[1:], space.params, strict=False):
-        if isinstance(p, Categorical):
-            labels = [f"{c:.3g}" if isinstance(c, float) else str(c) for c in p.choices]
-            keys = [json.dumps(p.canonical(c)) for c in p.choices]
-            xs = [keys.index(json.dumps(p.canonical(o.config[p.name]))) for o in history]
-            ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=45 if len(labels) > 5 else 0)
-            ax.set_xlim(-0.5, len(labels) - 0.5)
-        else:
-            xs = [float(o.config[p.name]) for o in history]
-            if p.log:
-                ax.set_xscale("log")
-                pad = (p.hi / p.lo) ** 0.03
-                ax.set_xlim(p.lo / pad, p.hi * pad)
-            else:
-                pad = 0.03 * (p.hi - p.lo)
-                ax.set_xlim(p.lo - pad, p.hi + pad)
+        xs = p.plot_axis(ax, [o.config[p.name] for o in history])
         if history:
             ax.scatter(xs, losses, s=18, c=its, cmap="viridis", norm=norm)
             ax.plot([xs[best]], [losses[best]], "*", color="red", markersize=11)

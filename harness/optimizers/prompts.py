@@ -18,7 +18,8 @@ from typing import Any
 
 from gateway.types import ImagePart, Message, TextPart
 from harness.optimizers.history import Observation
-from harness.space import Categorical, SearchSpace
+from harness.space import SearchSpace
+from harness.values import short_number
 
 TEMPLATE_VERSION = "1"
 
@@ -83,9 +84,8 @@ def t(name: str, **values: Any) -> str:
 def compact(config: dict[str, Any], space: SearchSpace | None = None) -> str:
     """Single-line JSON; continuous floats at 6 significant digits (readable, exact enough), values of
     a grid or choice of `space` exactly as they are (a model echoing one must hit the grid)."""
-    exact = {p.name for p in space.params if isinstance(p, Categorical)} if space is not None else set()
-    shown = {k: float(f"{v:.6g}") if isinstance(v, float) and k not in exact else v for k, v in config.items()}
-    return json.dumps(shown)
+    known = space.names if space is not None else ()
+    return json.dumps({k: space[k].prompt_value(v) if k in known else short_number(v) for k, v in config.items()})
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ def _external_line(spec: PromptSpec, obs: Observation) -> str:
     return t("external_crashed" if obs.crashed else "external", config=compact(obs.config, spec.space), loss=obs.loss)
 
 
-def _history_block(spec: PromptSpec, history: Sequence[Observation]) -> str:
+def history_block(spec: PromptSpec, history: Sequence[Observation]) -> str:
+    """The history as one "Tried so far:" block (compressed prompts, hybrids' narrowing request)."""
     if not history:
         return t("history_empty")
     lines = [t("history_header")]
@@ -163,7 +164,7 @@ def chat_messages(spec: PromptSpec, history: Sequence[Observation], *, last: boo
     first_own = next((i for i, o in enumerate(history) if o.own), len(history))
     head = _preamble(spec, t("feedback_chat"))
     if first_own:
-        head.append(_history_block(spec, history[:first_own]))
+        head.append(history_block(spec, history[:first_own]))
     head.append(spec.format_instruction())
     user_texts = ["\n".join(head)]
     assistant_texts: list[str] = []
@@ -203,7 +204,7 @@ def compressed_messages(spec: PromptSpec, history: Sequence[Observation], *, las
     msgs: list[Message] = [Message.text("system", t("system"))] if spec.system else []
     feedback = "feedback_image_only" if spec.image_only else "feedback_compressed"
     parts = _preamble(spec, t(feedback))
-    parts.append(_history_block(spec, history))
+    parts.append(history_block(spec, history))
     if last:
         parts.append(t("last_try"))
     parts.append(spec.format_instruction())

@@ -48,8 +48,8 @@ import numpy as np
 from harness.errors import UserError
 from harness.optimizers.base import Proposal
 from harness.optimizers.initial import initial_design
-from harness.params import _native
 from harness.space import SearchSpace
+from harness.values import native
 
 FACADES = {"smac-rf": "HyperparameterOptimizationFacade", "smac-gp": "BlackBoxFacade"}
 INITIAL_DESIGNS = ("shared", "smac")
@@ -178,7 +178,7 @@ class SMACOptimizer:
                 # Every config of a small discrete space was proposed: go on with seeded random draws.
                 self._exhausted_rng = np.random.default_rng([self.seed % 2**32, FALLBACK_STREAM])
             else:
-                values = {k: _native(v) for k, v in dict(info.config).items() if k in self.space.names}
+                values = {k: native(v) for k, v in dict(info.config).items() if k in self.space.names}
                 config, _ = self.space.repair(values)
                 key = _key(self.space, config)
                 config = dict(self._exact.get(key, config))

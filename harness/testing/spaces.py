@@ -7,11 +7,10 @@ two ways a benchmark pins a value.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from harness.benchmarks.base import Evaluation
-from harness.space import Categorical, Float, Int, Ordinal, Param, SearchSpace
+from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 _FLOAT = Float("x", -5.0, 10.0, meaning="a real input")
 _LOG_FLOAT = Float("learning_rate", 1e-5, 1e-1, log=True, meaning="step size")
@@ -32,16 +31,6 @@ SUITE_SPACES: dict[str, SearchSpace] = {
     "fixed": SearchSpace([_FLOAT, _ONE_CHOICE], fixed={"n_jobs": 1, "engine": "fast"}),
     "mixed": SearchSpace([_FLOAT, _LOG_FLOAT, _INT, _LOG_INT, _CATEGORICAL, _ORDINAL]),
 }
-
-
-def _unit(p: Param, v: Any) -> float:
-    """Position of a value in its parameter's range, in [0, 1] (log-scaled where the param is)."""
-    if isinstance(p, Categorical):  # also Ordinal: grid index
-        return p.choices.index(p.canonical(v)) / max(1, len(p.choices) - 1)
-    lo, hi, x = float(p.lo), float(p.hi), float(v)
-    if p.log:
-        lo, hi, x = math.log(lo), math.log(hi), math.log(x)
-    return (x - lo) / (hi - lo)
 
 
 class SyntheticTask:
@@ -66,6 +55,5 @@ class SyntheticTask:
 
     def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
         config = self.space.canonical(config)
-        loss = sum((_unit(p, config[p.name]) - (0.0 if isinstance(p, Categorical) else 0.3)) ** 2
-                   for p in self.space.params)
+        loss = sum((p.position(config[p.name]) - (0.3 if p.ranged else 0.0)) ** 2 for p in self.space.params)
         return Evaluation(loss=float(loss), test_loss=float(loss), cost_s=0.0)

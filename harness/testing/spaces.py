@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.benchmarks.base import Evaluation
+from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 _FLOAT = Float("x", -5.0, 10.0, meaning="a real input")
@@ -33,11 +33,12 @@ SUITE_SPACES: dict[str, SearchSpace] = {
 }
 
 
-class SyntheticTask:
+class SyntheticTask(BaseBenchmark):
     """A deterministic bowl over any space (optimum at 30 % of every range; first choice best).
 
-    It follows the Benchmark contract, so optimizers get a task to describe (and a deterministic
-    one, which switches on the LLM optimizer's duplicate handling) at no evaluation cost.
+    A benchmark like any other (not registered: it is built on a given space), so optimizers get a
+    task to describe (and a deterministic one, which switches on the LLM optimizer's duplicate
+    handling) at no evaluation cost.
     """
 
     version = "1"
@@ -50,10 +51,17 @@ class SyntheticTask:
         self.space = space
         self.fidelity: dict[str, Any] = {}
 
+    @classmethod
+    def names(cls) -> list[str]:
+        return []
+
+    @classmethod
+    def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> SyntheticTask:
+        raise KeyError(name)
+
     def describe(self) -> str:
         return "a deterministic synthetic function of the parameters; the loss is nonnegative"
 
-    def evaluate(self, config: dict[str, Any], seed: int) -> Evaluation:
-        config = self.space.canonical(config)
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
         loss = sum((p.position(config[p.name]) - (0.3 if p.ranged else 0.0)) ** 2 for p in self.space.params)
         return Evaluation(loss=float(loss), test_loss=float(loss), cost_s=0.0)

@@ -12,9 +12,9 @@ import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
-from pydantic_core import PydanticCustomError
 
 from gateway.endpoints import Endpoint
+from harness.spec_errors import invalid
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HTTP_URL = re.compile(r"^https?://[^/\s]+")
@@ -22,17 +22,16 @@ _HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 def _api_base(url: str) -> str:
     if not _HTTP_URL.match(url):
-        raise PydanticCustomError("api_base", 'api_base must be an http(s) URL like "http://127.0.0.1:8000/v1"')
+        raise invalid(f'must be an http(s) URL like "http://127.0.0.1:8000/v1" (got {url!r})')
     if _has_credentials(url):
-        raise PydanticCustomError("api_base", "api_base must not carry credentials (user:password@ or a query "
-                                  "string); name the variable holding the key in api_key_env")
+        raise invalid("must not carry credentials (user:password@ or a query string); "
+                      "name the variable holding the key in api_key_env")
     return url
 
 
 def _env_name(name: str) -> str:
     if not _ENV_NAME.match(name):
-        raise PydanticCustomError("api_key_env", "api_key_env must be the NAME of an environment variable; "
-                                  "never put a key itself in a spec")
+        raise invalid("must be the NAME of an environment variable; never put a key itself in a spec")
     return name
 
 
@@ -43,13 +42,12 @@ def _capabilities(value: Any) -> dict[str, Any]:
     try:
         return check_overrides(value, "capabilities")
     except ConfigurationError as exc:
-        raise PydanticCustomError("capabilities", "{reason}",
-                                  {"reason": str(exc).removeprefix("capabilities: ")}) from None
+        raise invalid(str(exc).removeprefix("capabilities: ")) from None
 
 
 def _full_model_name(model: str) -> str:
     if "/" not in model:
-        raise PydanticCustomError("model_name", "expected a full model name with its provider prefix (e.g. openai/gpt-4o)")
+        raise invalid("expected a full model name with its provider prefix (e.g. openai/gpt-4o)")
     return model
 
 

@@ -32,7 +32,10 @@ def check_optimizers(
 
     gateway = Gateway(mode=Mode.OFF, capabilities=capability_overrides(model_settings))
     if model_override:
+        before = len(problems)
         opts = _drop_image_optimizers(opts, model_override, gateway, notes, problems)
+        if len(problems) > before:  # --model itself is refused: say so once, not once per entry
+            opts = [(index, opt) for index, opt in opts if opt.model != model_override]
     for index, opt in opts:
         _check_optimizer(index, opt, benchmark, budget, gateway, problems)
     return opts

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cache.key import canonical_json
+from cache.modes import Mode
 from harness.errors import UserError
 from harness.model_settings import ModelSettingsTable, settings_table
 from harness.names import slug
@@ -85,7 +86,7 @@ class CampaignSpec:
     optimizers: tuple[OptimizerSpec, ...]
     description: str = ""
     cache_dir: str | None = None
-    cache_mode: str = "live"  # a cache.modes.Mode name
+    cache_mode: str = Mode.LIVE.value  # a cache.modes.Mode name, as manifests store it
     output: str | None = None
     workers: int | None = None
     dask: str | None = None

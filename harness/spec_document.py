@@ -20,7 +20,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
-    StrictInt,
     StrictStr,
     StringConstraints,
     TypeAdapter,
@@ -45,6 +44,15 @@ T = TypeVar("T")
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _at_least(lo: int) -> PlainValidator:
+    """An integer >= lo; bool is not an integer here (TOML `true` is no count)."""
+    def check(value: Any) -> int:
+        if not _is_int(value) or value < lo:
+            raise invalid(f"expected an integer >= {lo} (got {value!r})")
+        return value
+    return PlainValidator(check)
 
 
 def _allow_large(info: ValidationInfo) -> bool:
@@ -186,7 +194,7 @@ Seeds = Annotated[list[int], PlainValidator(_seeds)]
 Benchmarks = Annotated[list[Annotated[list[str], PlainValidator(_benchmark)]],
                        BeforeValidator(_benchmark_list), AfterValidator(_distinct)]
 Optimizers = Annotated[list[OptimizerEntry], BeforeValidator(_tables)]
-PositiveInt = Annotated[StrictInt, Field(ge=1)]
+PositiveInt = Annotated[int, _at_least(1)]
 
 
 class SpecDocument(_Table):
@@ -202,7 +210,7 @@ class SpecDocument(_Table):
     output: StrictStr | None = None
     workers: PositiveInt | None = None
     dask: Annotated[StrictStr, AfterValidator(_dask)] | None = None
-    baseline_samples: Annotated[StrictInt, Field(ge=0), AfterValidator(_baseline_limit)] = 0
+    baseline_samples: Annotated[int, _at_least(0), AfterValidator(_baseline_limit)] = 0
     model_settings: ModelSettingsTable | None = None
     llm_concurrency: PositiveInt | None = None  # LLM calls in flight across runs; None: per provider
 

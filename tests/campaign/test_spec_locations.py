@@ -82,9 +82,9 @@ def test_every_problem_of_every_kind_in_one_message_and_cli_exit_2(tmp_path, cap
             '[[optimizers]]\nname = "llm"\nmodel = "openai/gpt-4o"\nlabel = " "\n')
     lines = problems(text)
     starts = ["budget: duplicate values in [3, 3]", "seeds: a count must be >= 1", "benchmarks[2]: expected a name",
-              "workers: Input should be greater than or equal to 1 (got 0)", "dask: expected \"local\"",
-              "baseline_samples: Input should be greater than or equal to 0 (got -5)",
-              "llm_concurrency: Input should be a valid integer (got True)",
+              "workers: expected an integer >= 1 (got 0)", "dask: expected \"local\"",
+              "baseline_samples: expected an integer >= 0 (got -5)",
+              "llm_concurrency: expected an integer >= 1 (got True)",
               "output: Input should be a valid string (got 3)",
               "optimizers[3]: unknown key 'lable' (did you mean 'label'?)",
               "optimizers[5].label: String should have at least 1 character",

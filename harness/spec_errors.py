@@ -34,12 +34,12 @@ def suggest(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
-def where(loc: Sequence[int | str], first: int = 1) -> str:
+def where(loc: Sequence[int | str]) -> str:
     """`optimizers[2].options`, `model_settings."openai/gpt-4o".api_base`; 'spec' for the whole document."""
     out = ""
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part + first}]"
+            out += f"[{part + 1}]"
         elif _IDENTIFIER.match(part):
             out += f".{part}" if out else part
         else:

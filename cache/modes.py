@@ -28,6 +28,11 @@ class Mode(enum.Enum):
     OFF = "off"
 
     @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The mode names, in declaration order: the one list CLI choices, specs and plugins offer."""
+        return tuple(m.value for m in cls)
+
+    @classmethod
     def parse(cls, text: str | Mode) -> Mode:
         """Mode from its name (case-insensitive); CacheError listing the choices otherwise."""
         if isinstance(text, Mode):
@@ -35,7 +40,7 @@ class Mode(enum.Enum):
         try:
             return cls(str(text).strip().lower())
         except ValueError:
-            choices = ", ".join(m.value for m in cls)
+            choices = ", ".join(cls.names())
             raise CacheError(f"unknown cache mode {text!r}; choose one of {choices}") from None
 
     def __str__(self) -> str:

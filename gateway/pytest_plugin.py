@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from cache.modes import Mode
+
 if TYPE_CHECKING:
     from cache.errors import CacheMiss
     from cache.store import CacheStore
     from gateway import Gateway
 
-MODES = ("replay", "record", "live", "off")
 _MISSES = pytest.StashKey[list["CacheMiss"]]()
 _CASSETTE = pytest.StashKey[Path]()
 
@@ -41,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llmhpo", "recorded LLM replies (llmhpo)")
     group.addoption(
         "--llm-mode",
-        choices=MODES,
+        choices=Mode.names(),
         default=None,
         help="cache mode of the llm_gateway / llm_proxy fixtures: replay (strict; default when CI=true), "
         "live (record what is missing; default otherwise), record (call again), off",
@@ -61,7 +62,8 @@ def mode_of(config: pytest.Config) -> str:
     chosen = config.getoption("--llm-mode", default=None)
     if chosen:
         return str(chosen)
-    return "replay" if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes") else "live"
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return (Mode.REPLAY if ci else Mode.LIVE).value
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -109,7 +111,7 @@ class _Cassettes:
         from cache.cassette import export_cassette
 
         for path, cassette in self.open.items():
-            if cassette.changed and self.mode in ("live", "record"):
+            if cassette.changed and self.mode in (Mode.LIVE.value, Mode.RECORD.value):
                 export_cassette(cassette.store, path, namespace="llm")
             cassette.store.close()
 
@@ -180,7 +182,7 @@ def _llm_proxy_server() -> Iterator[Any]:
     from gateway import Gateway
     from gateway.proxy import start_proxy
 
-    idle = Gateway(mode="off")  # replaced by each test's llm_gateway
+    idle = Gateway(mode=Mode.OFF)  # replaced by each test's llm_gateway
     proxy = start_proxy(idle)
     yield proxy
     proxy.stop()

@@ -9,55 +9,65 @@ says (or does not know) about a model, checked by `gateway.capabilities.check_ov
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
 from gateway.endpoints import Endpoint
+from harness.spec_errors import invalid
 
-KEYS = ("api_base", "api_key_env", "capabilities")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 
-def parse_model_settings(value: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
-    """The validated table (model -> settings); every problem appended to `problems`."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.append('model_settings: expected tables like [model_settings."openai/gpt-4o"]')
-        return {}
-    out: dict[str, dict[str, Any]] = {}
-    for model, entry in value.items():
-        where = f"model_settings.{model!r}"
-        if "/" not in model:
-            problems.append(f"{where}: expected a full model name with its provider prefix (e.g. openai/gpt-4o)")
-            continue
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected a table with {', '.join(KEYS)}")
-            continue
-        for key in entry:
-            if key not in KEYS:
-                problems.append(f"{where}: unknown key {key!r}; allowed: {', '.join(KEYS)}")
-        base = entry.get("api_base")
-        if base is not None and (not isinstance(base, str) or not _HTTP_URL.match(base)):
-            problems.append(f"{where}: api_base must be an http(s) URL like \"http://127.0.0.1:8000/v1\" (got {base!r})")
-        elif base is not None and _has_credentials(base):
-            problems.append(f"{where}: api_base must not carry credentials (user:password@ or a query string); "
-                            "name the variable holding the key in api_key_env")
-        env = entry.get("api_key_env")
-        if env is not None and (not isinstance(env, str) or not _ENV_NAME.match(env)):
-            problems.append(f"{where}: api_key_env must be the NAME of an environment variable (got {env!r}); "
-                            "never put a key itself in a spec")
-        settings = dict(entry)
-        if "capabilities" in entry:
-            from gateway.capabilities import check_overrides
-            from gateway.errors import ConfigurationError
+def _api_base(url: str) -> str:
+    if not _HTTP_URL.match(url):
+        raise invalid(f'must be an http(s) URL like "http://127.0.0.1:8000/v1" (got {url!r})')
+    if _has_credentials(url):
+        raise invalid("must not carry credentials (user:password@ or a query string); "
+                      "name the variable holding the key in api_key_env")
+    return url
 
-            try:
-                settings["capabilities"] = check_overrides(entry["capabilities"], f"{where}.capabilities")
-            except ConfigurationError as exc:
-                problems.append(str(exc))
-        out[model] = settings
-    return out
+
+def _env_name(name: str) -> str:
+    if not _ENV_NAME.match(name):
+        raise invalid("must be the NAME of an environment variable; never put a key itself in a spec")
+    return name
+
+
+def _capabilities(value: Any) -> dict[str, Any]:
+    from gateway.capabilities import check_overrides
+    from gateway.errors import ConfigurationError
+
+    try:
+        return check_overrides(value, "capabilities")
+    except ConfigurationError as exc:
+        raise invalid(str(exc).removeprefix("capabilities: ")) from None
+
+
+def _full_model_name(model: str) -> str:
+    if "/" not in model:
+        raise invalid("expected a full model name with its provider prefix (e.g. openai/gpt-4o)")
+    return model
+
+
+class ModelSettings(BaseModel):
+    """One model's entry; only the keys written in the spec are kept (see `settings_table`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_base: Annotated[StrictStr, AfterValidator(_api_base)] | None = None
+    api_key_env: Annotated[StrictStr, AfterValidator(_env_name)] | None = None
+    capabilities: Annotated[Any, AfterValidator(_capabilities)] = None
+
+
+ModelName = Annotated[StrictStr, AfterValidator(_full_model_name)]
+ModelSettingsTable = dict[ModelName, ModelSettings]
+
+
+def settings_table(entries: dict[str, ModelSettings] | None) -> dict[str, dict[str, Any]]:
+    """model -> the settings the spec wrote (the plain table campaigns, manifests and endpoints use)."""
+    return {m: e.model_dump(exclude_unset=True) for m, e in (entries or {}).items()}
 
 
 def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:

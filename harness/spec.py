@@ -1,8 +1,10 @@
-"""Campaign spec: a TOML file -> a validated `CampaignSpec` -> the list of runs.
+"""Campaign spec: a TOML (or JSON) file -> a validated `CampaignSpec` -> the list of runs.
 
 Why validate everything up front and collect every problem: a campaign can run for hours, so a typo
 in the last optimizer table must not surface after the first hour, and fixing problems one error at
-a time is slow. `parse_spec` raises one `UserError` whose message has one line per problem.
+a time is slow. `parse_spec` raises one `UserError` whose message has one line per problem, each
+starting with where it is (`optimizers[2].options: ...`). The keys, types and ranges are the pydantic
+models of `harness.spec_document`; what needs a gateway is in `harness.spec_checks`.
 
 A run is one (benchmark, optimizer entry, seed, budget); its id is a readable, file-name-safe slug
 (the journal names transcript files after it).
@@ -10,31 +12,34 @@ A run is one (benchmark, optimizer entry, seed, budget); its id is a readable, f
 
 from __future__ import annotations
 
-import difflib
-import fnmatch
 import hashlib
-import re
+import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from cache.key import canonical_json
-from harness.errors import UserError
+from pydantic import ValidationError
 
-TOP_KEYS = ("name", "description", "budget", "seeds", "benchmarks", "optimizers", "cache", "output",
-            "workers", "dask", "baseline_samples", "model_settings", "llm_concurrency")
-OPTIMIZER_KEYS = ("name", "model", "options", "label")
-CACHE_KEYS = ("dir", "mode")
-MODES = ("live", "replay", "record", "off")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_SLUG_RE = re.compile(r"[^A-Za-z0-9._-]+")
-# Upper bounds that catch typos (budget = 1000000000 would allocate GiBs for an initial design and
-# run for ever); `llmhpo run --allow-large` lifts them for a campaign that really is that big.
-MAX_BUDGET = 10_000
-MAX_BASELINE_SAMPLES = 100_000
-# Optimizers that talk to a model when the registry does not say so itself.
-_LLM_HINT = ("llm",)
+from cache.key import canonical_json
+from cache.modes import Mode
+from harness.errors import UserError
+from harness.model_settings import ModelSettingsTable, settings_table
+from harness.names import slug
+from harness.spec_document import (
+    DEFAULT_BUDGET,
+    MAX_BASELINE_SAMPLES,
+    MAX_BUDGET,
+    Benchmarks,
+    Budgets,
+    OptimizerEntry,
+    SpecDocument,
+    valid_part,
+)
+from harness.spec_errors import problems_of, where
+
+__all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
+           "loads_spec", "make_runs", "parse_spec"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class CampaignSpec:
     optimizers: tuple[OptimizerSpec, ...]
     description: str = ""
     cache_dir: str | None = None
-    cache_mode: str = "live"
+    cache_mode: str = Mode.LIVE.value  # a cache.modes.Mode name, as manifests store it
     output: str | None = None
     workers: int | None = None
     dask: str | None = None
@@ -105,6 +110,17 @@ class CampaignSpec:
                 "output": self.output, "workers": self.workers, "dask": self.dask,
                 "model_settings": self.model_settings, "llm_concurrency": self.llm_concurrency}
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, source: str = "<manifest>") -> CampaignSpec:
+        """The spec `to_dict` wrote (a manifest's "spec"), validated like a spec file, without
+        constructing optimizers or asking providers (replay must not load provider code)."""
+        data = {k: v for k, v in d.items() if k != "budgets"}
+        if "budgets" in d:
+            data["budget"] = d["budgets"]
+        if isinstance(d.get("cache"), dict):
+            data["cache"] = {k: v for k, v in d["cache"].items() if v is not None}
+        return parse_spec(data, source=source, check=False, allow_large=True)
+
     @property
     def models(self) -> list[str]:
         """The distinct models the campaign's LLM optimizers use."""
@@ -115,181 +131,44 @@ class CampaignSpec:
         return hashlib.sha256(canonical_json(self.identity()).encode()).hexdigest()
 
 
-def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-
-
-def _unknown_keys(table: dict[str, Any], allowed: tuple[str, ...], where: str, problems: list[str]) -> None:
-    for key in table:
-        if key not in allowed:
-            problems.append(f"{where}: unknown key {key!r}{_suggest(key, allowed)}; allowed: {', '.join(allowed)}")
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _int_list(value: Any, what: str, lo: int, problems: list[str]) -> list[int]:
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        problems.append(f"{what}: empty list")
-        return []
-    bad = [v for v in items if not _is_int(v) or v < lo]
-    if bad:
-        problems.append(f"{what}: expected integers >= {lo}, got {bad[0]!r}")
-        return []
-    if len(set(items)) != len(items):
-        problems.append(f"{what}: duplicate values in {items}")
-    return list(dict.fromkeys(items))
-
-
-def uses_model(optimizer: str) -> bool:
-    """Whether an optimizer talks to an LLM (and so takes a `model`)."""
+def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_override: str | None,
+                        problems: list[str]) -> list[tuple[int, OptimizerSpec]]:
+    """Models filled in (--model, else the entry's, else the default) and labels made unique."""
+    from gateway import DEFAULT_MODEL
     from harness import optimizers
 
-    probe = getattr(optimizers, "uses_llm", None) or getattr(optimizers, "requires_llm", None)
-    if callable(probe):
-        return bool(probe(optimizer))
-    return any(h in optimizer for h in _LLM_HINT)
-
-
-def slug(text: str) -> str:
-    return _SLUG_RE.sub("-", text).strip("-")
-
-
-def _benchmarks(value: Any, problems: list[str]) -> list[str]:
-    from harness import benchmarks
-
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items:
-        problems.append("benchmarks: expected a non-empty list of benchmark names or globs (e.g. \"svm/*\")")
-        return []
-    known = benchmarks.names()
-    out: list[str] = []
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            problems.append(f"benchmarks: expected a name, got {item!r}")
-            continue
-        item = item.strip()
-        if any(c in item for c in "*?["):
-            matched = fnmatch.filter(known, item)
-            if not matched:
-                problems.append(f"benchmarks: pattern {item!r} matches no benchmark{_suggest(item, known)}")
-            out.extend(matched)
-            continue
-        try:
-            benchmarks.load(item)
-        except UserError as exc:
-            problems.append(f"benchmarks: {exc}")
-            continue
-        out.append(item)
-    return list(dict.fromkeys(out))
-
-
-def _optimizers(value: Any, model_override: str | None, problems: list[str]) -> list[OptimizerSpec]:
-    from harness import optimizers
-
-    if not isinstance(value, list) or not value:
-        problems.append("optimizers: expected one or more [[optimizers]] tables")
-        return []
-    known = list(optimizers.names())
-    out: list[OptimizerSpec] = []
-    originals: list[str | None] = []
-    for i, entry in enumerate(value, start=1):
-        where = f"optimizers[{i}]"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: expected a table with name, model, options, label")
-            continue
-        _unknown_keys(entry, OPTIMIZER_KEYS, where, problems)
-        name = entry.get("name")
-        if not isinstance(name, str) or not name:
-            problems.append(f"{where}: missing optimizer name; choose one of: {', '.join(known)}")
-            continue
-        if name not in known:
-            problems.append(f"{where}: unknown optimizer {name!r}{_suggest(name, known)}; known: {', '.join(known)}")
-            continue
-        where = f"{where} ({name})"
-        options = entry.get("options", {})
-        if not isinstance(options, dict):
-            problems.append(f"{where}: options must be a table, got {type(options).__name__}")
-            options = {}
-        model = entry.get("model")
-        if model is not None and not isinstance(model, str):
-            problems.append(f"{where}: model must be a string like \"openai/gpt-4o\"")
-            model = None
-        if uses_model(name):
-            from gateway import DEFAULT_MODEL
-
-            model = model_override or model or DEFAULT_MODEL
-        elif model is not None:
-            problems.append(f"{where}: {name} does not use a model (got model {model!r})")
-            model = None
-        label = entry.get("label")
-        if label is not None and (not isinstance(label, str) or not label.strip()):
-            problems.append(f"{where}: label must be a non-empty string")
-            label = None
-        default_label = name + (f"@{model}" if model else "")
-        original = entry.get("model") if model_override and isinstance(entry.get("model"), str) else None
-        out.append(OptimizerSpec(name, model, dict(options), label.strip() if label else default_label))
-        originals.append(original if not label else None)
+    resolved: list[tuple[int, OptimizerSpec, str | None]] = []
+    for index, entry in entries:
+        model = (model_override or entry.model or DEFAULT_MODEL) if optimizers.uses_llm(entry.name) else None
+        label = entry.label or entry.name + (f"@{model}" if model else "")
+        # the model an entry named before --model replaced it (only when its label is the default)
+        original = entry.model if model_override and not entry.label else None
+        resolved.append((index, OptimizerSpec(entry.name, model, dict(entry.options), label), original))
     # After a --model override two entries may have become the same one: keep the first; entries
     # that still differ (options) keep the model they named in their label.
-    unique: dict[str, OptimizerSpec] = {}
-    for o, original in zip(out, originals, strict=True):
-        prior = unique.get(o.label)
-        if prior is not None and prior != o and original:
-            o = OptimizerSpec(o.name, o.model, o.options, f"{o.label}~{original}")
-            prior = unique.get(o.label)
+    unique: dict[str, tuple[int, OptimizerSpec]] = {}
+    for index, opt, original in resolved:
+        prior = unique.get(opt.label)
+        if prior is not None and prior[1] != opt and original:
+            opt = replace(opt, label=f"{opt.label}~{original}")
+            prior = unique.get(opt.label)
         if prior is None:
-            unique[o.label] = o
-        elif prior != o:
-            problems.append(f"optimizers: two entries share the label {o.label!r}; give each a distinct `label`")
+            unique[opt.label] = (index, opt)
+        elif prior[1] != opt:
+            problems.append(f"{where(('optimizers', index, 'label'))}: {opt.label!r} is already the label of "
+                            f"{where(('optimizers', prior[0]))}; give each entry a distinct `label`")
     return list(unique.values())
 
 
-def _check_optimizer(opt: OptimizerSpec, benchmark: str, budget: int, gateway: Any, problems: list[str]) -> None:
-    """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
-    from harness import benchmarks, optimizers
-
-    where = f"optimizer {opt.label!r}"
-    if opt.model is not None:
+def _valid_entries(raw: Any) -> list[tuple[int, OptimizerEntry]]:
+    """The [[optimizers]] tables that are fine on their own, in a spec that has problems elsewhere."""
+    out = []
+    for index, table in enumerate(raw if isinstance(raw, list) else []):
         try:
-            caps = gateway.capabilities(opt.model)
-        except Exception as exc:  # ConfigurationError: unknown provider prefix, etc.
-            problems.append(f"{where}: {exc}")
-            return
-        needs = getattr(optimizers, "requires_images", None)
-        if callable(needs) and needs(opt.name) and not caps.images:
-            problems.append(f"{where}: {opt.name} sends plots, but model {opt.model!r} is text-only; "
-                            "use a vision model such as openai/gpt-4o or anthropic/claude-sonnet-4-5")
-            return
-    try:
-        bench = benchmarks.load(benchmark)
-        optimizers.create(opt.name, space=bench.space, seed=0, budget=budget, task=bench, model=opt.model,
-                          gateway=gateway, **opt.options)
-    except UserError as exc:
-        problems.append(f"{where}: {exc}")
-    except TypeError as exc:
-        problems.append(f"{where}: bad options {sorted(opt.options)}: {exc}")
-
-
-def _drop_image_optimizers(
-    opts: list[OptimizerSpec], model: str, gateway: Any, notes: list[str], problems: list[str],
-) -> list[OptimizerSpec]:
-    """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
-    from harness import optimizers
-
-    try:
-        images = gateway.capabilities(model).images
-    except Exception as exc:  # unknown provider prefix
-        problems.append(f"--model: {exc}")
-        return opts
-    kept = [o for o in opts if images or not optimizers.requires_images(o.name)]
-    for o in opts:
-        if o not in kept:
-            notes.append(f"skipped {o.name}: it sends plots and --model {model} is text-only")
-    return kept
+            out.append((index, OptimizerEntry.model_validate(table)))
+        except ValidationError:
+            continue
+    return out
 
 
 def make_runs(spec: CampaignSpec) -> tuple[RunSpec, ...]:
@@ -313,118 +192,72 @@ def parse_spec(
     data: dict[str, Any], *, source: str = "<spec>", model_override: str | None = None, check: bool = True,
     allow_large: bool = False,
 ) -> CampaignSpec:
-    """Validate a parsed TOML document; UserError with one line per problem.
+    """Validate a parsed TOML/JSON document; UserError with one line per problem.
 
     check=False skips constructing optimizers and asking providers about models (replay re-reads a
     spec that was already checked when it ran, and must not load provider code).
     """
     problems: list[str] = []
-    _unknown_keys(data, TOP_KEYS, "spec", problems)
-    name = data.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        problems.append(f"name: expected a campaign name of letters, digits, '.', '_', '-' (got {name!r})")
-        name = "campaign"
-    budgets = _int_list(data.get("budget", 10), "budget", 1, problems)
-    if not allow_large and any(b > MAX_BUDGET for b in budgets):
-        problems.append(f"budget: {max(budgets)} is above the limit of {MAX_BUDGET} trials per run "
-                        "(pass --allow-large if you really mean it)")
-        budgets = [min(b, MAX_BUDGET) for b in budgets]
-    seeds_raw = data.get("seeds", 3)
-    if _is_int(seeds_raw):
-        if seeds_raw < 1:
-            problems.append(f"seeds: a count must be >= 1 (got {seeds_raw})")
-        seeds = list(range(max(seeds_raw, 0)))
+    doc: SpecDocument | None = None
+    try:
+        doc = SpecDocument.model_validate(data, context={"allow_large": allow_large})
+    except ValidationError as exc:
+        problems.extend(problems_of(exc, SpecDocument))
+    entries = list(enumerate(doc.optimizers)) if doc else _valid_entries(_get(data, "optimizers"))
+    located = _resolve_optimizers(entries, model_override, problems)
+    if doc:
+        settings = settings_table(doc.model_settings)
     else:
-        seeds = _int_list(seeds_raw, "seeds", 0, problems) if isinstance(seeds_raw, list) else []
-        if not isinstance(seeds_raw, list):
-            problems.append(f"seeds: expected a count or a list of integers (got {seeds_raw!r})")
-    benches = _benchmarks(data.get("benchmarks"), problems)
-    opts = _optimizers(data.get("optimizers"), model_override, problems)
-    cache = data.get("cache", {})
-    if not isinstance(cache, dict):
-        problems.append("cache: expected a table with dir and mode")
-        cache = {}
-    _unknown_keys(cache, CACHE_KEYS, "cache", problems)
-    cache_dir = cache.get("dir")
-    if cache_dir is not None and not isinstance(cache_dir, str):
-        problems.append("cache.dir: expected a path string")
-        cache_dir = None
-    mode = cache.get("mode", "live")
-    if not isinstance(mode, str) or mode.lower() not in MODES:
-        problems.append(f"cache.mode: expected one of {', '.join(MODES)} (got {mode!r}){_suggest(str(mode), MODES)}")
-        mode = "live"
-    output = data.get("output")
-    if output is not None and not isinstance(output, str):
-        problems.append("output: expected a directory path string")
-        output = None
-    workers = data.get("workers")
-    if workers is not None and (not _is_int(workers) or workers < 1):
-        problems.append(f"workers: expected an integer >= 1 (got {workers!r})")
-        workers = None
-    llm_concurrency = data.get("llm_concurrency")
-    if llm_concurrency is not None and (not _is_int(llm_concurrency) or llm_concurrency < 1):
-        problems.append(f"llm_concurrency: expected an integer >= 1 (got {llm_concurrency!r})")
-        llm_concurrency = None
-    dask = data.get("dask")
-    if dask is not None and (not isinstance(dask, str) or not (dask == "local" or "://" in dask)):
-        problems.append(f"dask: expected \"local\" or a scheduler address like \"tcp://host:8786\" (got {dask!r})")
-        dask = None
-    baseline = data.get("baseline_samples", 0)
-    if not _is_int(baseline) or baseline < 0:
-        problems.append(f"baseline_samples: expected an integer >= 0 (got {baseline!r})")
-        baseline = 0
-    elif baseline > MAX_BASELINE_SAMPLES and not allow_large:
-        problems.append(f"baseline_samples: {baseline} is above the limit of {MAX_BASELINE_SAMPLES} "
-                        "(pass --allow-large if you really mean it)")
-    from harness.model_settings import capability_overrides, parse_model_settings
-
-    model_settings = parse_model_settings(data.get("model_settings"), problems)
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        problems.append("description: expected a string")
-        description = ""
+        settings = settings_table(valid_part(ModelSettingsTable | None, _get(data, "model_settings"), None,
+                                             allow_large=allow_large))
     notes: list[str] = []
-    if check and opts:
-        from gateway import Gateway
+    if check and located:
+        from harness.spec_checks import check_optimizers
 
-        gateway = Gateway(mode="off", capabilities=capability_overrides(model_settings))
-        if model_override:
-            opts = _drop_image_optimizers(opts, model_override, gateway, notes, problems)
-        for opt in opts:
-            # Even when the benchmarks or budgets are wrong, options can be checked on a toy task.
-            _check_optimizer(opt, benches[0] if benches else "toy/quadratic", budgets[0] if budgets else 10,
-                             gateway, problems)
-    if problems:
+        # Even when the benchmarks or budgets are wrong, options can be checked on a toy task.
+        benches = doc.benchmarks if doc else valid_part(Benchmarks, _get(data, "benchmarks"), [], allow_large=allow_large)
+        budgets = doc.budget if doc else valid_part(Budgets, _get(data, "budget", DEFAULT_BUDGET), [DEFAULT_BUDGET],
+                                                    allow_large=allow_large)
+        located = check_optimizers(located, benchmark=benches[0] if benches else "toy/quadratic", budget=budgets[0],
+                                   model_settings=settings, model_override=model_override, problems=problems,
+                                   notes=notes)
+    if problems or doc is None:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise UserError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n{lines}")
     spec = CampaignSpec(
-        name=name, budgets=tuple(budgets), seeds=tuple(seeds), benchmarks=tuple(benches), optimizers=tuple(opts),
-        description=description, cache_dir=cache_dir, cache_mode=mode.lower(), output=output, workers=workers,
-        dask=dask, baseline_samples=baseline, llm_concurrency=llm_concurrency, source=source, notes=tuple(notes),
-        model_settings=model_settings,
+        name=doc.name, budgets=tuple(doc.budget), seeds=tuple(doc.seeds), benchmarks=tuple(doc.benchmarks),
+        optimizers=tuple(opt for _, opt in located), description=doc.description, cache_dir=doc.cache.dir,
+        cache_mode=doc.cache.mode.value, output=doc.output, workers=doc.workers, dask=doc.dask,
+        baseline_samples=doc.baseline_samples, llm_concurrency=doc.llm_concurrency, source=source,
+        notes=tuple(notes), model_settings=settings,
     )
-    return _with_runs(spec)
-
-
-def _with_runs(spec: CampaignSpec) -> CampaignSpec:
-    from dataclasses import replace
-
     return replace(spec, runs=make_runs(spec))
+
+
+def _get(data: Any, key: str, default: Any = None) -> Any:
+    return data.get(key, default) if isinstance(data, dict) else default
 
 
 def load_spec(path: str | Path, *, model_override: str | None = None, check: bool = True,
               allow_large: bool = False) -> CampaignSpec:
-    """Read and validate a TOML spec file."""
+    """Read and validate a spec file: TOML, or JSON when it is named *.json."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot read campaign spec {path}: {exc.strerror or exc}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise UserError(f"{path}: not valid JSON: {exc}") from None
+        return parse_spec(data, source=str(path), model_override=model_override, check=check, allow_large=allow_large)
     return loads_spec(text, source=str(path), model_override=model_override, check=check, allow_large=allow_large)
 
 
 def loads_spec(text: str, *, source: str = "<spec>", model_override: str | None = None, check: bool = True,
                allow_large: bool = False) -> CampaignSpec:
+    """Validate a TOML spec given as text."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

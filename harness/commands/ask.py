@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-MODES = ("live", "replay", "record", "off")
+from cache.modes import Mode
 
 
 def register(sub: Any) -> None:
@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--cache", default=None, metavar="DIR", help="cache directory (default: $LLMHPO_CACHE or per-user)"
     )
-    p.add_argument("--mode", choices=MODES, default="live", help="cache mode (default live)")
+    p.add_argument("--mode", choices=Mode.names(), default=Mode.LIVE.value, help="cache mode (default live)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per attempt")
     p.set_defaults(func=run)
 

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from cache.modes import Mode
+
 
 def register(sub: Any) -> None:
     lister = sub.add_parser("benchmarks", help="list benchmarks with space sizes and expected seconds per evaluation",
@@ -28,7 +30,7 @@ def register(sub: Any) -> None:
     ev.add_argument("--repair", action="store_true", help="repair an invalid config (clip, snap, fill) instead of failing")
     ev.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
                     help="cache directory (default: $LLMHPO_CACHE or the per-user cache dir)")
-    ev.add_argument("--mode", default="live", choices=("live", "replay", "record", "off"),
+    ev.add_argument("--mode", default=Mode.LIVE.value, choices=Mode.names(),
                     help="evaluation-cache mode (default live; off = no cache)")
     ev.set_defaults(func=run_eval)
 

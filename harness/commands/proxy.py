@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-MODES = ("live", "replay", "record", "off")
+from cache.modes import Mode
+
 DEFAULT_PORT = 8788
 
 
@@ -26,7 +27,7 @@ def register(sub: Any) -> None:
         help="record/replay any OpenAI or Anthropic client through the cache",
         description=__doc__.splitlines()[0],
     )
-    p.add_argument("--mode", choices=MODES, default="live", help="cache mode (default live: read-through)")
+    p.add_argument("--mode", choices=Mode.names(), default=Mode.LIVE.value, help="cache mode (default live: read-through)")
     p.add_argument(
         "--cache", default=None, metavar="DIR", help="cache directory (default: $LLMHPO_CACHE or per-user)"
     )
@@ -82,7 +83,7 @@ def check_replay_source(mode: str, cache: str | None, cassette: str | None) -> N
 
     if cache and cassette:
         raise ConfigurationError("use --cache DIR or --cassette FILE, not both")
-    if mode != "replay":
+    if mode != Mode.REPLAY.value:
         return
     if cassette:
         if not Path(cassette).is_file():
@@ -155,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
                 f"would-have-cost ${stats['would_have_cost_usd']:.6f}",
                 flush=True,
             )
-            if args.cassette and args.mode in ("live", "record") and stats["live_calls"]:
+            if args.cassette and args.mode in (Mode.LIVE.value, Mode.RECORD.value) and stats["live_calls"]:
                 from cache.cassette import export_cassette
 
                 count = export_cassette(gateway.store, args.cassette, namespace="llm")

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cache.modes import Mode
+
 DEMO_OUT = "llmhpo-demo"
 
 
@@ -57,7 +59,7 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
                    help="evaluate on a Dask cluster: a scheduler address (tcp://host:8786) or `local`")
     p.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
                    help="cache directory (default: the spec's [cache] dir, else $LLMHPO_CACHE or the user cache dir)")
-    p.add_argument("--mode", default=None, choices=("live", "replay", "record", "off"),
+    p.add_argument("--mode", default=None, choices=Mode.names(),
                    help="cache mode for LLM replies and evaluations (default: the spec's, else live)")
     p.add_argument("--llm-concurrency", type=int, default=None, metavar="N",
                    help="LLM calls in flight across runs, each run still sequential (default: the spec's, "
@@ -67,7 +69,6 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
 def execute(spec: Any, args: argparse.Namespace) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 130 after a graceful Ctrl-C."""
     from cache import default_dir
-    from cache.modes import Mode
     from harness.campaign import run_campaign
 
     out = Path(args.out or spec.output or "results")

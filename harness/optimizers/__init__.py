@@ -83,6 +83,13 @@ def requires_images(name: str) -> bool:
     return name in IMAGE_OPTIMIZERS or (name in PLUGINS and PLUGINS[name].needs_images)
 
 
+def check_model(name: str, model: str, gateway: Any) -> None:
+    """The one place that refuses a text-only `model` for an optimizer that sends plots (UserError)."""
+    if requires_images(name) and not gateway.capabilities(model).images:
+        raise UserError(f"{name} sends plots, but model {model!r} is text-only; "
+                        "use a vision model such as openai/gpt-4o or anthropic/claude-sonnet-4-5")
+
+
 def uses_llm(name: str) -> bool:
     _check_name(name)
     return name in LLM_OPTIMIZERS or (name in PLUGINS and PLUGINS[name].uses_llm)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.names import slug
 from harness.report import figures, ledger, metrics, stats
 from harness.report.fidelity_section import fidelity_blocks
 from harness.report.load import Results, load_results
@@ -177,7 +178,7 @@ def _task_blocks(results: Results, by_budget: list[BudgetResult], out: Path) -> 
             samples = results.baseline.loc[results.baseline["benchmark"] == task, "loss"].to_numpy()
             if np.isfinite(samples).sum() >= (results.required_samples or metrics.MIN_BOOTSTRAP_SAMPLES):
                 random_curve = metrics.bootstrap_best_curve(samples, largest.budget, seed=metrics.task_seed(task))
-        image = f"figures/task_{figures.slug(task)}.png"
+        image = f"figures/task_{slug(task)}.png"
         task_means = all_means.loc[all_means["benchmark"] == task]
         figures.task_figure(task, summary.loc[summary["benchmark"] == task], task_means, random_curve, colors, out / image)
         blocks += [Heading(3, task), Image(image, f"{task}: best-so-far curves and final losses")]

@@ -7,7 +7,6 @@ Each optimizer keeps one colour in every figure so the reader can match them by 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
@@ -20,11 +19,6 @@ from matplotlib.ticker import MaxNLocator
 from harness.report.stats import CriticalDifference
 
 DPI = 100
-
-
-def slug(text: str) -> str:
-    """A file-name-safe version of a task or label name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
 
 
 def palette(labels: list[str]) -> dict[str, tuple[float, ...]]:

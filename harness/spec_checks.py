@@ -1,0 +1,85 @@
+"""Spec checks that need a gateway: each optimizer built once on a task, each model asked what it takes.
+
+Why construct instead of re-checking options here: `optimizers.create` is the one place that knows an
+optimizer's options, and `optimizers.check_model` the one place that says a model cannot read plots;
+calling them means a spec accepts exactly what a run will accept. No model is called (gateway mode
+off); only capabilities are looked up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cache.modes import Mode
+from harness.errors import UserError
+from harness.spec_errors import where
+
+if TYPE_CHECKING:
+    from harness.spec import OptimizerSpec
+
+# (index of the [[optimizers]] table, its resolved entry): problems point at the table.
+Located = tuple[int, "OptimizerSpec"]
+
+
+def check_optimizers(
+    opts: list[Located], *, benchmark: str, budget: int, model_settings: dict[str, dict[str, Any]],
+    model_override: str | None, problems: list[str], notes: list[str],
+) -> list[Located]:
+    """The entries that stay (plot-reading ones go under a text-only --model, with a note); every
+    problem appended to `problems`."""
+    from gateway import Gateway
+    from harness.model_settings import capability_overrides
+
+    gateway = Gateway(mode=Mode.OFF, capabilities=capability_overrides(model_settings))
+    if model_override:
+        before = len(problems)
+        opts = _drop_image_optimizers(opts, model_override, gateway, notes, problems)
+        if len(problems) > before:  # --model itself is refused: say so once, not once per entry
+            opts = [(index, opt) for index, opt in opts if opt.model != model_override]
+    for index, opt in opts:
+        _check_optimizer(index, opt, benchmark, budget, gateway, problems)
+    return opts
+
+
+def _check_optimizer(index: int, opt: OptimizerSpec, benchmark: str, budget: int, gateway: Any,
+                     problems: list[str]) -> None:
+    """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
+    from harness import benchmarks, optimizers
+
+    at = where(("optimizers", index))
+    if opt.model is not None:
+        try:
+            gateway.capabilities(opt.model)  # an unknown provider prefix, say
+            optimizers.check_model(opt.name, opt.model, gateway)
+        except Exception as exc:  # UserError, gateway.errors.ConfigurationError
+            problems.append(f"{at}.model: {exc}")
+            return
+    try:
+        bench = benchmarks.load(benchmark)
+        optimizers.create(opt.name, space=bench.space, seed=0, budget=budget, task=bench, model=opt.model,
+                          gateway=gateway, **opt.options)
+    except UserError as exc:
+        problems.append(f"{at}.options: {exc}")
+    except TypeError as exc:
+        problems.append(f"{at}.options: bad options {sorted(opt.options)}: {exc}")
+
+
+def _drop_image_optimizers(opts: list[Located], model: str, gateway: Any, notes: list[str],
+                           problems: list[str]) -> list[Located]:
+    """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
+    from harness import optimizers
+
+    try:
+        gateway.capabilities(model)
+    except Exception as exc:  # unknown provider prefix
+        problems.append(f"--model: {exc}")
+        return opts
+    kept = []
+    for index, opt in opts:
+        try:
+            optimizers.check_model(opt.name, model, gateway)
+        except UserError:
+            notes.append(f"skipped {opt.name}: it sends plots and --model {model} is text-only")
+            continue
+        kept.append((index, opt))
+    return kept

@@ -34,6 +34,7 @@ from harness import fidelity
 from harness.benchmarks.base import Benchmark, Evaluation
 from harness.errors import InvalidConfig, UserError
 from harness.evaluation import NAMESPACE, crashed, eval_request
+from harness.journal import Trial
 from harness.optimizers.base import validation_only
 from harness.spec import RunSpec
 
@@ -59,7 +60,7 @@ class RunState:
     run: RunSpec
     bench: Benchmark
     optimizer: Any
-    reference: dict[int, dict[str, Any]] = field(default_factory=dict)
+    reference: dict[int, Trial] = field(default_factory=dict)
     index: int = 0
     pending: Pending | None = None
     done: bool = False
@@ -140,10 +141,10 @@ def _same(a: Any, b: Any) -> bool:
     return canonical_json({"v": a}) == canonical_json({"v": b})
 
 
-def _evaluation_from_trial(trial: dict[str, Any]) -> Evaluation:
-    info = {"error": trial["error"]} if trial.get("error") else {}
-    return Evaluation(loss=float(trial["loss"]), test_loss=trial.get("test_loss"),
-                      cost_s=float(trial.get("eval_cost_s") or 0.0), status=trial.get("status", "ok"), info=info)
+def _evaluation_from_trial(trial: Trial) -> Evaluation:
+    info = {"error": trial.error} if trial.error else {}
+    return Evaluation(loss=float(trial.loss), test_loss=trial.test_loss, cost_s=trial.eval_cost_s,
+                      status=trial.status, info=info)
 
 
 class Driver:
@@ -157,7 +158,7 @@ class Driver:
         store: Any,
         mode: Mode,
         gateway: Any,
-        sink: Callable[[dict[str, Any], dict[str, Any] | None], None] | None,
+        sink: Callable[[Trial, dict[str, Any] | None], None] | None,
         strict_reference: bool = False,
         on_progress: Callable[[Stats], None] | None = None,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
@@ -325,11 +326,11 @@ class Driver:
         self.stats.eval_hits += 1
         return Evaluation.from_dict(stored)
 
-    def _rederive(self, state: RunState, pending: Pending, ref: dict[str, Any]) -> None:
+    def _rederive(self, state: RunState, pending: Pending, ref: Trial) -> None:
         """A trial already journaled: check the config matches, tell the recorded result."""
         where = f"{state.run.run_id}#{pending.index}"
-        if not _same(pending.config, ref.get("config")):
-            message = f"{where}: re-derived config {pending.config} != journaled {ref.get('config')}"
+        if not _same(pending.config, ref.config):
+            message = f"{where}: re-derived config {pending.config} != journaled {ref.config}"
             if not self.strict:
                 raise UserError(
                     f"cannot resume: {message}; the optimizer or its inputs changed since the journal was "
@@ -337,7 +338,7 @@ class Driver:
                 )
             self.stats.mismatches.append(message)
         evaluation = None
-        if ref.get("status", "ok") == "ok" and self.store is not None and self.mode is not Mode.OFF:
+        if ref.ok and self.store is not None and self.mode is not Mode.OFF:
             stored = self.store.get(pending.key, NAMESPACE)
             if stored is None and self.strict:
                 raise CacheMiss(pending.key, f"evaluation {pending.request}", None)
@@ -348,8 +349,9 @@ class Driver:
         if self.strict:
             trial = self._trial(state, pending, evaluation, True, transcript)
             for name in _COMPARED:
-                if not _same(trial.get(name), ref.get(name)):
-                    self.stats.mismatches.append(f"{where}: {name} {trial.get(name)!r} != journaled {ref.get(name)!r}")
+                ours, theirs = getattr(trial, name), getattr(ref, name)
+                if not _same(ours, theirs):
+                    self.stats.mismatches.append(f"{where}: {name} {ours!r} != journaled {theirs!r}")
             self._count(trial)
         else:
             self._count(ref)
@@ -374,24 +376,24 @@ class Driver:
             self._finish(state, pending, evaluation, False)
 
     def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool,
-               transcript: dict[str, Any] | None = None) -> dict[str, Any]:
+               transcript: dict[str, Any] | None = None) -> Trial:
         run, proposal = state.run, pending.proposal
         transcript = proposal.transcript if transcript is None else transcript
-        return {
-            "run_id": run.run_id, "index": pending.index, "benchmark": run.benchmark, "optimizer": run.optimizer,
-            "optimizer_name": run.optimizer_name, "model": run.model, "seed": run.seed, "budget": run.budget,
-            "config": pending.config, "loss": evaluation.loss, "test_loss": evaluation.test_loss,
-            "status": evaluation.status, "error": evaluation.info.get("error") if evaluation.status != "ok" else None,
-            "eval_cost_s": evaluation.cost_s, "eval_cache_hit": hit,
-            "wall_s": round(time.perf_counter() - pending.t0, 6), "source": proposal.source,
-            "parse": parse_summary(transcript), "llm": pending.llm,
-            "transcript_ref": f"transcripts/{run.run_id}.jsonl#{pending.index}" if transcript is not None else None,
-        }
+        return Trial(
+            run_id=run.run_id, index=pending.index, benchmark=run.benchmark, optimizer=run.optimizer,
+            optimizer_name=run.optimizer_name, model=run.model, seed=run.seed, budget=run.budget,
+            config=pending.config, loss=evaluation.loss, test_loss=evaluation.test_loss,
+            status=evaluation.status, error=evaluation.info.get("error") if evaluation.status != "ok" else None,
+            eval_cost_s=evaluation.cost_s, eval_cache_hit=hit,
+            wall_s=round(time.perf_counter() - pending.t0, 6), source=proposal.source,
+            parse=parse_summary(transcript), llm=pending.llm,
+            transcript_ref=f"transcripts/{run.run_id}.jsonl#{pending.index}" if transcript is not None else None,
+        )
 
-    def _count(self, trial: dict[str, Any]) -> None:
-        self.stats.crashed += trial["status"] != "ok"
+    def _count(self, trial: Trial) -> None:
+        self.stats.crashed += not trial.ok
         fidelity.count(self.stats.llm_proposals, trial)
-        llm = trial.get("llm")
+        llm = trial.llm
         if llm:
             self.stats.llm_calls += llm["calls"]
             self.stats.llm_hits += llm["cache_hits"]
@@ -461,7 +463,7 @@ class Outcome:
     notes: list[str]
 
 
-def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, dict[str, Any]]],
+def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, Trial]],
                  transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Any = None) -> list[RunState]:
     """One fresh optimizer per run; a run re-derived from its journal follows its recorded LLM attempts;
     `workdir/<run_id>` is where a run's optimizer may keep files."""

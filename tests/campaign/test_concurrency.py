@@ -164,7 +164,7 @@ def test_each_run_stays_sequential_while_runs_overlap():
         states.append(RunState(run, bench, _Probe(run.run_id)))
     sink: list = []
     driver = Driver(states, executor=SerialExecutor(), store=None, mode=Mode.OFF, gateway=Gateway(mode="off"),
-                    sink=lambda trial, transcript: sink.append(trial), llm_concurrency=5)
+                    sink=lambda trial, transcript: sink.append(trial.to_row()), llm_concurrency=5)
     stats = driver.run()
     assert stats.done == 20 and len(sink) == 20
     assert _Probe.overlap >= 2

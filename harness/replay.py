@@ -47,7 +47,8 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     from cache.modes import Mode
     from cache.store import CacheStore
     from gateway import Gateway
-    from harness.campaign import Driver, build_states
+    from harness.campaign import build_states
+    from harness.driver import Driver
     from harness.executor import SerialExecutor, limit_threads
     from harness.journal import TRIALS, Trial, load_manifest, read_transcripts, read_trials
     from harness.spec import RunSpec

@@ -25,7 +25,7 @@ import pytest
 from cache.modes import Mode
 from gateway import Gateway
 from gateway.providers.local import LocalProvider
-from harness.campaign import Driver, RunState
+from harness.driver import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.optimizers.base import Proposal
 from harness.spec import RunSpec, loads_spec

@@ -8,7 +8,7 @@ import pytest
 
 from cache.modes import Mode
 from harness.benchmarks import load
-from harness.campaign import Driver, RunState
+from harness.driver import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.optimizers import create
 from harness.optimizers.base import ValidationResult, validation_only

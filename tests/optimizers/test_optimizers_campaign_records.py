@@ -5,7 +5,7 @@ from __future__ import annotations
 from cache.modes import Mode
 from harness import optimizers
 from harness.benchmarks import load
-from harness.campaign import Driver, RunState
+from harness.driver import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.spec import RunSpec
 from tests.optimizers.conftest import VISION_MODEL

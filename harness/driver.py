@@ -37,6 +37,7 @@ from harness.journal import Trial
 from harness.optimizers.base import validation_only
 from harness.recording import Stats, differences, journaled_evaluation, make_trial, same
 from harness.spec import RunSpec
+from harness.usage import trial_usage
 
 
 @dataclass
@@ -48,7 +49,6 @@ class Pending:
     key: str
     request: dict[str, Any]
     proposal: Any
-    llm: dict[str, Any] | None
     t0: float
     refused: ProviderRefused | None = None  # a refusal raised while telling this trial's result
 
@@ -68,30 +68,10 @@ class RunState:
 
 @dataclass
 class Asked:
-    """One optimizer.ask() and the LLM usage it caused (None for runs without a model)."""
+    """One optimizer.ask() and when it started (its LLM calls are recorded in the proposal's transcript)."""
 
     proposal: Any
-    llm: dict[str, Any] | None
     t0: float
-
-
-def _llm_usage(tally: Any, transcript: dict[str, Any] | None) -> dict[str, Any]:
-    """The journal's `llm` record of one ask from the gateway calls it made (`Ledger.track`)."""
-    failures = int(((transcript or {}).get("totals") or {}).get("errors") or 0)
-    unpriced = tally.unpriced_calls > 0
-    return {"calls": tally.calls + failures, "cache_hits": tally.cache_hits, "prompt_tokens": tally.prompt_tokens,
-            "completion_tokens": tally.completion_tokens, "cost_usd": None if unpriced else round(tally.cost_usd, 10),
-            "would_have_cost_usd": None if unpriced else round(tally.would_have_cost_usd, 10), "failures": failures}
-
-
-def _add_llm(a: dict[str, Any] | None, b: dict[str, Any]) -> dict[str, Any]:
-    """Sum of two trial LLM records (ask-time and tell-time calls); unknown cost stays unknown."""
-    if a is None:
-        return b
-    out = {k: a[k] + b[k] for k in ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures")}
-    for k in ("cost_usd", "would_have_cost_usd"):
-        out[k] = None if a[k] is None or b[k] is None else round(a[k] + b[k], 10)
-    return out
 
 
 class Driver:
@@ -185,11 +165,15 @@ class Driver:
         """The run's next proposal: the one place optimizer.ask() is called (on a pool thread for
         runs with a model when LLM calls run concurrently, else on the driver thread)."""
         t0 = time.perf_counter()
-        if self.gateway is None or state.run.model is None:
-            return Asked(state.optimizer.ask(), None, t0)
-        with self._asking(), self.gateway.ledger.track() as tally:
+        if not self._uses_llm(state):
+            return Asked(state.optimizer.ask(), t0)
+        with self._asking():
             proposal = state.optimizer.ask()
-        return Asked(proposal, _llm_usage(tally, proposal.transcript), t0)
+        return Asked(proposal, t0)
+
+    def _uses_llm(self, state: RunState) -> bool:
+        """Whether the run's trials carry an `llm` usage record (a model and a gateway to call it)."""
+        return self.gateway is not None and state.run.model is not None
 
     @contextlib.contextmanager
     def _asking(self) -> Iterator[None]:
@@ -236,15 +220,15 @@ class Driver:
 
     def _take(self, state: RunState, asked: Asked) -> None:
         """A proposal: finish it inline (re-derived, cache hit, invalid) or send it to the executor."""
-        proposal, llm, t0 = asked.proposal, asked.llm, asked.t0
+        proposal, t0 = asked.proposal, asked.t0
         try:
             request = eval_request(state.bench, proposal.config, state.run.seed)
         except InvalidConfig as exc:
-            pending = Pending(state.index, dict(proposal.config), "", {}, proposal, llm, t0)
+            pending = Pending(state.index, dict(proposal.config), "", {}, proposal, t0)
             self._finish(state, pending, crashed(state.bench, f"invalid config proposed: {exc}"), False)
             return
         key = fingerprint(request, namespace=NAMESPACE)
-        pending = Pending(state.index, request["config"], key, request, proposal, llm, t0)
+        pending = Pending(state.index, request["config"], key, request, proposal, t0)
         ref = state.reference.get(state.index)
         if ref is not None:
             self._rederive(state, pending, ref)
@@ -307,28 +291,23 @@ class Driver:
 
     def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool,
                transcript: dict[str, Any] | None = None) -> Trial:
-        proposal = pending.proposal
-        return make_trial(state.run, pending.index, pending.config, evaluation, hit=hit, source=proposal.source,
-                          transcript=proposal.transcript if transcript is None else transcript, llm=pending.llm,
-                          t0=pending.t0)
+        transcript = pending.proposal.transcript if transcript is None else transcript
+        return make_trial(state.run, pending.index, pending.config, evaluation, hit=hit,
+                          source=pending.proposal.source, transcript=transcript,
+                          llm=trial_usage(transcript) if self._uses_llm(state) else None, t0=pending.t0)
 
     def _tell(self, state: RunState, pending: Pending, evaluation: Evaluation) -> dict[str, Any] | None:
         """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
-        this trial's llm record and transcript, which this returns."""
-        tracked = pending.llm is not None and self.gateway is not None
-        with self.gateway.ledger.track() if tracked else contextlib.nullcontext() as tally:
-            try:
-                state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
-            except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
-                pending.refused = exc
+        this trial's transcript as `tell_calls` (so its usage record counts them), which this returns."""
+        try:
+            state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
+        except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
+            pending.refused = exc
         transcript = pending.proposal.transcript
         drain = getattr(state.optimizer, "drain_calls", None)
         calls = drain() if drain is not None else []
         if calls:
             transcript = {**(transcript or {}), "tell_calls": calls}
-        if tracked:
-            failures = sum(1 for c in calls if c.get("error"))
-            pending.llm = _add_llm(pending.llm, _llm_usage(tally, {"totals": {"errors": failures}}))
         return transcript
 
     def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:

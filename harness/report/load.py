@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from harness import usage
 from harness.errors import UserError
 from harness.journal import BASELINE, TRIALS, Trial, load_manifest, read_jsonl, read_stopped, read_trials
 
@@ -79,7 +80,6 @@ def _read_jsonl(path: Path, notes: list[str]) -> list[dict[str, Any]]:
 def _flatten_trial(trial: Trial) -> dict[str, Any]:
     """One report row of a journaled trial (its `llm` usage summary split into columns)."""
     parse = trial.parse or {}
-    llm = trial.llm or {}
     return {
         "run_id": trial.run_id,
         "benchmark": trial.benchmark,
@@ -100,13 +100,7 @@ def _flatten_trial(trial: Trial) -> dict[str, Any]:
         "parse_outcome": parse.get("outcome"),
         "parse_repairs": len(parse.get("repairs") or []),
         "parse_attempts": int(parse.get("attempts") or 0),
-        "llm_calls": int(llm.get("calls") or 0),
-        "llm_cache_hits": int(llm.get("cache_hits") or 0),
-        "prompt_tokens": int(llm.get("prompt_tokens") or 0),
-        "completion_tokens": int(llm.get("completion_tokens") or 0),
-        "cost_usd": llm.get("cost_usd"),
-        "would_have_cost_usd": llm.get("would_have_cost_usd"),
-        "llm_failures": int(llm.get("failures") or 0),
+        **usage.columns(trial.llm),
         "has_llm": trial.llm is not None or trial.parse is not None,
         "config": trial.config,
     }

@@ -12,8 +12,8 @@ from typing import Any
 
 from cache.key import fingerprint
 from harness.benchmarks.base import Benchmark, Evaluation
-from harness.eval_cache import EvalCache
-from harness.evaluation import NAMESPACE, eval_request
+from harness.eval_cache import EvalCache, request_key
+from harness.evaluation import eval_request
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
@@ -53,7 +53,7 @@ def missing_samples(
                 continue
             seed = spec.seeds[i % len(spec.seeds)]
             request = eval_request(bench, config, seed)
-            key = fingerprint(request, namespace=NAMESPACE)
+            key = request_key(request)
             row = {"benchmark": name, "sample": i, "config": request["config"]}
             stored = cache.lookup(key, request, "baseline evaluation")
             if stored is not None:

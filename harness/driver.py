@@ -26,13 +26,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cache.key import fingerprint
 from cache.modes import Mode
 from gateway.errors import ProviderRefused
 from harness.benchmarks.base import Benchmark, Evaluation
 from harness.errors import InvalidConfig, UserError
-from harness.eval_cache import EvalCache
-from harness.evaluation import NAMESPACE, crashed, eval_request
+from harness.eval_cache import EvalCache, request_key
+from harness.evaluation import crashed, eval_request
 from harness.journal import Trial
 from harness.optimizers.base import validation_only
 from harness.recording import Stats, differences, journaled_evaluation, make_trial, same
@@ -227,7 +226,7 @@ class Driver:
             pending = Pending(state.index, dict(proposal.config), "", {}, proposal, t0)
             self._finish(state, pending, crashed(state.bench, f"invalid config proposed: {exc}"), False)
             return
-        key = fingerprint(request, namespace=NAMESPACE)
+        key = request_key(request)
         pending = Pending(state.index, request["config"], key, request, proposal, t0)
         ref = state.reference.get(state.index)
         if ref is not None:

@@ -21,15 +21,17 @@ from harness.benchmarks.base import Benchmark
 from harness.driver import Driver, RunState
 from harness.errors import UserError
 from harness.journal import Trial
-from harness.recording import Stats, parse_summary
+from harness.recording import Stats
 from harness.spec import RunSpec
 
-__all__ = ["Driver", "Outcome", "RunState", "Stats", "build_states", "default_llm_concurrency", "parse_summary",
-           "run_campaign"]
+# Driver, RunState and Stats are imported from here by other code: they stay importable by that name
+__all__ = ["Driver", "Outcome", "RunState", "Stats", "build_states", "default_llm_concurrency", "run_campaign"]
 
 
 @dataclass
 class Outcome:
+    """What `run_campaign` returns: where the results are, the totals, and notes for the user."""
+
     directory: Any
     stats: Stats
     wall_s: float

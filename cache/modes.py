@@ -46,6 +46,16 @@ class Mode(enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def reads(self) -> bool:
+        """Answers from the cache when it can (LIVE, REPLAY)."""
+        return self in (Mode.LIVE, Mode.REPLAY)
+
+    @property
+    def writes(self) -> bool:
+        """Stores what it computes (LIVE, RECORD)."""
+        return self in (Mode.LIVE, Mode.RECORD)
+
 
 def as_json_value(value: dict[str, Any]) -> dict[str, Any]:
     """The JSON round trip of `value`, so a live result equals what a later replay returns."""
@@ -76,7 +86,7 @@ def resolve(
         return as_json_value(compute()), False
     if store is None:
         raise CacheError(f"cache mode {mode.value} needs a cache directory")
-    if mode is not Mode.RECORD:
+    if mode.reads:
         stored = store.get(key, namespace)
         if stored is not None:
             return stored, True
@@ -85,5 +95,6 @@ def resolve(
             model = request.get("model") if isinstance(request, dict) else None
             raise CacheMiss(key, text, model if isinstance(model, str) else None)
     value = as_json_value(compute())
-    store.put(key, value, namespace, request=request)
+    if mode.writes:
+        store.put(key, value, namespace, request=request)
     return value, False

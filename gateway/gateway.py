@@ -71,26 +71,11 @@ class Ledger(Tally):
 
     per_model: dict[str, Tally] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    _tracking: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def record(self, model: str, response: Response) -> None:
         with self._lock:
             self.add(response)
             self.per_model.setdefault(model, Tally()).add(response)
-        for tally in getattr(self._tracking, "tallies", ()):
-            tally.add(response)
-
-    @contextlib.contextmanager
-    def track(self) -> Iterator[Tally]:
-        """A Tally of the calls this thread makes inside the block: with several runs asking at once,
-        the ledger's totals mix runs, so each run's share is counted where its call is made."""
-        tally = Tally()
-        stack = self._tracking.__dict__.setdefault("tallies", [])
-        stack.append(tally)
-        try:
-            yield tally
-        finally:
-            stack.remove(tally)
 
     def to_dict(self) -> dict[str, Any]:
         with self._lock:

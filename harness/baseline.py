@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cache.errors import CacheMiss
 from cache.key import fingerprint
-from cache.modes import Mode
 from harness.benchmarks.base import Benchmark, Evaluation
-from harness.evaluation import NAMESPACE, eval_request
+from harness.eval_cache import EvalCache, request_key
+from harness.evaluation import eval_request
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
@@ -27,8 +26,19 @@ def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
     return done
 
 
+def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor: Any, cache: EvalCache) -> None:
+    """Journal the baseline samples below `spec.baseline_samples` not journaled yet, for every
+    benchmark of the spec (`benches`: those already loaded, the rest are loaded here)."""
+    from harness.benchmarks import load
+
+    by_name = {b.name: b for b in benches}
+    by_name.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in by_name})
+    for row in missing_samples(spec, by_name, done_samples(journal.baseline_rows()), executor, cache):
+        journal.append_baseline(row)
+
+
 def missing_samples(
-    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, store: Any, mode: Mode,
+    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, cache: EvalCache,
 ) -> Iterator[dict[str, Any]]:
     """Rows for the sample indices below `spec.baseline_samples` not in `done`, through the eval cache
     and the executor (strict REPLAY raises on a miss instead of training)."""
@@ -43,13 +53,11 @@ def missing_samples(
                 continue
             seed = spec.seeds[i % len(spec.seeds)]
             request = eval_request(bench, config, seed)
-            key = fingerprint(request, namespace=NAMESPACE)
+            key = request_key(request)
             row = {"benchmark": name, "sample": i, "config": request["config"]}
-            stored = store.get(key, NAMESPACE) if store is not None and mode in (Mode.LIVE, Mode.REPLAY) else None
+            stored = cache.lookup(key, request, "baseline evaluation")
             if stored is not None:
-                yield {**row, "loss": stored["loss"], "test_loss": stored["test_loss"]}
-            elif mode is Mode.REPLAY:  # strict, as for trials (Driver._lookup): a miss never trains
-                raise CacheMiss(key, f"baseline evaluation {request}", None)
+                yield {**row, "loss": stored.loss, "test_loss": stored.test_loss}
             else:
                 todo.append((row, (key, request, executor.submit(name, request["config"], seed))))
     for row, (key, request, handle) in todo:
@@ -57,6 +65,5 @@ def missing_samples(
             pass
         ev = Evaluation.from_dict(executor.result(handle))
         if ev.status == "ok":
-            if store is not None and mode in (Mode.LIVE, Mode.RECORD):
-                store.put(key, ev.to_dict(), NAMESPACE, request=request)
+            cache.save(key, request, ev)
             yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}

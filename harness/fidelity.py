@@ -9,7 +9,10 @@ the CLI summary and the top of the report.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.journal import Trial
 
 FALLBACK_WARN = 0.10  # above this share of LLM proposals replaced by random configs, results are suspect
 FAILURES = "failures.jsonl"
@@ -40,17 +43,16 @@ def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 
 
-def count(rates: dict[str, list[int]], trial: dict[str, Any]) -> None:
+def count(rates: dict[str, list[int]], trial: Trial) -> None:
     """Add one journaled trial to "label @ model" -> [LLM proposals, random fallbacks]."""
-    parse = trial.get("parse")
-    if parse:
-        label, model = str(trial["optimizer"]), str(trial["model"])
+    if trial.parse:
+        label, model = trial.optimizer, str(trial.model)
         tally = rates.setdefault(label if model in label else f"{label} @ {model}", [0, 0])
         tally[0] += 1
-        tally[1] += parse.get("outcome") == "fallback"
+        tally[1] += trial.parse.get("outcome") == "fallback"
 
 
-def fallback_rates(trials: Iterable[dict[str, Any]]) -> dict[str, list[int]]:
+def fallback_rates(trials: Iterable[Trial]) -> dict[str, list[int]]:
     """"label @ model" -> [LLM proposals, random fallbacks] over journaled trials."""
     out: dict[str, list[int]] = {}
     for t in trials:

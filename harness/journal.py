@@ -13,7 +13,7 @@ import json
 import os
 import platform
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +28,75 @@ BASELINE = "baseline.jsonl"
 STOPPED = "stopped.jsonl"  # runs an optimizer ended before their budget (patience): they are complete
 _PACKAGES = {"numpy": "numpy", "scikit-learn": "scikit-learn", "xgboost": "xgboost", "optuna": "optuna",
              "scikit-optimize": "scikit-optimize", "xllamacpp": "xllamacpp"}
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One finished trial: a line of trials.jsonl, written by the campaign and read by resume, replay
+    and the report. Field order is the on-disk key order; `llm` is the usage summary of the proposal's
+    transcript (harness.usage) and `parse` its parse record, both None for classical proposals."""
+
+    run_id: str
+    index: int
+    benchmark: str
+    optimizer: str
+    optimizer_name: str
+    model: str | None
+    seed: int
+    budget: int
+    config: dict[str, Any]
+    loss: float | None
+    test_loss: float | None
+    status: str = "ok"
+    error: str | None = None
+    eval_cost_s: float = 0.0
+    eval_cache_hit: bool = False
+    wall_s: float = 0.0
+    source: str = ""
+    parse: dict[str, Any] | None = None
+    llm: dict[str, Any] | None = None
+    transcript_ref: str | None = None
+
+    REQUIRED = ("run_id", "index", "benchmark", "optimizer", "loss")
+
+    def to_row(self) -> dict[str, Any]:
+        """The trials.jsonl line (a JSON object, keys in field order)."""
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], where: Any = TRIALS) -> Trial:
+        """A journaled line, new or old (older journals lack optional fields: their defaults apply);
+        UserError naming `where` when a required field is missing."""
+        missing = [k for k in cls.REQUIRED if k not in row]
+        if missing:
+            raise UserError(f"{where}: trial {row.get('run_id')}#{row.get('index')} lacks {', '.join(missing)}")
+        known = {f.name for f in fields(cls)}
+        get = row.get
+        return cls(**{**{k: v for k, v in row.items() if k in known},
+                      "run_id": str(row["run_id"]), "index": int(row["index"]), "benchmark": str(row["benchmark"]),
+                      "optimizer": str(row["optimizer"]), "optimizer_name": str(get("optimizer_name") or row["optimizer"]),
+                      "model": get("model"), "seed": int(get("seed", 0)), "budget": int(get("budget", 0)),
+                      "config": get("config") or {}, "loss": _float(row["loss"]), "test_loss": _float(get("test_loss")),
+                      "status": str(get("status") or "ok"), "eval_cost_s": float(get("eval_cost_s") or 0.0),
+                      "eval_cache_hit": bool(get("eval_cache_hit", False)), "wall_s": float(get("wall_s") or 0.0),
+                      "source": str(get("source") or "")})
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def read_trials(directory: Path, notes: list[str] | None = None) -> list[Trial]:
+    """The journaled trials in file order (read only; a torn last line is skipped, with a note)."""
+    path = directory / TRIALS
+    rows, torn = read_jsonl(path)
+    if torn and notes is not None:
+        notes.append(f"{TRIALS}: skipped a truncated last line")
+    return [Trial.from_row(row, path) for row in rows]
 
 
 def versions() -> dict[str, str | None]:
@@ -122,7 +191,7 @@ class Journal:
 
     directory: Path
     manifest: dict[str, Any]
-    finished: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    finished: dict[str, dict[int, Trial]] = field(default_factory=dict)
     transcripts: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # of the finished trials
     stopped: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -159,11 +228,12 @@ class Journal:
         if torn:
             self.notes.append(f"{TRIALS}: dropped a torn last line (the previous run was killed mid-write)")
         for row in rows:
-            by_index = self.finished.setdefault(str(row["run_id"]), {})
-            if int(row["index"]) in by_index:
-                self.notes.append(f"{TRIALS}: ignored a duplicated trial {row['run_id']}#{row['index']}")
+            trial = Trial.from_row(row, self.directory / TRIALS)
+            by_index = self.finished.setdefault(trial.run_id, {})
+            if trial.index in by_index:
+                self.notes.append(f"{TRIALS}: ignored a duplicated trial {trial.run_id}#{trial.index}")
                 continue
-            by_index[int(row["index"])] = row
+            by_index[trial.index] = trial
         self._clean_transcripts()
         self.stopped = read_stopped(self.directory, repair=True)
 
@@ -181,17 +251,17 @@ class Journal:
                 write_jsonl_atomic(path, (keep[i] for i in sorted(keep)))
             self.transcripts[path.stem] = {i: row.get("transcript") or {} for i, row in keep.items()}
 
-    def append(self, trial: dict[str, Any], transcript: dict[str, Any] | None) -> None:
+    def append(self, trial: Trial, transcript: dict[str, Any] | None) -> None:
         """Journal one finished trial (transcript first, so a trial line never points at nothing)."""
-        run_id = trial["run_id"]
+        run_id = trial.run_id
         if transcript is not None:
             appender = self._transcripts.get(run_id)
             if appender is None:
                 appender = self._transcripts[run_id] = _Appender(self.directory / TRANSCRIPTS / f"{run_id}.jsonl")
-            appender.write({"run_id": run_id, "index": trial["index"], "transcript": transcript})
+            appender.write({"run_id": run_id, "index": trial.index, "transcript": transcript})
         assert self._trials is not None
-        self._trials.write(trial)
-        self.finished.setdefault(run_id, {})[int(trial["index"])] = trial
+        self._trials.write(trial.to_row())
+        self.finished.setdefault(run_id, {})[trial.index] = trial
 
     def append_failure(self, record: dict[str, Any]) -> None:
         """Journal a run the provider refused (harness.fidelity reads them; a resume retries the run)."""

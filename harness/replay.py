@@ -12,7 +12,6 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from harness.errors import UserError
 
@@ -48,20 +47,21 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     from cache.modes import Mode
     from cache.store import CacheStore
     from gateway import Gateway
-    from harness.campaign import Driver, build_states
+    from harness.campaign import build_states
+    from harness.driver import Driver
     from harness.executor import SerialExecutor, limit_threads
-    from harness.journal import TRIALS, load_manifest, read_jsonl, read_transcripts
+    from harness.journal import TRIALS, Trial, load_manifest, read_transcripts, read_trials
     from harness.spec import RunSpec
 
     start = time.perf_counter()
     limit_threads("blas")
     directory, manifest = load_manifest(results_dir)
-    rows, _ = read_jsonl(directory / TRIALS)
-    if not rows:
+    journaled = read_trials(directory)
+    if not journaled:
         raise UserError(f"{directory / TRIALS}: no finished trials to replay")
-    reference: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for row in rows:
-        reference[str(row["run_id"])].setdefault(int(row["index"]), row)
+    reference: dict[str, dict[int, Trial]] = defaultdict(dict)
+    for trial in journaled:
+        reference[trial.run_id].setdefault(trial.index, trial)
     runs = [RunSpec.from_dict(r) for r in manifest.get("runs") or []]
     runs = [r for r in runs if reference.get(r.run_id)]
     path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")

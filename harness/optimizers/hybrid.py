@@ -27,6 +27,7 @@ from harness.optimizers.skopt_bo import SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
 from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
+from harness.usage import call_fields
 
 COIN_STREAM = 104_729
 
@@ -109,9 +110,7 @@ class LLMTPE:
             return
         reply = response.text
         record.update(
-            usage={"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
-            cost_usd=response.cost_usd, would_have_cost_usd=response.would_have_cost_usd,
-            cache_hit=response.cache_hit, fingerprint=response.fingerprint,
+            **call_fields(response), fingerprint=response.fingerprint,
         )
         found, _ = extract(reply, numeric)
         record.update(reply=reply, finish_reason=response.finish_reason)

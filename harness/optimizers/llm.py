@@ -29,6 +29,7 @@ from harness.optimizers.parse import ParseResult, parse_reply
 from harness.optimizers.perturb import perturb
 from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
+from harness.usage import call_fields, proposal_totals
 
 STYLES = ("chat", "compressed")
 SPACE_STYLES = ("zhang", "json")
@@ -141,10 +142,7 @@ class LLMOptimizer:
         record.update(
             reply=response.text,
             finish_reason=response.finish_reason,
-            usage={"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
-            cost_usd=response.cost_usd,
-            would_have_cost_usd=response.would_have_cost_usd,
-            cache_hit=response.cache_hit,
+            **call_fields(response),
             latency_s=response.latency_s,
             fingerprint=response.fingerprint,
         )
@@ -205,7 +203,7 @@ class LLMOptimizer:
         assert config is not None and reply is not None
         config, reply, source = self._dedupe(config, reply, source, base, replicate, transcript, notes)
         transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
-        transcript["totals"] = _totals(transcript["attempts"])
+        transcript["totals"] = proposal_totals(transcript["attempts"])
         self._pending[self.space.key(config)] = (reply, tuple(notes))
         return Proposal(config, source, transcript)
 
@@ -245,20 +243,3 @@ class LLMOptimizer:
                 notes=notes,
             )
         )
-
-
-def _totals(attempts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-proposal sums; cost is None when any answered call had an unknown price (never $0)."""
-    answered = [a for a in attempts if not a.get("error")]
-    unknown = any(a.get("cost_usd") is None for a in answered)
-    return {
-        "calls": len(attempts),
-        "cache_hits": sum(1 for a in answered if a.get("cache_hit")),
-        "errors": len(attempts) - len(answered),
-        "prompt_tokens": sum(a["usage"]["prompt_tokens"] for a in answered),
-        "completion_tokens": sum(a["usage"]["completion_tokens"] for a in answered),
-        "cost_usd": None if unknown else sum(a["cost_usd"] for a in answered),
-        "would_have_cost_usd": None
-        if any(a.get("would_have_cost_usd") is None for a in answered)
-        else sum(a["would_have_cost_usd"] for a in answered),
-    }

@@ -9,18 +9,18 @@ from typing import Any
 import pandas as pd
 
 from harness import fidelity
-from harness.journal import TRIALS, read_jsonl
+from harness.journal import read_jsonl, read_trials
 from harness.report.render import Block, Bullets, Heading, Paragraph, Table
 
 
 def fidelity_blocks(results: Any) -> list[Block]:
     manifest = results.manifest
-    trials, _ = read_jsonl(results.directory / TRIALS)
+    trials = read_trials(results.directory)
     rates = fidelity.fallback_rates(trials)
     failures, _ = read_jsonl(results.directory / fidelity.FAILURES)
     finished: dict[str, dict[int, Any]] = {}
     for t in trials:
-        finished.setdefault(str(t["run_id"]), {})[int(t["index"])] = t
+        finished.setdefault(t.run_id, {})[t.index] = t
     budgets = {str(r["run_id"]): int(r["budget"]) for r in manifest.get("runs") or []}
     still_failed = fidelity.open_failures(failures, finished, budgets)
     protocols = manifest.get("protocols") or {}

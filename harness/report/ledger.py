@@ -1,6 +1,7 @@
 """LLM ledger per optimizer and model: what the LLM-driven runs asked, paid and got wrong.
 
-Counted from each trial's `llm` and `parse` records. Definitions:
+Counted from each trial's `llm` and `parse` records (the `llm` record is harness.usage's sum of
+the calls its transcript records, split into columns by `usage.columns`). Definitions:
 - calls / cache hits / tokens: sums of the per-trial gateway usage.
 - live cost: dollars actually spent (cache hits cost $0); would-have-cost: what every call would have
   cost live. Unknown prices stay unknown (shown as "n/a"), never 0; a sum that mixes known and

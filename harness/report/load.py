@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from harness import usage
 from harness.errors import UserError
-from harness.journal import BASELINE, TRIALS, load_manifest, read_jsonl, read_stopped
+from harness.journal import BASELINE, TRIALS, Trial, load_manifest, read_jsonl, read_stopped, read_trials
 
 RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
 TRIAL_COLUMNS = [
@@ -76,42 +77,32 @@ def _read_jsonl(path: Path, notes: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _flatten_trial(row: dict[str, Any], path: Path) -> dict[str, Any]:
-    missing = [k for k in ("run_id", "index", "benchmark", "optimizer", "loss") if k not in row]
-    if missing:
-        raise UserError(f"{path}: trial {row.get('run_id')}#{row.get('index')} lacks {', '.join(missing)}")
-    parse = row.get("parse") or {}
-    llm = row.get("llm") or {}
-    loss = row.get("loss")
+def _flatten_trial(trial: Trial) -> dict[str, Any]:
+    """One report row of a journaled trial (its `llm` usage summary split into columns)."""
+    parse = trial.parse or {}
     return {
-        "run_id": str(row["run_id"]),
-        "benchmark": str(row["benchmark"]),
-        "optimizer": str(row["optimizer"]),
-        "optimizer_name": str(row.get("optimizer_name") or row["optimizer"]),
-        "model": row.get("model"),
-        "seed": int(row.get("seed", 0)),
-        "budget": int(row.get("budget", 0)),
-        "index": int(row["index"]),
-        "loss": float("nan") if loss is None else float(loss),
-        "test_loss": float("nan") if row.get("test_loss") is None else float(row["test_loss"]),
-        "status": str(row.get("status") or "ok"),
-        "error": row.get("error"),
-        "eval_cost_s": float(row.get("eval_cost_s") or 0.0),
-        "eval_cache_hit": bool(row.get("eval_cache_hit", False)),
-        "wall_s": float(row.get("wall_s") or 0.0),
-        "source": str(row.get("source") or ""),
+        "run_id": trial.run_id,
+        "benchmark": trial.benchmark,
+        "optimizer": trial.optimizer,
+        "optimizer_name": trial.optimizer_name,
+        "model": trial.model,
+        "seed": trial.seed,
+        "budget": trial.budget,
+        "index": trial.index,
+        "loss": float("nan") if trial.loss is None else trial.loss,
+        "test_loss": float("nan") if trial.test_loss is None else trial.test_loss,
+        "status": trial.status,
+        "error": trial.error,
+        "eval_cost_s": trial.eval_cost_s,
+        "eval_cache_hit": trial.eval_cache_hit,
+        "wall_s": trial.wall_s,
+        "source": trial.source,
         "parse_outcome": parse.get("outcome"),
         "parse_repairs": len(parse.get("repairs") or []),
         "parse_attempts": int(parse.get("attempts") or 0),
-        "llm_calls": int(llm.get("calls") or 0),
-        "llm_cache_hits": int(llm.get("cache_hits") or 0),
-        "prompt_tokens": int(llm.get("prompt_tokens") or 0),
-        "completion_tokens": int(llm.get("completion_tokens") or 0),
-        "cost_usd": llm.get("cost_usd"),
-        "would_have_cost_usd": llm.get("would_have_cost_usd"),
-        "llm_failures": int(llm.get("failures") or 0),
-        "has_llm": bool(row.get("llm") is not None or row.get("parse") is not None),
-        "config": row.get("config") or {},
+        **usage.columns(trial.llm),
+        "has_llm": trial.llm is not None or trial.parse is not None,
+        "config": trial.config,
     }
 
 
@@ -137,11 +128,10 @@ def load_results(path: Path | str) -> Results:
     """Load a campaign results directory; raises UserError when it is missing or malformed."""
     directory, manifest = load_manifest(path)
     notes: list[str] = []
-    trials_path = directory / TRIALS
-    rows = _read_jsonl(trials_path, notes) if trials_path.is_file() else []
-    if not rows:
-        raise UserError(f"{trials_path}: no finished trials to report on")
-    trials = pd.DataFrame([_flatten_trial(r, trials_path) for r in rows], columns=TRIAL_COLUMNS)
+    journaled = read_trials(directory, notes)
+    if not journaled:
+        raise UserError(f"{directory / TRIALS}: no finished trials to report on")
+    trials = pd.DataFrame([_flatten_trial(t) for t in journaled], columns=TRIAL_COLUMNS)
     duplicated = trials.duplicated(["run_id", "index"], keep="first")
     if duplicated.any():
         notes.append(f"{TRIALS}: ignored {int(duplicated.sum())} duplicated trial line(s)")

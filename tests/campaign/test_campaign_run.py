@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import math
 
 import pytest
 
 from cache.modes import Mode
-from harness import executor as executor_mod
 from harness.benchmarks import load
 from harness.benchmarks.base import Evaluation
 from harness.campaign import run_campaign
+from harness.evaluation import safe_evaluate
+from harness.executor import SerialExecutor
 from harness.spec import load_spec
 from tests.campaign.helpers import cli_env, llmhpo, stable, trials, write_spec
 
@@ -95,10 +97,18 @@ class _Flaky:
         return self.inner.evaluate(config, seed)
 
 
-def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(executor_mod, "_benchmark", lambda name: _Flaky())
+class _FlakyExecutor(SerialExecutor):
+    """Evaluates every task on the flaky benchmark, in process (passed to run_campaign as its executor)."""
+
+    def submit(self, benchmark, config, seed):
+        future = cf.Future()
+        future.set_result(safe_evaluate(_Flaky(), config, seed).to_dict())
+        return future
+
+
+def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path):
     spec = write_spec(tmp_path, name="flaky", budget=8, seeds=2, benchmarks=("toy/branin",))
-    outcome = _run(spec, tmp_path / "out", tmp_path / "cache", workers=1)
+    outcome = _run(spec, tmp_path / "out", tmp_path / "cache", executor=_FlakyExecutor())
     rows = trials(outcome.directory)
     assert len(rows) == 3 * 2 * 8
     bad = [r for r in rows if r["status"] == "crashed"]

@@ -25,7 +25,7 @@ import pytest
 from cache.modes import Mode
 from gateway import Gateway
 from gateway.providers.local import LocalProvider
-from harness.campaign import Driver, RunState
+from harness.driver import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.optimizers.base import Proposal
 from harness.spec import RunSpec, loads_spec
@@ -164,7 +164,7 @@ def test_each_run_stays_sequential_while_runs_overlap():
         states.append(RunState(run, bench, _Probe(run.run_id)))
     sink: list = []
     driver = Driver(states, executor=SerialExecutor(), store=None, mode=Mode.OFF, gateway=Gateway(mode="off"),
-                    sink=lambda trial, transcript: sink.append(trial), llm_concurrency=5)
+                    sink=lambda trial, transcript: sink.append(trial.to_row()), llm_concurrency=5)
     stats = driver.run()
     assert stats.done == 20 and len(sink) == 20
     assert _Probe.overlap >= 2

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.errors import UserError
-from harness.journal import Journal, read_jsonl
+from harness.journal import Journal, Trial, read_jsonl, read_trials
 
 
 def _manifest(spec_hash: str = "a" * 64) -> dict:
@@ -15,8 +15,9 @@ def _manifest(spec_hash: str = "a" * 64) -> dict:
             "live_wall_s": None}
 
 
-def _trial(run_id: str, index: int) -> dict:
-    return {"run_id": run_id, "index": index, "config": {"x": index}, "loss": 1.0 / (index + 1)}
+def _trial(run_id: str, index: int) -> Trial:
+    return Trial(run_id=run_id, index=index, benchmark="toy/branin", optimizer="random", optimizer_name="random",
+                 model=None, seed=0, budget=3, config={"x": index}, loss=1.0 / (index + 1), test_loss=None)
 
 
 def test_append_reopen_and_torn_last_line(tmp_path):
@@ -67,3 +68,36 @@ def test_different_spec_hash_is_refused(tmp_path):
     Journal.open(tmp_path, _manifest("a" * 64)).close()
     with pytest.raises(UserError, match="different spec.*new --out"):
         Journal.open(tmp_path, _manifest("b" * 64))
+
+
+# A trials.jsonl line exactly as the campaign wrote it before the typed record (key order included).
+LEGACY_LINE = (
+    '{"run_id":"llm-0","index":3,"benchmark":"toy/branin","optimizer":"llm@m","optimizer_name":"llm","model":"m",'
+    '"seed":0,"budget":6,"config":{"x1":1.5,"x2":2.0},"loss":3.25,"test_loss":3.25,"status":"ok","error":null,'
+    '"eval_cost_s":0.0012,"eval_cache_hit":false,"wall_s":0.5,"source":"llm",'
+    '"parse":{"outcome":"repaired","repairs":["x1 clipped"],"attempts":1},'
+    '"llm":{"calls":2,"cache_hits":1,"prompt_tokens":120,"completion_tokens":30,"failures":1,"cost_usd":null,'
+    '"would_have_cost_usd":null},"transcript_ref":"transcripts/llm-0.jsonl#3"}'
+)
+
+
+def test_trial_row_round_trips_byte_for_byte():
+    trial = Trial.from_row(json.loads(LEGACY_LINE))
+    assert trial.llm["calls"] == 2 and trial.parse["outcome"] == "repaired" and trial.seed == 0
+    assert json.dumps(trial.to_row(), separators=(",", ":"), allow_nan=False) == LEGACY_LINE
+
+
+def test_trial_reads_an_old_row_with_only_the_required_fields(tmp_path):
+    old = {"run_id": "r", "index": "2", "benchmark": "toy/branin", "optimizer": "tpe", "loss": 1}
+    trial = Trial.from_row(old)
+    assert (trial.index, trial.optimizer_name, trial.status, trial.loss, trial.llm, trial.config) == (2, "tpe", "ok", 1.0, None, {})
+    with pytest.raises(UserError, match=r"r#2 lacks benchmark"):
+        Trial.from_row({k: v for k, v in old.items() if k != "benchmark"}, "trials.jsonl")
+
+
+def test_journal_writes_and_reads_trials(tmp_path):
+    j = Journal.open(tmp_path, _manifest())
+    j.append(_trial("r", 0), None)
+    j.close()
+    assert read_trials(tmp_path) == [_trial("r", 0)]
+    assert Journal.open(tmp_path, _manifest()).finished["r"][0] == _trial("r", 0)

@@ -8,7 +8,7 @@ import pytest
 
 from cache.modes import Mode
 from harness.benchmarks import load
-from harness.campaign import Driver, RunState
+from harness.driver import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.optimizers import create
 from harness.optimizers.base import ValidationResult, validation_only
@@ -37,7 +37,7 @@ def test_tell_receives_a_validation_only_result_from_the_driver():
     spy = Recording(create("random", space=bench.space, seed=0, budget=5))
     trials = []
     driver = Driver([RunState(run, bench, spy)], executor=SerialExecutor(), store=None, mode=Mode.OFF, gateway=None,
-                    sink=lambda trial, transcript: trials.append(trial))
+                    sink=lambda trial, transcript: trials.append(trial.to_row()))
     driver.run()
     assert len(spy.told) == 5 and all(t["test_loss"] is not None for t in trials)  # the journal keeps test loss
     for told, trial in zip(spy.told, trials, strict=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cache.modes import Mode
 from harness import optimizers
 from harness.benchmarks import load
-from harness.campaign import Driver, RunState
+from harness.driver import Driver, RunState
 from harness.executor import SerialExecutor
 from harness.spec import RunSpec
 from tests.optimizers.conftest import VISION_MODEL
@@ -23,7 +23,7 @@ def test_narrowing_calls_are_journaled_with_usage(server, server_gateway) -> Non
     run = RunSpec("r", bench.name, "llm-tpe", "llm-tpe", VISION_MODEL, {}, 5, 6)
     journal: list[tuple[dict, dict | None]] = []
     Driver([RunState(run, bench, opt)], executor=SerialExecutor(), store=None, mode=Mode.OFF, gateway=server_gateway,
-           sink=lambda trial, transcript: journal.append((trial, transcript))).run()
+           sink=lambda trial, transcript: journal.append((trial.to_row(), transcript))).run()
     assert len(server.received) == 4  # 1 proposal + narrowing after results 2, 4 and 6
     assert sum(t["llm"]["calls"] for t, _ in journal) == len(server.received)
     assert sum(t["llm"]["prompt_tokens"] for t, _ in journal) == server_gateway.ledger.prompt_tokens

@@ -1,0 +1,117 @@
+"""Trial recording: what the campaign journals for one finished trial, and what it counts.
+
+Why here: the journaled record (harness.journal.Trial), its parse and usage summaries and the
+running totals must be derived the same way for a new trial, a re-derived one (resume) and a
+replayed one (compared with the journal), so the driver calls these instead of building records.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cache.key import canonical_json
+from harness import fidelity
+from harness.benchmarks.base import Evaluation
+from harness.journal import Trial
+
+if TYPE_CHECKING:
+    from harness.spec import RunSpec
+
+# the fields a replay compares with the journal (the rest are timings and cache provenance)
+COMPARED = ("config", "loss", "test_loss", "status", "source")
+
+
+@dataclass
+class Stats:
+    """Running totals for the progress bar and the final summary."""
+
+    total: int = 0
+    done: int = 0
+    rederived: int = 0
+    crashed: int = 0
+    eval_lookups: int = 0
+    eval_hits: int = 0
+    llm_calls: int = 0
+    llm_hits: int = 0
+    llm_failures: int = 0
+    asking: int = 0  # asks (LLM calls) in flight right now
+    cost_usd: float = 0.0
+    would_have_cost_usd: float = 0.0
+    unpriced: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    failed_runs: dict[str, str] = field(default_factory=dict)  # run_id -> the provider's refusal
+    llm_proposals: dict[str, list[int]] = field(default_factory=dict)  # "label @ model" -> [proposals, fallbacks]
+
+    def count(self, trial: Trial) -> None:
+        """Add one finished trial (its status, parse record and LLM usage summary)."""
+        self.crashed += not trial.ok
+        fidelity.count(self.llm_proposals, trial)
+        llm = trial.llm
+        if llm:
+            self.llm_calls += llm["calls"]
+            self.llm_hits += llm["cache_hits"]
+            self.llm_failures += llm["failures"]
+            if llm["cost_usd"] is None:
+                self.unpriced += 1
+            else:
+                self.cost_usd += llm["cost_usd"]
+                self.would_have_cost_usd += llm["would_have_cost_usd"]
+
+
+def parse_summary(transcript: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The journal's parse record from an LLM proposal transcript (None for classical proposals)."""
+    if not transcript or "attempts" not in transcript:
+        return None
+    attempts = len(transcript.get("attempts") or [])
+    repairs = [str(r) for r in transcript.get("repairs") or []]
+    if transcript.get("fallback"):
+        outcome = "fallback"
+    elif attempts > 1:
+        outcome = "reasked"
+    elif repairs:
+        outcome = "repaired"
+    else:
+        outcome = "ok"
+    return {"outcome": outcome, "repairs": repairs, "attempts": attempts}
+
+
+def make_trial(run: RunSpec, index: int, config: dict[str, Any], evaluation: Evaluation, *, hit: bool, source: str,
+               transcript: dict[str, Any] | None, llm: dict[str, Any] | None, t0: float) -> Trial:
+    """The journal record of a finished trial (`t0`: when its ask started, for `wall_s`)."""
+    return Trial(
+        run_id=run.run_id, index=index, benchmark=run.benchmark, optimizer=run.optimizer,
+        optimizer_name=run.optimizer_name, model=run.model, seed=run.seed, budget=run.budget,
+        config=config, loss=evaluation.loss, test_loss=evaluation.test_loss,
+        status=evaluation.status, error=evaluation.info.get("error") if evaluation.status != "ok" else None,
+        eval_cost_s=evaluation.cost_s, eval_cache_hit=hit,
+        wall_s=round(time.perf_counter() - t0, 6), source=source,
+        parse=parse_summary(transcript), llm=llm,
+        transcript_ref=f"transcripts/{run.run_id}.jsonl#{index}" if transcript is not None else None,
+    )
+
+
+def journaled_evaluation(trial: Trial) -> Evaluation:
+    """The evaluation a journaled trial recorded (told on resume when the cache does not hold it)."""
+    info = {"error": trial.error} if trial.error else {}
+    return Evaluation(loss=float(trial.loss), test_loss=trial.test_loss, cost_s=trial.eval_cost_s,
+                      status=trial.status, info=info)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as journaled JSON (NaN equals NaN)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return canonical_json({"v": a}) == canonical_json({"v": b})
+
+
+def differences(trial: Trial, journaled: Trial, where: str) -> list[str]:
+    """A replayed trial against its journal line, one message per compared field that differs."""
+    out = []
+    for name in COMPARED:
+        ours, theirs = getattr(trial, name), getattr(journaled, name)
+        if not same(ours, theirs):
+            out.append(f"{where}: {name} {ours!r} != journaled {theirs!r}")
+    return out

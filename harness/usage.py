@@ -1,0 +1,94 @@
+"""LLM usage: recorded once per call in the proposal's transcript, summed here, read from here.
+
+Why one path: an optimizer's LLM calls happen at ask time (the proposal and its re-asks) and at
+tell time (llm-tpe's narrowing, journaled as the transcript's `tell_calls`). Each call's record
+carries what the gateway's Response says (tokens, cost now, would-have-cost, cache hit) or the
+error; the trial's `llm` summary, the campaign's totals and the report's ledger are all derived
+from those records by the functions below, never from a second count.
+
+Money: a cache hit costs $0 now and keeps its would-have-cost; when any answered call's price is
+unknown the summary's costs are None (unknown), never $0.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.types import Response
+
+_COUNTS = ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures")
+_COSTS = ("cost_usd", "would_have_cost_usd")
+
+
+def call_fields(response: Response) -> dict[str, Any]:
+    """The usage part of one call's transcript record, from the gateway's Response."""
+    return {
+        "usage": {"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
+        "cost_usd": response.cost_usd,
+        "would_have_cost_usd": response.would_have_cost_usd,
+        "cache_hit": response.cache_hit,
+    }
+
+
+def proposal_totals(attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `totals` an LLM proposal's transcript carries over its attempts (unrounded; a cost is
+    None when any answered call had an unknown price)."""
+    answered = [a for a in attempts if not a.get("error")]
+    unknown = any(a.get("cost_usd") is None for a in answered)
+    return {
+        "calls": len(attempts),
+        "cache_hits": sum(1 for a in answered if a.get("cache_hit")),
+        "errors": len(attempts) - len(answered),
+        "prompt_tokens": sum(a["usage"]["prompt_tokens"] for a in answered),
+        "completion_tokens": sum(a["usage"]["completion_tokens"] for a in answered),
+        "cost_usd": None if unknown else sum(a["cost_usd"] for a in answered),
+        "would_have_cost_usd": None
+        if any(a.get("would_have_cost_usd") is None for a in answered)
+        else sum(a["would_have_cost_usd"] for a in answered),
+    }
+
+
+def summarize(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """A trial `llm` record of some call records: counts, and costs rounded to 1e-10 dollars, None
+    (unknown) when any answered call's live price is unknown."""
+    answered = [c for c in calls if not c.get("error")]
+    cost = would = 0.0
+    for call in answered:
+        cost += call.get("cost_usd") or 0.0
+        would += call.get("would_have_cost_usd") or 0.0
+    unpriced = any(c.get("would_have_cost_usd") is None for c in answered)
+    return {"calls": len(calls), "cache_hits": sum(1 for c in answered if c.get("cache_hit")),
+            "prompt_tokens": sum(c["usage"]["prompt_tokens"] for c in answered),
+            "completion_tokens": sum(c["usage"]["completion_tokens"] for c in answered),
+            "cost_usd": None if unpriced else round(cost, 10), "would_have_cost_usd": None if unpriced else round(would, 10),
+            "failures": len(calls) - len(answered)}
+
+
+def add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Sum of two `llm` records; an unknown cost stays unknown."""
+    out = {k: a[k] + b[k] for k in _COUNTS}
+    for k in _COSTS:
+        out[k] = None if a[k] is None or b[k] is None else round(a[k] + b[k], 10)
+    return out
+
+
+def trial_usage(transcript: dict[str, Any] | None) -> dict[str, Any]:
+    """THE trial `llm` record: every call the transcript records, at ask time (its `attempts`) and at
+    tell time (its `tell_calls`)."""
+    transcript = transcript or {}
+    return add(summarize(transcript.get("attempts") or []), summarize(transcript.get("tell_calls") or []))
+
+
+def columns(llm: dict[str, Any] | None) -> dict[str, Any]:
+    """A trial `llm` record as the report's columns (zeros and unknown costs for trials without one)."""
+    llm = llm or {}
+    return {
+        "llm_calls": int(llm.get("calls") or 0),
+        "llm_cache_hits": int(llm.get("cache_hits") or 0),
+        "prompt_tokens": int(llm.get("prompt_tokens") or 0),
+        "completion_tokens": int(llm.get("completion_tokens") or 0),
+        "cost_usd": llm.get("cost_usd"),
+        "would_have_cost_usd": llm.get("would_have_cost_usd"),
+        "llm_failures": int(llm.get("failures") or 0),
+    }

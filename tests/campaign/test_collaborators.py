@@ -1,0 +1,63 @@
+"""run_campaign takes its collaborators (store, gateway, executor) from the caller: built once by a
+test, shared between campaigns, and left open for the caller (the campaign closes only what it built)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cache.errors import CacheMiss
+from cache.modes import Mode
+from cache.store import CacheStore
+from gateway import Gateway
+from harness.campaign import run_campaign
+from harness.executor import SerialExecutor
+from harness.spec import load_spec
+from tests.campaign.helpers import stable, trials, write_spec
+
+
+class _CountingExecutor(SerialExecutor):
+    """A real in-process executor that counts what it was asked to evaluate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted = 0
+        self.closed = False
+
+    def submit(self, benchmark, config, seed):
+        self.submitted += 1
+        return super().submit(benchmark, config, seed)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_passed_store_gateway_and_executor_are_used_and_left_open(tmp_path):
+    spec = load_spec(write_spec(tmp_path, name="collab", budget=3, seeds=1, benchmarks=("toy/branin",)))
+    store = CacheStore(tmp_path / "shared-cache")
+    gateway = Gateway(cache_dir=store, mode=Mode.LIVE)
+    executor = _CountingExecutor()
+    try:
+        first = run_campaign(spec, out_dir=tmp_path / "a", cache_dir=tmp_path / "unused", mode=Mode.LIVE,
+                             store=store, gateway=gateway, executor=executor)
+        assert first.stats.done == 9 and not executor.closed and not (tmp_path / "unused").exists()  # nothing built from cache_dir
+        stored = sum(1 for _ in store.entries("eval"))  # the store is still open, and holds the evaluations
+        assert stored == executor.submitted == len({(str(r["config"]), r["seed"]) for r in trials(first.directory)})
+        # a strict replay through the same store evaluates nothing and journals the same trials
+        executor.submitted = 0
+        again = run_campaign(spec, out_dir=tmp_path / "b", cache_dir=tmp_path / "unused", mode=Mode.REPLAY,
+                             store=store, gateway=gateway, executor=executor)
+        assert executor.submitted == 0 and again.stats.eval_hits == 9
+        assert stable(trials(again.directory)) == stable(trials(first.directory))
+    finally:
+        store.close()
+
+
+def test_a_strict_replay_through_an_empty_passed_store_raises(tmp_path):
+    spec = load_spec(write_spec(tmp_path, name="empty", budget=2, seeds=1, benchmarks=("toy/branin",)))
+    store = CacheStore(tmp_path / "empty-cache")
+    try:
+        with pytest.raises(CacheMiss, match="evaluation"):
+            run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "unused", mode=Mode.REPLAY,
+                         store=store, executor=_CountingExecutor())
+    finally:
+        store.close()

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from cache.atomic import write_text_atomic
 from harness.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -121,13 +122,12 @@ def now_iso() -> str:
 
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Write-then-rename, so a kill never leaves a half-written manifest."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=False)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def jsonl_line(row: dict[str, Any]) -> str:
+    """One journal line: compact JSON, NaN refused (a journal holds only finite numbers)."""
+    return json.dumps(row, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def read_jsonl(path: Path, *, repair: bool = False) -> tuple[list[dict[str, Any]], bool]:
@@ -177,7 +177,7 @@ class _Appender:
         self.fh = path.open("a", encoding="utf-8")
 
     def write(self, obj: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n")
+        self.fh.write(jsonl_line(obj))
         self.fh.flush()
         os.fsync(self.fh.fileno())
 
@@ -324,13 +324,7 @@ def read_stopped(directory: Path, *, repair: bool = False) -> dict[str, dict[str
 
 
 def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, separators=(",", ":"), allow_nan=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(jsonl_line(row) for row in rows))
 
 
 def check_creatable(path: Path, what: str) -> None:

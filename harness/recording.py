@@ -84,7 +84,7 @@ def make_trial(run: RunSpec, index: int, config: dict[str, Any], evaluation: Eva
     return Trial(
         run_id=run.run_id, index=index, benchmark=run.benchmark, optimizer=run.optimizer,
         optimizer_name=run.optimizer_name, model=run.model, seed=run.seed, budget=run.budget,
-        config=config, loss=evaluation.loss, test_loss=evaluation.test_loss,
+        config=dict(config), loss=evaluation.loss, test_loss=evaluation.test_loss,  # a plain copy of the read-only canonical config
         status=evaluation.status, error=evaluation.info.get("error") if evaluation.status != "ok" else None,
         eval_cost_s=evaluation.cost_s, eval_cache_hit=hit,
         wall_s=round(time.perf_counter() - t0, 6), source=source,

@@ -255,14 +255,14 @@ def _check_optimizer(opt: OptimizerSpec, benchmark: str, budget: int, gateway: A
     where = f"optimizer {opt.label!r}"
     if opt.model is not None:
         try:
-            caps = gateway.capabilities(opt.model)
+            gateway.capabilities(opt.model)
         except Exception as exc:  # ConfigurationError: unknown provider prefix, etc.
             problems.append(f"{where}: {exc}")
             return
-        needs = getattr(optimizers, "requires_images", None)
-        if callable(needs) and needs(opt.name) and not caps.images:
-            problems.append(f"{where}: {opt.name} sends plots, but model {opt.model!r} is text-only; "
-                            "use a vision model such as openai/gpt-4o or anthropic/claude-sonnet-4-5")
+        try:
+            optimizers.check_model(opt.name, opt.model, gateway)
+        except UserError as exc:
+            problems.append(f"{where}: {exc}")
             return
     try:
         bench = benchmarks.load(benchmark)
@@ -281,11 +281,11 @@ def _drop_image_optimizers(
     from harness import optimizers
 
     try:
-        images = gateway.capabilities(model).images
+        gateway.capabilities(model)
+        kept = [o for o in opts if optimizers.fits_model(o.name, model, gateway)]
     except Exception as exc:  # unknown provider prefix
         problems.append(f"--model: {exc}")
         return opts
-    kept = [o for o in opts if images or not optimizers.requires_images(o.name)]
     for o in opts:
         if o not in kept:
             notes.append(f"skipped {o.name}: it sends plots and --model {model} is text-only")

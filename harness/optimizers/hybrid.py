@@ -16,15 +16,17 @@ import math
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
 from gateway.errors import ProviderError, ProviderRefused
 from gateway.types import Message, Request
 from harness.optimizers import prompts
 from harness.optimizers.base import Proposal, ValidationResult
-from harness.optimizers.llm import LLMOptimizer
+from harness.optimizers.llm import LLMOptimizer, LLMOptions
 from harness.optimizers.parse import extract
-from harness.optimizers.patience import Patience
-from harness.optimizers.skopt_bo import SkoptOptimizer
+from harness.optimizers.patience import Patience, PatienceOptions
+from harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
+from harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
 from harness.recorded_attempts import failure_text
 from harness.space import Categorical, Float, Int, SearchSpace
@@ -54,8 +56,29 @@ def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[Search
     return SearchSpace(params, fixed=space.fixed), notes
 
 
-class LLMTPE:
+class LLMTPEOptions(PatienceOptions, LLMOptions):
+    p: float = Field(0.5, ge=0.0, le=1.0, description="probability that a trial comes from the LLM")
+    n_initial: DesignSize | None = None
+    narrow_every: int = Field(0, ge=0, description="ask the LLM for narrower ranges every n results; 0 = never")
+
+
+class LLMInitGPOptions(LLMOptions):
+    k: DesignSize | None = None
+    gp_settings: GPSettings = "fast"
+
+
+class LLMTPE(OptimizerPlugin):
     name = "llm-tpe"
+    Options = LLMTPEOptions
+    uses_llm = True
+
+    @classmethod
+    def build(cls, options: LLMTPEOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+              model: str | None = None, gateway: Any = None, **_: Any) -> LLMTPE:
+        llm = LLMOptimizer.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model,
+                                        gateway=gateway)
+        return cls(space, seed, llm=llm, n_initial=design_size(options.n_initial, budget), p=options.p,
+                   patience=options.patience, narrow_every=options.narrow_every)
 
     def __init__(
         self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, n_initial: int, p: float = 0.5,
@@ -129,8 +152,17 @@ class LLMTPE:
         self.narrowing.append(record)
 
 
-class LLMInitGP:
+class LLMInitGP(OptimizerPlugin):
     name = "llm-init-gp"
+    Options = LLMInitGPOptions
+    uses_llm = True
+
+    @classmethod
+    def build(cls, options: LLMInitGPOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+              model: str | None = None, gateway: Any = None, **_: Any) -> LLMInitGP:
+        llm = LLMOptimizer.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model,
+                                        gateway=gateway)
+        return cls(space, seed, llm=llm, k=design_size(options.k, budget), gp_settings=options.gp_settings)
 
     def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: str = "fast") -> None:
         self.llm, self.k = llm, int(k)

@@ -14,31 +14,84 @@ et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style spac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
+from pydantic import Field, field_validator
 
 from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from gateway.gateway import check_sampling
 from gateway.types import ImagePart, Message, Request, Response
-from harness.errors import UserError
 from harness.optimizers import prompts, protocol
-from harness.optimizers.base import Proposal, ValidationResult
+from harness.optimizers.base import Optimizer, Proposal, ValidationResult
 from harness.optimizers.history import Observation
 from harness.optimizers.parse import ParseResult, parse_reply
+from harness.optimizers.patience import PatienceOptions, WithPatience
 from harness.optimizers.perturb import perturb
+from harness.optimizers.plugin import OptimizerPlugin, Options
 from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
 
-STYLES = ("chat", "compressed")
-SPACE_STYLES = ("zhang", "json")
+Style = Literal["chat", "compressed"]
+STYLES: tuple[str, ...] = get_args(Style)
+SpaceStyle = Literal["zhang", "json"]
+SPACE_STYLES: tuple[str, ...] = get_args(SpaceStyle)
 FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
 
 
-class LLMOptimizer:
+class LLMOptions(Options):
+    """The options every LLM optimizer shares (hybrids included); defaults as in the module docstring."""
+
+    style: Style = "chat"
+    cot: bool = False
+    system_prompt: bool = True
+    budget_sentence: bool = True
+    space_style: SpaceStyle = "zhang"
+    temperature: float = 0.0
+    max_tokens: int | None = Field(None, ge=1, description="None: 512 with chain of thought, else 160")
+    reasks: int = Field(2, ge=0)
+    output: protocol.Output | None = None  # None = schema for local/ models, text otherwise (protocol.py)
+
+    @field_validator("temperature")
+    @classmethod
+    def _sampling(cls, value: float) -> float:
+        try:
+            check_sampling(value, None)
+        except ConfigurationError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def llm_kwargs(self) -> dict[str, Any]:
+        """The shared options, as LLMOptimizer's keyword arguments."""
+        return self.model_dump(include=set(LLMOptions.model_fields))
+
+
+class TextLLMOptions(PatienceOptions, LLMOptions):
+    """`llm`: the shared options plus early stopping."""
+
+
+class LLMOptimizer(OptimizerPlugin):
     """Text LLM optimizer; `multimodal=True` (see mmllm.py) attaches a plot of the history."""
 
     name = "llm"
+    Options = TextLLMOptions
+    uses_llm = True
+
+    @classmethod
+    def from_options(
+        cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any, model: str, gateway: Any,
+    ) -> LLMOptimizer:
+        """The LLM proposer alone (hybrids build theirs through this too)."""
+        return cls(space, seed, budget, model=model, gateway=gateway, task=task, **options.llm_kwargs())
+
+    @classmethod
+    def build(
+        cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+        model: str | None = None, gateway: Any = None, **_: Any,
+    ) -> Optimizer:
+        llm = cls.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway)
+        patience = options.patience if isinstance(options, PatienceOptions) else 0
+        return WithPatience(llm, patience) if patience else llm
 
     def __init__(
         self,
@@ -61,22 +114,11 @@ class LLMOptimizer:
         image_only: bool = False,
         output: str | None = None,
     ) -> None:
-        if style not in STYLES:
-            raise UserError(f"unknown prompt style {style!r}; choose one of: {', '.join(STYLES)}")
-        if space_style not in SPACE_STYLES:
-            raise UserError(f"unknown space style {space_style!r}; choose one of: {', '.join(SPACE_STYLES)}")
-        if image_only and style != "compressed":
-            raise UserError("image-only prompts list the history in one message: use style 'compressed'")
-        if reasks < 0 or budget < 1:
-            raise UserError("reasks must be >= 0 and budget >= 1")
+        # options were validated by their model (LLMOptions), the model's vision by check_model
         self.space, self.seed, self.budget = space, int(seed), int(budget)
         self.model, self.gateway = model, gateway
         self.multimodal = multimodal or image_only
         caps = gateway.capabilities(model)
-        if self.multimodal and not caps.images:
-            raise UserError(
-                f"model {model} cannot take images; {self.name} needs a vision model such as openai/gpt-4o"
-            )
         self.deterministic = bool(getattr(task, "deterministic", False))
         self.spec = prompts.PromptSpec(
             space=space,
@@ -90,10 +132,6 @@ class LLMOptimizer:
             deterministic=self.deterministic,
             image_only=image_only,
         )
-        try:
-            check_sampling(temperature, None)
-        except ConfigurationError as exc:
-            raise UserError(f"option 'temperature': {exc}") from None
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
         self.reasks = int(reasks)

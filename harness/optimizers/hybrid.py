@@ -67,16 +67,29 @@ class LLMInitGPOptions(LLMOptions):
     gp_settings: GPSettings = "fast"
 
 
-class LLMTPE(OptimizerPlugin):
-    name = "llm-tpe"
-    Options = LLMTPEOptions
+class LLMHybrid(OptimizerPlugin):
+    """Plugin part of a hybrid: `build` makes the LLM proposer from the shared options, `combine` the rest."""
+
     uses_llm = True
 
     @classmethod
-    def build(cls, options: LLMTPEOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-              model: str | None = None, gateway: Any = None, **_: Any) -> LLMTPE:
+    def build(cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+              model: str | None = None, gateway: Any = None, **_: Any) -> Any:
         llm = LLMOptimizer.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model,
                                         gateway=gateway)
+        return cls.combine(llm, options, space=space, seed=seed, budget=budget)
+
+    @classmethod
+    def combine(cls, llm: LLMOptimizer, options: Any, *, space: SearchSpace, seed: int, budget: int) -> Any:
+        raise NotImplementedError
+
+
+class LLMTPE(LLMHybrid):
+    name = "llm-tpe"
+    Options = LLMTPEOptions
+
+    @classmethod
+    def combine(cls, llm: LLMOptimizer, options: LLMTPEOptions, *, space: SearchSpace, seed: int, budget: int) -> LLMTPE:
         return cls(space, seed, llm=llm, n_initial=design_size(options.n_initial, budget), p=options.p,
                    patience=options.patience, narrow_every=options.narrow_every)
 
@@ -152,16 +165,13 @@ class LLMTPE(OptimizerPlugin):
         self.narrowing.append(record)
 
 
-class LLMInitGP(OptimizerPlugin):
+class LLMInitGP(LLMHybrid):
     name = "llm-init-gp"
     Options = LLMInitGPOptions
-    uses_llm = True
 
     @classmethod
-    def build(cls, options: LLMInitGPOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-              model: str | None = None, gateway: Any = None, **_: Any) -> LLMInitGP:
-        llm = LLMOptimizer.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model,
-                                        gateway=gateway)
+    def combine(cls, llm: LLMOptimizer, options: LLMInitGPOptions, *, space: SearchSpace, seed: int,
+                budget: int) -> LLMInitGP:
         return cls(space, seed, llm=llm, k=design_size(options.k, budget), gp_settings=options.gp_settings)
 
     def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: str = "fast") -> None:

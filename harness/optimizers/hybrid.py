@@ -75,8 +75,7 @@ class LLMHybrid(OptimizerPlugin):
     @classmethod
     def build(cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
               model: str | None = None, gateway: Any = None, **_: Any) -> Any:
-        llm = LLMOptimizer.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model,
-                                        gateway=gateway)
+        llm = LLMOptimizer(space, seed, budget, model=model, gateway=gateway, task=task, options=options)
         return cls.combine(llm, options, space=space, seed=seed, budget=budget)
 
     @classmethod

@@ -14,7 +14,7 @@ et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style spac
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -61,81 +61,58 @@ class LLMOptions(Options):
             raise ValueError(str(exc)) from None
         return value
 
-    def llm_kwargs(self) -> dict[str, Any]:
-        """The shared options, as LLMOptimizer's keyword arguments."""
-        return self.model_dump(include=set(LLMOptions.model_fields))
-
 
 class TextLLMOptions(PatienceOptions, LLMOptions):
     """`llm`: the shared options plus early stopping."""
 
 
 class LLMOptimizer(OptimizerPlugin):
-    """Text LLM optimizer; `multimodal=True` (see mmllm.py) attaches a plot of the history."""
+    """Text LLM optimizer; a subclass with `needs_images` (mmllm.py) attaches a plot of the history."""
 
     name = "llm"
     Options = TextLLMOptions
     uses_llm = True
 
-    @classmethod
-    def from_options(
-        cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any, model: str, gateway: Any,
-    ) -> LLMOptimizer:
-        """The LLM proposer alone (hybrids build theirs through this too)."""
-        return cls(space, seed, budget, model=model, gateway=gateway, task=task, **options.llm_kwargs())
+    image_only: ClassVar[bool] = False  # mmllm-image-only: losses only in the plot
 
     @classmethod
     def build(
         cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
         model: str | None = None, gateway: Any = None, **_: Any,
     ) -> Optimizer:
-        llm = cls.from_options(options, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway)
+        llm = cls(space, seed, budget, model=model, gateway=gateway, task=task, options=options)
         patience = options.patience if isinstance(options, PatienceOptions) else 0
         return WithPatience(llm, patience) if patience else llm
 
     def __init__(
-        self,
-        space: SearchSpace,
-        seed: int,
-        budget: int,
-        *,
-        model: str,
-        gateway: Any,
-        task: Any = None,
-        style: str = "chat",
-        cot: bool = False,
-        system_prompt: bool = True,
-        budget_sentence: bool = True,
-        space_style: str = "zhang",
-        temperature: float = 0.0,
-        max_tokens: int | None = None,
-        reasks: int = 2,
-        multimodal: bool = False,
-        image_only: bool = False,
-        output: str | None = None,
+        self, space: SearchSpace, seed: int, budget: int, *, model: str, gateway: Any, task: Any = None,
+        options: LLMOptions | None = None,
     ) -> None:
-        # options were validated by their model (LLMOptions), the model's vision by check_model
+        """`options`: validated (LLMOptions; None = this class's defaults); a hybrid passes its own,
+        which extend LLMOptions. The model's vision was checked by `check_model`."""
+        o = options if options is not None else self.Options()
+        assert isinstance(o, LLMOptions)
         self.space, self.seed, self.budget = space, int(seed), int(budget)
         self.model, self.gateway = model, gateway
-        self.multimodal = multimodal or image_only
+        self.multimodal = self.needs_images
         caps = gateway.capabilities(model)
         self.deterministic = bool(getattr(task, "deterministic", False))
         self.spec = prompts.PromptSpec(
             space=space,
             description=task.describe() if task is not None else prompts.DEFAULT_DESCRIPTION,
             budget=self.budget,
-            style=style,
-            cot=cot,
-            system=system_prompt,
-            budget_sentence=budget_sentence,
-            space_style=space_style,
+            style=o.style,
+            cot=o.cot,
+            system=o.system_prompt,
+            budget_sentence=o.budget_sentence,
+            space_style=o.space_style,
             deterministic=self.deterministic,
-            image_only=image_only,
+            image_only=self.image_only,
         )
-        self.temperature = float(temperature)
-        self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
-        self.reasks = int(reasks)
-        self.output = protocol.resolve(output, model, caps, cot=cot)
+        self.temperature = float(o.temperature)
+        self.max_tokens = o.max_tokens or (512 if o.cot else 160)
+        self.reasks = o.reasks
+        self.output = protocol.resolve(o.output, model, caps, cot=o.cot)
         self.schema = space.to_json_schema() if self.output == "schema" else None
         self.extra = protocol.request_extra(self.output)
         self.history: list[Observation] = []

@@ -9,12 +9,9 @@ the current plot once. A text-only model is refused before the run starts
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import model_validator
 
 from harness.optimizers.llm import LLMOptimizer, LLMOptions, Style
-from harness.space import SearchSpace
 
 
 class MMLLMOptions(LLMOptions):
@@ -34,14 +31,9 @@ class MMLLMOptimizer(LLMOptimizer):
     Options = MMLLMOptions
     needs_images = True
 
-    def __init__(self, space: SearchSpace, seed: int, budget: int, *, style: str = "compressed", **kwargs: Any) -> None:
-        super().__init__(space, seed, budget, style=style, multimodal=True, **kwargs)
-
 
 class ImageOnlyOptimizer(LLMOptimizer):
     name = "mmllm-image-only"
     Options = ImageOnlyOptions
     needs_images = True
-
-    def __init__(self, space: SearchSpace, seed: int, budget: int, *, style: str = "compressed", **kwargs: Any) -> None:
-        super().__init__(space, seed, budget, style=style, multimodal=True, image_only=True, **kwargs)
+    image_only = True

@@ -69,7 +69,7 @@ class SkoptOptimizer(OptimizerPlugin):
         *,
         kind: str = "gp",
         n_initial: int = 1,
-        settings: str = "fast",
+        settings: GPSettings,
         design: list[dict[str, Any]] | None = None,
     ) -> None:
         from skopt import Optimizer as SkOptimizer
@@ -127,6 +127,7 @@ class SkoptForest(SkoptOptimizer):
 
     @classmethod
     def build(cls, options: ForestOptions, *, space: SearchSpace, seed: int, budget: int, **_: Any) -> SkoptForest:
-        opt = cls(space, seed, kind=options.surrogate, n_initial=design_size(options.n_initial, budget))
+        # the forests always score EI on sampled candidates ("fast"); gp_settings is a GP option
+        opt = cls(space, seed, kind=options.surrogate, n_initial=design_size(options.n_initial, budget), settings="fast")
         opt.name = "rf"
         return opt

@@ -93,9 +93,9 @@ class SMACOptimizer(OptimizerPlugin):
         name: str,
         budget: int,
         n_initial: int | None = None,
-        initial_design: str = "shared",
+        initial_design: str,
         worst_loss: float = math.inf,
-        keep_run_dir: bool = False,
+        keep_run_dir: bool,
         workdir: Any = None,
     ) -> None:
         require_smac()

@@ -93,8 +93,8 @@ class LLMTPE(LLMHybrid):
                    patience=options.patience, narrow_every=options.narrow_every)
 
     def __init__(
-        self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, n_initial: int, p: float = 0.5,
-        patience: int = 0, narrow_every: int = 0,
+        self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, n_initial: int, p: float, patience: int,
+        narrow_every: int,
     ) -> None:
         self.space, self.llm, self.p = space, llm, float(p)
         self.tpe = TPEOptimizer(space, seed, n_initial=n_initial)
@@ -173,7 +173,7 @@ class LLMInitGP(LLMHybrid):
                 budget: int) -> LLMInitGP:
         return cls(space, seed, llm=llm, k=design_size(options.k, budget), gp_settings=options.gp_settings)
 
-    def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: str = "fast") -> None:
+    def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: GPSettings) -> None:
         self.llm, self.k = llm, int(k)
         self.gp = SkoptOptimizer(space, seed, kind="gp", design=[], settings=gp_settings)
         self._asked = 0

@@ -15,15 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
 from gateway.errors import ProviderError, ProviderRefused
 from gateway.types import Message, Request
 from harness.optimizers import prompts
 from harness.optimizers.base import Proposal, ValidationResult
-from harness.optimizers.llm import LLMOptimizer
+from harness.optimizers.llm import LLMOptimizer, LLMOptions
 from harness.optimizers.parse import extract
-from harness.optimizers.patience import Patience
-from harness.optimizers.skopt_bo import SkoptOptimizer
+from harness.optimizers.patience import Patience, PatienceOptions
+from harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
+from harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
 from harness.optimizers.tpe import TPEOptimizer
 from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
@@ -48,12 +50,45 @@ def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[Search
     return SearchSpace(params, fixed=space.fixed), notes
 
 
-class LLMTPE:
+class LLMTPEOptions(PatienceOptions, LLMOptions):
+    p: float = Field(0.5, ge=0.0, le=1.0, description="probability that a trial comes from the LLM")
+    n_initial: DesignSize | None = None
+    narrow_every: int = Field(0, ge=0, description="ask the LLM for narrower ranges every n results; 0 = never")
+
+
+class LLMInitGPOptions(LLMOptions):
+    k: DesignSize | None = None
+    gp_settings: GPSettings = "fast"
+
+
+class LLMHybrid(OptimizerPlugin):
+    """Plugin part of a hybrid: `build` makes the LLM proposer from the shared options, `combine` the rest."""
+
+    uses_llm = True
+
+    @classmethod
+    def build(cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+              model: str | None = None, gateway: Any = None, **_: Any) -> Any:
+        llm = LLMOptimizer(space, seed, budget, model=model, gateway=gateway, task=task, options=options)
+        return cls.combine(llm, options, space=space, seed=seed, budget=budget)
+
+    @classmethod
+    def combine(cls, llm: LLMOptimizer, options: Any, *, space: SearchSpace, seed: int, budget: int) -> Any:
+        raise NotImplementedError
+
+
+class LLMTPE(LLMHybrid):
     name = "llm-tpe"
+    Options = LLMTPEOptions
+
+    @classmethod
+    def combine(cls, llm: LLMOptimizer, options: LLMTPEOptions, *, space: SearchSpace, seed: int, budget: int) -> LLMTPE:
+        return cls(space, seed, llm=llm, n_initial=design_size(options.n_initial, budget), p=options.p,
+                   patience=options.patience, narrow_every=options.narrow_every)
 
     def __init__(
-        self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, n_initial: int, p: float = 0.5,
-        patience: int = 0, narrow_every: int = 0,
+        self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, n_initial: int, p: float, patience: int,
+        narrow_every: int,
     ) -> None:
         self.space, self.llm, self.p = space, llm, float(p)
         self.tpe = TPEOptimizer(space, seed, n_initial=n_initial)
@@ -121,10 +156,16 @@ class LLMTPE:
         self.narrowing.append(record)
 
 
-class LLMInitGP:
+class LLMInitGP(LLMHybrid):
     name = "llm-init-gp"
+    Options = LLMInitGPOptions
 
-    def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: str = "fast") -> None:
+    @classmethod
+    def combine(cls, llm: LLMOptimizer, options: LLMInitGPOptions, *, space: SearchSpace, seed: int,
+                budget: int) -> LLMInitGP:
+        return cls(space, seed, llm=llm, k=design_size(options.k, budget), gp_settings=options.gp_settings)
+
+    def __init__(self, space: SearchSpace, seed: int, *, llm: LLMOptimizer, k: int, gp_settings: GPSettings) -> None:
         self.llm, self.k = llm, int(k)
         self.gp = SkoptOptimizer(space, seed, kind="gp", design=[], settings=gp_settings)
         self._asked = 0

@@ -14,91 +14,106 @@ et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style spac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
+from pydantic import Field, field_validator
 
 from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from gateway.gateway import check_sampling
 from gateway.types import ImagePart, Message, Request, Response
-from harness.errors import UserError
 from harness.optimizers import prompts, protocol
-from harness.optimizers.base import Proposal, ValidationResult
+from harness.optimizers.base import Optimizer, Proposal, ValidationResult
 from harness.optimizers.history import Observation
 from harness.optimizers.parse import ParseResult, parse_reply
+from harness.optimizers.patience import PatienceOptions, WithPatience
 from harness.optimizers.perturb import perturb
+from harness.optimizers.plugin import OptimizerPlugin, Options
 from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
 from harness.usage import call_fields, proposal_totals
 
-STYLES = ("chat", "compressed")
-SPACE_STYLES = ("zhang", "json")
+Style = Literal["chat", "compressed"]
+STYLES: tuple[str, ...] = get_args(Style)
+SpaceStyle = Literal["zhang", "json"]
+SPACE_STYLES: tuple[str, ...] = get_args(SpaceStyle)
 FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
 
 
-class LLMOptimizer:
-    """Text LLM optimizer; `multimodal=True` (see mmllm.py) attaches a plot of the history."""
+class LLMOptions(Options):
+    """The options every LLM optimizer shares (hybrids included); defaults as in the module docstring."""
+
+    style: Style = "chat"
+    cot: bool = False
+    system_prompt: bool = True
+    budget_sentence: bool = True
+    space_style: SpaceStyle = "zhang"
+    temperature: float = 0.0
+    max_tokens: int | None = Field(None, ge=1, description="None: 512 with chain of thought, else 160")
+    reasks: int = Field(2, ge=0)
+    output: protocol.Output | None = None  # None = schema for local/ models, text otherwise (protocol.py)
+
+    @field_validator("temperature")
+    @classmethod
+    def _sampling(cls, value: float) -> float:
+        try:
+            check_sampling(value, None)
+        except ConfigurationError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class TextLLMOptions(PatienceOptions, LLMOptions):
+    """`llm`: the shared options plus early stopping."""
+
+
+class LLMOptimizer(OptimizerPlugin):
+    """Text LLM optimizer; a subclass with `needs_images` (mmllm.py) attaches a plot of the history."""
 
     name = "llm"
+    Options = TextLLMOptions
+    uses_llm = True
+
+    image_only: ClassVar[bool] = False  # mmllm-image-only: losses only in the plot
+
+    @classmethod
+    def build(
+        cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+        model: str | None = None, gateway: Any = None, **_: Any,
+    ) -> Optimizer:
+        llm = cls(space, seed, budget, model=model, gateway=gateway, task=task, options=options)
+        patience = options.patience if isinstance(options, PatienceOptions) else 0
+        return WithPatience(llm, patience) if patience else llm
 
     def __init__(
-        self,
-        space: SearchSpace,
-        seed: int,
-        budget: int,
-        *,
-        model: str,
-        gateway: Any,
-        task: Any = None,
-        style: str = "chat",
-        cot: bool = False,
-        system_prompt: bool = True,
-        budget_sentence: bool = True,
-        space_style: str = "zhang",
-        temperature: float = 0.0,
-        max_tokens: int | None = None,
-        reasks: int = 2,
-        multimodal: bool = False,
-        image_only: bool = False,
-        output: str | None = None,
+        self, space: SearchSpace, seed: int, budget: int, *, model: str, gateway: Any, task: Any = None,
+        options: LLMOptions | None = None,
     ) -> None:
-        if style not in STYLES:
-            raise UserError(f"unknown prompt style {style!r}; choose one of: {', '.join(STYLES)}")
-        if space_style not in SPACE_STYLES:
-            raise UserError(f"unknown space style {space_style!r}; choose one of: {', '.join(SPACE_STYLES)}")
-        if image_only and style != "compressed":
-            raise UserError("image-only prompts list the history in one message: use style 'compressed'")
-        if reasks < 0 or budget < 1:
-            raise UserError("reasks must be >= 0 and budget >= 1")
+        """`options`: validated (LLMOptions; None = this class's defaults); a hybrid passes its own,
+        which extend LLMOptions. The model's vision was checked by `check_model`."""
+        o = options if options is not None else self.Options()
+        assert isinstance(o, LLMOptions)
         self.space, self.seed, self.budget = space, int(seed), int(budget)
         self.model, self.gateway = model, gateway
-        self.multimodal = multimodal or image_only
+        self.multimodal = self.needs_images
         caps = gateway.capabilities(model)
-        if self.multimodal and not caps.images:
-            raise UserError(
-                f"model {model} cannot take images; {self.name} needs a vision model such as openai/gpt-4o"
-            )
         self.deterministic = bool(getattr(task, "deterministic", False))
         self.spec = prompts.PromptSpec(
             space=space,
             description=task.describe() if task is not None else prompts.DEFAULT_DESCRIPTION,
             budget=self.budget,
-            style=style,
-            cot=cot,
-            system=system_prompt,
-            budget_sentence=budget_sentence,
-            space_style=space_style,
+            style=o.style,
+            cot=o.cot,
+            system=o.system_prompt,
+            budget_sentence=o.budget_sentence,
+            space_style=o.space_style,
             deterministic=self.deterministic,
-            image_only=image_only,
+            image_only=self.image_only,
         )
-        try:
-            check_sampling(temperature, None)
-        except ConfigurationError as exc:
-            raise UserError(f"option 'temperature': {exc}") from None
-        self.temperature = float(temperature)
-        self.max_tokens = int(max_tokens) if max_tokens else (512 if cot else 160)
-        self.reasks = int(reasks)
-        self.output = protocol.resolve(output, model, caps, cot=cot)
+        self.temperature = float(o.temperature)
+        self.max_tokens = o.max_tokens or (512 if o.cot else 160)
+        self.reasks = o.reasks
+        self.output = protocol.resolve(o.output, model, caps, cot=o.cot)
         self.schema = space.to_json_schema() if self.output == "schema" else None
         self.extra = protocol.request_extra(self.output)
         self.history: list[Observation] = []

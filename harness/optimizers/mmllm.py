@@ -3,26 +3,37 @@
 `mmllm` keeps the losses in the text and adds the plot; `mmllm-image-only` (the paper's ablation)
 lists only iterations and configs in the text, so every loss the model learns comes from the
 image. Both default to the one-message ("compressed") style of the paper: each request carries
-the current plot once. A text-only model is refused before the run starts.
+the current plot once. A text-only model is refused before the run starts
+(`harness.optimizers.check_model`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import model_validator
 
-from harness.optimizers.llm import LLMOptimizer
-from harness.space import SearchSpace
+from harness.optimizers.llm import LLMOptimizer, LLMOptions, Style
+
+
+class MMLLMOptions(LLMOptions):
+    style: Style = "compressed"
+
+
+class ImageOnlyOptions(MMLLMOptions):
+    @model_validator(mode="after")
+    def _one_message(self) -> ImageOnlyOptions:
+        if self.style != "compressed":
+            raise ValueError("image-only prompts list the history in one message: use style 'compressed'")
+        return self
 
 
 class MMLLMOptimizer(LLMOptimizer):
     name = "mmllm"
-
-    def __init__(self, space: SearchSpace, seed: int, budget: int, *, style: str = "compressed", **kwargs: Any) -> None:
-        super().__init__(space, seed, budget, style=style, multimodal=True, **kwargs)
+    Options = MMLLMOptions
+    needs_images = True
 
 
 class ImageOnlyOptimizer(LLMOptimizer):
     name = "mmllm-image-only"
-
-    def __init__(self, space: SearchSpace, seed: int, budget: int, *, style: str = "compressed", **kwargs: Any) -> None:
-        super().__init__(space, seed, budget, style=style, multimodal=True, image_only=True, **kwargs)
+    Options = ImageOnlyOptions
+    needs_images = True
+    image_only = True

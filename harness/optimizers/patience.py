@@ -10,7 +10,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import Field
+
 from harness.optimizers.base import Proposal, ValidationResult
+from harness.optimizers.plugin import Options
+
+
+class PatienceOptions(Options):
+    """The `patience` option of the optimizers that can stop early (llm, llm-tpe)."""
+
+    patience: int = Field(0, ge=0, description="stop after this many results without improvement; 0 = never")
 
 
 class Patience:

@@ -12,12 +12,13 @@ chain-of-thought prompt needs free text (its "Analysis:" line cannot fit a confi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from gateway.capabilities import Capabilities
 from harness.errors import UserError
 
-PROTOCOLS = ("text", "json", "schema")
+Output = Literal["text", "json", "schema"]
+PROTOCOLS: tuple[str, ...] = get_args(Output)
 LOCAL_PREFIX = "local/"
 
 

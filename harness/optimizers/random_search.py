@@ -11,11 +11,17 @@ from typing import Any
 import numpy as np
 
 from harness.optimizers.base import Proposal, ValidationResult
+from harness.optimizers.plugin import OptimizerPlugin, Options
 from harness.space import SearchSpace
 
 
-class RandomSearch:
+class RandomSearch(OptimizerPlugin):
     name = "random"
+    # no options: OptimizerPlugin.Options
+
+    @classmethod
+    def build(cls, options: Options, *, space: SearchSpace, seed: int, **_: Any) -> RandomSearch:
+        return cls(space, seed)
 
     def __init__(self, space: SearchSpace, seed: int) -> None:
         self.space = space

@@ -12,14 +12,16 @@ Results are told lazily and the surrogate is fitted once per ask, not once per t
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal, get_args
 
 from harness.errors import UserError
 from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.initial import initial_design
+from harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from harness.space import SearchSpace
 
-GP_SETTINGS = ("fast", "skopt-default")
+GPSettings = Literal["fast", "skopt-default"]
+GP_SETTINGS: tuple[str, ...] = get_args(GPSettings)
 FAST_N_POINTS = 2000
 KERNEL_MAXITER = 8  # L-BFGS iterations for the GP kernel's hyperparameters per fit
 
@@ -47,7 +49,17 @@ def _estimator(kind: str, space: SearchSpace, seed: int, settings: str) -> Any:
     return gp
 
 
-class SkoptOptimizer:
+class GPOptions(Options):
+    n_initial: DesignSize | None = None
+    gp_settings: GPSettings = "fast"
+
+
+class ForestOptions(Options):
+    n_initial: DesignSize | None = None
+    surrogate: Literal["rf", "et"] = "rf"
+
+
+class SkoptOptimizer(OptimizerPlugin):
     """`kind`: "gp" (GP + EI), "rf" (random forest), "et" (extra trees)."""
 
     def __init__(
@@ -57,13 +69,11 @@ class SkoptOptimizer:
         *,
         kind: str = "gp",
         n_initial: int = 1,
-        settings: str = "fast",
+        settings: GPSettings,
         design: list[dict[str, Any]] | None = None,
     ) -> None:
         from skopt import Optimizer as SkOptimizer
 
-        if settings not in GP_SETTINGS:
-            raise UserError(f"unknown gp settings {settings!r}; choose one of: {', '.join(GP_SETTINGS)}")
         self.name = kind
         self.space = space
         self.kind = kind
@@ -98,3 +108,26 @@ class SkoptOptimizer:
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         self._buffer_x.append(self.space.to_skopt_point(config))
         self._buffer_y.append(float(result.loss))
+
+
+class SkoptGP(SkoptOptimizer):
+    """`gp`: GP + expected improvement after the shared initial design."""
+
+    Options = GPOptions
+
+    @classmethod
+    def build(cls, options: GPOptions, *, space: SearchSpace, seed: int, budget: int, **_: Any) -> SkoptGP:
+        return cls(space, seed, kind="gp", n_initial=design_size(options.n_initial, budget), settings=options.gp_settings)
+
+
+class SkoptForest(SkoptOptimizer):
+    """`rf`: a random-forest (or, with surrogate = "et", extra-trees) surrogate."""
+
+    Options = ForestOptions
+
+    @classmethod
+    def build(cls, options: ForestOptions, *, space: SearchSpace, seed: int, budget: int, **_: Any) -> SkoptForest:
+        # the forests always score EI on sampled candidates ("fast"); gp_settings is a GP option
+        opt = cls(space, seed, kind=options.surrogate, n_initial=design_size(options.n_initial, budget), settings="fast")
+        opt.name = "rf"
+        return opt

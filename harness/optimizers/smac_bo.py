@@ -41,18 +41,18 @@ import tempfile
 import warnings
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from harness.errors import UserError
 from harness.optimizers.base import Proposal
 from harness.optimizers.initial import initial_design
+from harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from harness.space import SearchSpace
 from harness.values import native
 
 FACADES = {"smac-rf": "HyperparameterOptimizationFacade", "smac-gp": "BlackBoxFacade"}
-INITIAL_DESIGNS = ("shared", "smac")
 FALLBACK_STREAM = 2_000_029  # salt of the random stream used once SMAC has exhausted a discrete space
 INSTALL_HINT = 'SMAC3 is not installed; install the extra: pip install -e ".[smac]" (or bash scripts/install.sh --test)'
 
@@ -89,8 +89,24 @@ def _key(space: SearchSpace, config: dict[str, Any]) -> str:
     return space.key(space.repair(config)[0])
 
 
-class SMACOptimizer:
-    """One SMAC facade driven by ask/tell; `name` is "smac-rf" or "smac-gp"."""
+class SMACOptions(Options):
+    n_initial: DesignSize | None = None
+    initial_design: Literal["shared", "smac"] = "shared"
+    keep_run_dir: bool = False
+
+
+class SMACOptimizer(OptimizerPlugin):
+    """One SMAC facade driven by ask/tell; `name` is "smac-rf" or "smac-gp" (SMACRF, SMACGP below)."""
+
+    Options = SMACOptions
+
+    @classmethod
+    def build(cls, options: SMACOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
+              workdir: Any = None, **_: Any) -> SMACOptimizer:
+        shared = options.initial_design == "shared"
+        n_initial = design_size(options.n_initial, budget) if shared else options.n_initial
+        return cls(space, seed, name=cls.name, budget=budget, n_initial=n_initial, initial_design=options.initial_design,
+                   keep_run_dir=options.keep_run_dir, worst_loss=getattr(task, "worst_loss", math.inf), workdir=workdir)
 
     def __init__(
         self,
@@ -100,17 +116,14 @@ class SMACOptimizer:
         name: str,
         budget: int,
         n_initial: int | None = None,
-        initial_design: str = "shared",
+        initial_design: str,
         worst_loss: float = math.inf,
-        keep_run_dir: bool = False,
+        keep_run_dir: bool,
         workdir: Any = None,
     ) -> None:
         require_smac()
         if name not in FACADES:
             raise UserError(f"unknown SMAC facade {name!r}; choose one of: {', '.join(FACADES)}")
-        if initial_design not in INITIAL_DESIGNS:
-            raise UserError(f"option 'initial_design' of optimizer {name!r} must be one of "
-                            f"{', '.join(map(repr, INITIAL_DESIGNS))}, got {initial_design!r}")
         if initial_design == "shared" and n_initial is None:
             raise UserError(f"{name}: the shared initial design needs n_initial")
         self.name = name
@@ -219,6 +232,14 @@ def _order_start_points(local_search: Any) -> None:
         return sorted(unordered(*args, **kwargs), key=repr)
 
     local_search._get_initial_points = ordered
+
+
+class SMACRF(SMACOptimizer):
+    name = "smac-rf"
+
+
+class SMACGP(SMACOptimizer):
+    name = "smac-gp"
 
 
 def _not_called(config: Any, seed: int = 0) -> float:

@@ -12,11 +12,22 @@ from typing import Any
 
 from harness.optimizers.base import Proposal, ValidationResult
 from harness.optimizers.initial import initial_design
+from harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from harness.space import SearchSpace
 
 
-class TPEOptimizer:
+class TPEOptions(Options):
+    n_initial: DesignSize | None = None
+    multivariate: bool = False
+
+
+class TPEOptimizer(OptimizerPlugin):
     name = "tpe"
+    Options = TPEOptions
+
+    @classmethod
+    def build(cls, options: TPEOptions, *, space: SearchSpace, seed: int, budget: int, **_: Any) -> TPEOptimizer:
+        return cls(space, seed, n_initial=design_size(options.n_initial, budget), multivariate=options.multivariate)
 
     def __init__(self, space: SearchSpace, seed: int, *, n_initial: int = 1, multivariate: bool = False) -> None:
         import optuna

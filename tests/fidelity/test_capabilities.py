@@ -83,7 +83,7 @@ def test_schema_on_gpt_4_turbo_is_a_spec_error_before_anything_runs() -> None:
     with pytest.raises(UserError, match="JSON mode"):
         loads_spec(SPEC.format(name="llm", model="hosted_vllm/m", options='{ output = "json" }')
                    + '[model_settings."hosted_vllm/m"]\ncapabilities = { json_mode = false }\n')
-    with pytest.raises(UserError, match="must be one of text, json, schema"):
+    with pytest.raises(UserError, match="option 'output' of optimizer 'llm': must be one of 'text', 'json', 'schema'"):
         loads_spec(SPEC.format(name="llm", model="openai/gpt-4o", options='{ output = "xml" }'))
     with pytest.raises(UserError, match="text-only"):
         loads_spec(SPEC.format(name="mmllm", model="openai/gpt-4-0613", options="{}"))

@@ -75,7 +75,7 @@ def test_image_only_text_carries_no_loss_values(server, server_gateway) -> None:
 def test_text_only_model_is_refused_before_anything_runs(server, server_gateway) -> None:
     for name in ("mmllm", "mmllm-image-only"):
         assert optimizers.requires_images(name)
-        with pytest.raises(UserError, match=rf"model {TEXT_MODEL} cannot take images; {name} needs a vision model"):
+        with pytest.raises(UserError, match=rf"{name} sends plots, but model '{TEXT_MODEL}' is text-only; use a vision model"):
             optimizers.create(name, task=BRANIN, seed=0, budget=3, model=TEXT_MODEL, gateway=server_gateway)
     assert server.received == []
 

@@ -193,10 +193,10 @@ def test_the_folder_of_a_killed_process_is_removed_by_the_next_smac_optimizer():
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [
-        ({"initial_design": "lhs"}, "option 'initial_design' of optimizer 'smac-rf' must be one of 'shared', 'smac'"),
-        ({"n_initial": 9}, r"option 'n_initial' of optimizer 'smac-rf' \(9\) cannot exceed the budget \(4\)"),
-        ({"n_initial": 0}, "must be a positive integer"),
-        ({"keep_run_dir": "yes"}, "must be a bool"),
+        ({"initial_design": "lhs"}, "option 'initial_design' of optimizer 'smac-rf': must be one of 'shared', 'smac', got 'lhs'"),
+        ({"n_initial": 9}, r"option 'n_initial' of optimizer 'smac-rf': 9 cannot exceed the budget \(4\)"),
+        ({"n_initial": 0}, "option 'n_initial' of optimizer 'smac-rf': Input should be greater than or equal to 1"),
+        ({"keep_run_dir": "yes"}, "option 'keep_run_dir' of optimizer 'smac-rf': Input should be a valid boolean"),
     ],
 )
 def test_bad_options(options, fragment):

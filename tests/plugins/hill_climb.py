@@ -1,5 +1,6 @@
-"""A toy optimizer written the way a plugin would be: one file, registered with one
-`harness.optimizers.register(...)` call (see test_plugins.py).
+"""A toy optimizer written the way a plugin would be: one file following the plugin contract
+(harness/optimizers/plugin.py: typed `Options`, flags, `build`), registered with one
+`harness.optimizers.register("hill-climb", HillClimb)` call (see test_plugins.py).
 
 Greedy local search: start at the space's default, then perturb the incumbent (the best config told
 so far, crashed trials never count) with the harness's own neighbourhood move.
@@ -11,14 +12,21 @@ import json
 from typing import Any
 
 import numpy as np
+from pydantic import Field
 
 from harness.optimizers.base import Proposal
 from harness.optimizers.perturb import perturb
+from harness.optimizers.plugin import OptimizerPlugin, Options
 from harness.space import SearchSpace
 
 
-class HillClimb:
+class HillClimbOptions(Options):
+    restart_after: int = Field(3, ge=1, description="restart from a random config after this many non-improving trials")
+
+
+class HillClimb(OptimizerPlugin):
     name = "hill-climb"
+    Options = HillClimbOptions  # uses_llm = needs_images = False: the defaults
 
     def __init__(self, space: SearchSpace, seed: int, restart_after: int) -> None:
         self.space = space
@@ -29,8 +37,8 @@ class HillClimb:
         self.stale = 0
 
     @classmethod
-    def build(cls, *, space: SearchSpace, seed: int, restart_after: int, **_: Any) -> HillClimb:
-        return cls(space, seed, restart_after)
+    def build(cls, options: HillClimbOptions, *, space: SearchSpace, seed: int, **_: Any) -> HillClimb:
+        return cls(space, seed, options.restart_after)
 
     def ask(self) -> Proposal:
         if self.best is None:

@@ -20,7 +20,7 @@ from tests.plugins.hill_climb import HillClimb
 @pytest.fixture
 def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setitem(benchmarks.FAMILIES, "bowl", "tests.plugins.bowl_family:Bowl")  # the benchmark's one line
-    optimizers.register("hill-climb", HillClimb.build, options={"restart_after": 3})  # the optimizer's one call
+    optimizers.register("hill-climb", HillClimb)  # the optimizer's one call
     yield
     optimizers.unregister("hill-climb")
 
@@ -41,12 +41,29 @@ class TestBowlFamilyConformance(BenchmarkSuite):
 def test_registered_plugins_are_known_everywhere(plugins: None) -> None:
     assert "hill-climb" in optimizers.names() and not optimizers.uses_llm("hill-climb")
     assert {"bowl/clean", "bowl/noisy"} <= set(benchmarks.names())
-    with pytest.raises(UserError, match="restart_after"):
+    assert optimizers.options_for("hill-climb") == {"restart_after": 3}
+    with pytest.raises(UserError, match="option 'restart_after' of optimizer 'hill-climb': Input should be a valid integer"):
         optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"), restart_after="soon")
+    with pytest.raises(UserError, match=r"unknown option\(s\) 'restart' .*did you mean 'restart' -> 'restart_after'"):
+        optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"), restart=2)
     with pytest.raises(UserError, match="already registered"):
-        optimizers.register("hill-climb", HillClimb.build)
+        optimizers.register("hill-climb", HillClimb)
     with pytest.raises(UserError, match="already registered"):
-        optimizers.register("random", HillClimb.build)
+        optimizers.register("random", HillClimb)
+
+
+def test_a_plain_build_function_still_registers(plugins: None) -> None:
+    """The older form: a callable plus {option: default}; options are typed by their defaults."""
+    optimizers.register("hill-climb-fn", lambda *, space, seed, restart_after, **_: HillClimb(space, seed, restart_after),
+                        options={"restart_after": 3})
+    try:
+        bowl = benchmarks.load("bowl/clean")
+        with pytest.raises(UserError, match="option 'restart_after' of optimizer 'hill-climb-fn'"):
+            optimizers.create("hill-climb-fn", task=bowl, restart_after="soon")
+        opt = optimizers.create("hill-climb-fn", task=bowl, restart_after=5)
+        assert isinstance(opt, HillClimb) and opt.restart_after == 5 and not optimizers.uses_llm("hill-climb-fn")
+    finally:
+        optimizers.unregister("hill-climb-fn")
 
 
 def test_unregister_forgets_the_plugin(plugins: None) -> None:
@@ -54,7 +71,7 @@ def test_unregister_forgets_the_plugin(plugins: None) -> None:
     assert "hill-climb" not in optimizers.names()
     with pytest.raises(UserError, match="unknown optimizer 'hill-climb'"):
         optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"))
-    optimizers.register("hill-climb", HillClimb.build, options={"restart_after": 3})
+    optimizers.register("hill-climb", HillClimb)
 
 
 SPEC = """

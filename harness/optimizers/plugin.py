@@ -1,0 +1,66 @@
+"""The optimizer plugin contract (like optuna's BaseSampler, CARP-S's Optimizer): what one registry
+line points at.
+
+A plugin class declares
+- `Options`: a pydantic model of its options (strict types, `extra="forbid"`), so a typo or a wrong
+  type in a campaign spec is one error naming the option and the optimizer, before anything runs;
+  rules between options (or between an option and the budget) live here too, once;
+- `uses_llm` / `needs_images`: what the campaign must give it (a model; a vision model);
+- `build(options, *, space, seed, budget, task, model, gateway, workdir)`: the optimizer for one run
+  (anything with `name`, `ask()` and `tell()`, see base.py), from options already validated.
+
+`harness.optimizers.create` validates the options (with the budget as context), fills in the model
+and gateway of LLM optimizers and calls `build`; nothing else constructs a registered optimizer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+from harness.optimizers.base import Optimizer
+
+
+def _within_budget(value: int | None, info: ValidationInfo) -> int | None:
+    """A design larger than the budget is never used (and may not fit in memory)."""
+    budget = (info.context or {}).get("budget")
+    if value is not None and budget is not None and value > budget:
+        raise ValueError(f"{value} cannot exceed the budget ({budget})")
+    return value
+
+
+# How many trials an initial design (or an LLM warm start) takes: None = a quarter of the budget.
+DesignSize = Annotated[int, Field(ge=1), AfterValidator(_within_budget)]
+
+
+def design_size(value: int | None, budget: int) -> int:
+    """The size asked for, else the project's default (initial.n_initial_for)."""
+    from harness.optimizers.initial import n_initial_for
+
+    return value if value is not None else n_initial_for(budget)
+
+
+class Options(BaseModel):
+    """Base of every optimizer's options: no unknown names, no silent type coercion ("3" is not 3)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {name: field.default for name, field in cls.model_fields.items()}
+
+
+class OptimizerPlugin:
+    """Base of a registered optimizer class; subclasses set `Options`, the flags and `build`."""
+
+    Options: ClassVar[type[Options]] = Options
+    uses_llm: ClassVar[bool] = False
+    needs_images: ClassVar[bool] = False
+
+    @classmethod
+    def build(
+        cls, options: Any, *, space: Any, seed: int, budget: int, task: Any = None, model: str | None = None,
+        gateway: Any = None, workdir: Any = None,
+    ) -> Optimizer:
+        raise NotImplementedError(f"{cls.__name__} must define build()")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -131,6 +132,8 @@ def test_evaluations_run_from_the_process_pool_and_dask(hpobench_home):
 @pytest.mark.slow
 def test_setup_again_is_quick_and_changes_nothing(hpobench_home, capsys):
     before = json.loads(hpobench_home.marker.read_text())
+    if "://" not in before["source"] and not Path(before["source"]).exists():
+        pytest.skip(f"the home was set up from {before['source']}, which is gone (another checkout's archive)")
     assert main(["hpobench", "setup", "--source", before["source"]]) == 0
     out = capsys.readouterr()
     assert "virtual environment" in out.err and "exists" in out.err

@@ -73,7 +73,7 @@ def test_capabilities_come_from_the_provider_not_the_name(toy: ToyServer) -> Non
     gw = Gateway(mode="off")
     assert not gw.capabilities("toy/gpt-4o").images
     task = benchmarks.load("toy/branin")
-    with pytest.raises(UserError, match="cannot take images"):
+    with pytest.raises(UserError, match="is text-only"):
         optimizers.create("mmllm", space=task.space, task=task, model="toy/gpt-4o", gateway=gw)
     with pytest.raises(errors.ConfigurationError, match="does not accept images"):
         from gateway import Message, Request

@@ -12,8 +12,8 @@ from typing import Any
 
 from cache.key import fingerprint
 from harness.benchmarks.base import Benchmark, Evaluation
-from harness.eval_cache import EvalCache, request_key
-from harness.evaluation import eval_request
+from harness.eval_cache import EvalCache
+from harness.evaluation import eval_request, request_key
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:

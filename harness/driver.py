@@ -30,8 +30,8 @@ from cache.modes import Mode
 from gateway.errors import ProviderRefused
 from harness.benchmarks.base import Benchmark, Evaluation
 from harness.errors import InvalidConfig, UserError
-from harness.eval_cache import EvalCache, request_key
-from harness.evaluation import crashed, eval_request
+from harness.eval_cache import EvalCache
+from harness.evaluation import crashed, eval_request, request_key
 from harness.journal import Trial
 from harness.optimizers.base import validation_only
 from harness.recording import Stats, differences, journaled_evaluation, make_trial, same

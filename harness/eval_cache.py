@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cache.errors import CacheMiss
-from cache.key import fingerprint
 from cache.modes import Mode, resolve
 from harness.benchmarks.base import Evaluation
 from harness.evaluation import NAMESPACE
@@ -30,11 +29,6 @@ class _Deferred(Exception):
 
 def _defer() -> dict[str, Any]:
     raise _Deferred
-
-
-def request_key(request: dict[str, Any]) -> str:
-    """The cache key of an evaluation request (`harness.evaluation.eval_request`)."""
-    return fingerprint(request, namespace=NAMESPACE)
 
 
 @dataclass

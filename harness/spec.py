@@ -164,6 +164,8 @@ def _valid_entries(raw: Any) -> list[tuple[int, OptimizerEntry]]:
     """The [[optimizers]] tables that are fine on their own, in a spec that has problems elsewhere."""
     out = []
     for index, table in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(table, dict):  # its unknown keys are reported already: still check the rest (options)
+            table = {k: v for k, v in table.items() if k in OptimizerEntry.model_fields}
         try:
             out.append((index, OptimizerEntry.model_validate(table)))
         except ValidationError:
@@ -218,9 +220,12 @@ def parse_spec(
         benches = doc.benchmarks if doc else valid_part(Benchmarks, _get(data, "benchmarks"), [], allow_large=allow_large)
         budgets = doc.budget if doc else valid_part(Budgets, _get(data, "budget", DEFAULT_BUDGET), [DEFAULT_BUDGET],
                                                     allow_large=allow_large)
-        located = check_optimizers(located, benchmark=benches[0] if benches else "toy/quadratic", budget=budgets[0],
+        # the smallest budget: an initial design must fit every run's budget
+        located = check_optimizers(located, benchmark=benches[0] if benches else "toy/quadratic", budget=min(budgets),
                                    model_settings=settings, model_override=model_override, problems=problems,
                                    notes=notes)
+        if not located and not problems:  # --model skipped every entry: a campaign of nothing is a mistake
+            problems.append(f"optimizers: none left to run ({'; '.join(notes)})")
     if problems or doc is None:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise UserError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n{lines}")

@@ -28,9 +28,9 @@ from pydantic import (
 )
 
 from cache.modes import Mode
-from harness.errors import UserError
+from harness.errors import UserError, suggest
 from harness.model_settings import ModelSettingsTable
-from harness.spec_errors import invalid, suggest
+from harness.spec_errors import invalid
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Upper bounds that catch typos (budget = 1000000000 would allocate GiBs for an initial design and

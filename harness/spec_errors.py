@@ -8,7 +8,6 @@ mean 'budget'?)`. Checks written for the spec raise `invalid(text)`: their text 
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 import typing
@@ -18,6 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from harness.errors import suggest
+
 SPEC_CHECK = "llmhpo_spec"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -26,12 +27,6 @@ _QUOTED = re.compile(r"'([^']*)'")
 def invalid(text: str) -> PydanticCustomError:
     """A spec check's refusal, shown exactly as `text` (braces in it are safe)."""
     return PydanticCustomError(SPEC_CHECK, "{text}", {"text": text})
-
-
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """` (did you mean 'x'?)` for the close matches of `word`, else ''."""
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def where(loc: Sequence[int | str]) -> str:
@@ -59,15 +54,23 @@ def problems_of(error: ValidationError, root: type[BaseModel]) -> list[str]:
             allowed = _fields_at(root, loc[:-1])
             key = str(loc[-1])
             lines.append(f"{where(loc[:-1])}: unknown key {key!r}{suggest(key, allowed)}; allowed: {', '.join(allowed)}")
+        elif kind in ("model_type", "dict_type"):  # not pydantic's class names: what the file needs
+            fields = _fields_at(root, loc)
+            table = "a table" + (f" with {', '.join(fields)}" if fields else "")
+            lines.append(f"{where(loc)}: expected {table}{_shown(got)}")
         elif kind == "missing":
             lines.append(f"{where(loc)}: required")
         elif kind == "enum":
             choices = _QUOTED.findall(str((e.get("ctx") or {}).get("expected", "")))
             lines.append(f"{where(loc)}: expected one of {', '.join(choices)} (got {got!r}){suggest(str(got), choices)}")
         else:
-            shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) and len(repr(got)) <= 80 else ""
-            lines.append(f"{where(loc)}: {e['msg']}{shown}")
+            lines.append(f"{where(loc)}: {e['msg']}{_shown(got)}")
     return lines
+
+
+def _shown(got: Any) -> str:
+    """The offending value, when it is a short scalar (a long or nested one would drown the message)."""
+    return f" (got {got!r})" if isinstance(got, str | int | float | bool) and len(repr(got)) <= 80 else ""
 
 
 def _fields_at(root: type[BaseModel], loc: Sequence[int | str]) -> list[str]:

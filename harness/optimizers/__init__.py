@@ -10,14 +10,13 @@ one clear error naming the option and the optimizer, not a failure halfway throu
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError, create_model
 
-from harness.errors import UserError
+from harness.errors import UserError, suggest
 from harness.optimizers.base import Optimizer, Proposal
 from harness.optimizers.plugin import OptimizerPlugin, Options
 
@@ -51,9 +50,7 @@ def plugin_class(name: str) -> type[OptimizerPlugin]:
         return PLUGINS[name]
     if name not in REGISTRY:
         valid = names()
-        close = difflib.get_close_matches(name, valid, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UserError(f"unknown optimizer {name!r}{hint}; valid optimizers: {', '.join(valid)}")
+        raise UserError(f"unknown optimizer {name!r}{suggest(name, valid)}; valid optimizers: {', '.join(valid)}")
     module, _, attr = REGISTRY[name].partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -147,9 +144,9 @@ def _describe(name: str, model: type[Options], exc: ValidationError) -> list[str
     unknown = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden"]
     problems = []
     if unknown:
-        hints = [f"{u!r} -> {m[0]!r}" for u in unknown if (m := difflib.get_close_matches(u, valid, n=1))]
-        problems.append(f"unknown option(s) {', '.join(map(repr, unknown))} for optimizer {name!r}; valid options: "
-                        f"{', '.join(valid) if valid else 'none'}" + (f" (did you mean {', '.join(hints)}?)" if hints else ""))
+        named = ", ".join(f"{u!r}{suggest(u, valid)}" for u in unknown)
+        problems.append(f"unknown option(s) {named} for optimizer {name!r}; valid options: "
+                        f"{', '.join(valid) if valid else 'none'}")
     for error in exc.errors():
         if error["type"] == "extra_forbidden":
             continue

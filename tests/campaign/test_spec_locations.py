@@ -35,7 +35,25 @@ def test_nested_option_is_located_at_its_table():
     (line,) = problems(HEAD + '[[optimizers]]\nname = "llm"\nmodel = "openai/gpt-4o"\noptions = { temperature = "hot" }\n')
     assert line.startswith("optimizers[2].options: ") and "temperature" in line
     (line,) = problems(HEAD + '[[optimizers]]\nname = "tpe"\noptions = "fast"\n')
-    assert line == "optimizers[2].options: Input should be a valid dictionary (got 'fast')"
+    assert line == "optimizers[2].options: expected a table (got 'fast')"
+    (line,) = problems('cache = "x"\n' + HEAD)
+    assert line == "cache: expected a table with dir, mode (got 'x')"  # never pydantic's class names
+
+
+def test_a_table_with_an_unknown_key_still_has_its_options_checked():
+    lines = problems(HEAD + '[[optimizers]]\nname = "llm-tpe"\nmodle = "x"\noptions = { p = 1.5, k = 3 }\n')
+    assert any(line.startswith("optimizers[2]: unknown key 'modle'") for line in lines)
+    assert any(line.startswith("optimizers[2].options: ") and "'k'" in line for line in lines)
+    assert any(line.startswith("optimizers[2].options: ") and "'p'" in line for line in lines)
+
+
+def test_options_are_checked_against_the_smallest_budget_before_anything_is_created(tmp_path):
+    spec = tmp_path / "b.toml"
+    spec.write_text(HEAD.replace("budget = 3", "budget = [12, 4]") + '[[optimizers]]\nname = "gp"\noptions = { n_initial = 6 }\n')
+    (line,) = problems(spec.read_text())
+    assert line.startswith("optimizers[2].options: ") and "cannot exceed the budget (4)" in line
+    assert main(["run", str(spec), "--out", str(tmp_path / "out"), "--mode", "off"]) == 2
+    assert not (tmp_path / "out").exists()
 
 
 def test_model_settings_entries_are_located_by_model_name():
@@ -152,3 +170,9 @@ def test_every_mode_choice_is_the_mode_enum():
     assert {"run", "demo", "ask", "proxy", "eval"} <= set(choices)
     assert set(choices.values()) == {Mode.names()}
     assert Mode.names() == ("live", "replay", "record", "off")
+
+
+def test_a_model_override_that_skips_every_optimizer_is_refused():
+    text = HEAD.replace('name = "random"', 'name = "mmllm"\nmodel = "openai/gpt-4o"')
+    (line,) = problems(text, model_override="local/smollm2-135m")
+    assert line.startswith("optimizers: none left to run (skipped mmllm: it sends plots")

@@ -111,7 +111,7 @@ class _Cassettes:
         from cache.cassette import export_cassette
 
         for path, cassette in self.open.items():
-            if cassette.changed and self.mode in (Mode.LIVE.value, Mode.RECORD.value):
+            if cassette.changed and Mode(self.mode).writes:
                 export_cassette(cassette.store, path, namespace="llm")
             cassette.store.close()
 

@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
                 f"would-have-cost ${stats['would_have_cost_usd']:.6f}",
                 flush=True,
             )
-            if args.cassette and args.mode in (Mode.LIVE.value, Mode.RECORD.value) and stats["live_calls"]:
+            if args.cassette and Mode.parse(args.mode).writes and stats["live_calls"]:
                 from cache.cassette import export_cassette
 
                 count = export_cassette(gateway.store, args.cassette, namespace="llm")

@@ -14,7 +14,7 @@ et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style spac
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -31,12 +31,10 @@ from harness.optimizers.perturb import perturb
 from harness.optimizers.plugin import OptimizerPlugin, Options
 from harness.recorded_attempts import failure_text
 from harness.space import SearchSpace
-from harness.usage import call_fields, proposal_totals
+from harness.usage import call_fields, summarize
 
 Style = Literal["chat", "compressed"]
-STYLES: tuple[str, ...] = get_args(Style)
 SpaceStyle = Literal["zhang", "json"]
-SPACE_STYLES: tuple[str, ...] = get_args(SpaceStyle)
 FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
 
 
@@ -218,7 +216,7 @@ class LLMOptimizer(OptimizerPlugin):
         assert config is not None and reply is not None
         config, reply, source = self._dedupe(config, reply, source, base, replicate, transcript, notes)
         transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
-        transcript["totals"] = proposal_totals(transcript["attempts"])
+        transcript["totals"] = summarize(transcript["attempts"])  # this ask's usage, as the trial counts it
         self._pending[self.space.key(config)] = (reply, tuple(notes))
         return Proposal(config, source, transcript)
 

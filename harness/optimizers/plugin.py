@@ -10,7 +10,8 @@ A plugin class declares
   (anything with `name`, `ask()` and `tell()`, see base.py), from options already validated.
 
 `harness.optimizers.create` validates the options (with the budget as context), fills in the model
-and gateway of LLM optimizers and calls `build`; nothing else constructs a registered optimizer.
+and gateway of LLM optimizers and calls `build`; nothing else builds one from raw options (a hybrid
+builds its LLM part from its own validated options).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Results are told lazily and the surrogate is fitted once per ask, not once per t
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from harness.errors import UserError
 from harness.optimizers.base import Proposal, ValidationResult
@@ -21,7 +21,6 @@ from harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, desi
 from harness.space import SearchSpace
 
 GPSettings = Literal["fast", "skopt-default"]
-GP_SETTINGS: tuple[str, ...] = get_args(GPSettings)
 FAST_N_POINTS = 2000
 KERNEL_MAXITER = 8  # L-BFGS iterations for the GP kernel's hyperparameters per fit
 

@@ -8,7 +8,6 @@ so far, crashed trials never count) with the harness's own neighbourhood move.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -49,7 +48,7 @@ class HillClimb(OptimizerPlugin):
         return Proposal(perturb(self.space, self.best[1], self.rng, avoid=self.seen), "hill-climb")
 
     def tell(self, config: dict[str, Any], evaluation: Any) -> None:
-        self.seen.add(json.dumps(self.space.canonical(config), sort_keys=True))  # perturb()'s key
+        self.seen.add(self.space.key(config))  # the key perturb() avoids
         if evaluation.status == "crashed":
             self.stale += 1
             return

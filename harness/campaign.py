@@ -24,8 +24,7 @@ from harness.journal import Trial
 from harness.recording import Stats
 from harness.spec import RunSpec
 
-# Driver, RunState and Stats are imported from here by other code: they stay importable by that name
-__all__ = ["Driver", "Outcome", "RunState", "Stats", "build_states", "default_llm_concurrency", "run_campaign"]
+__all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
 
 
 @dataclass
@@ -87,6 +86,8 @@ def run_campaign(
     from harness.model_settings import endpoints_for
 
     directory = Path(out_dir) / spec.name
+    if gateway is not None and gateway.mode is not mode:  # its LLM replies would not follow the campaign's mode
+        raise UserError(f"the gateway passed in is in {gateway.mode.value} mode, the campaign in {mode.value}")
     # every path is checked before anything is created: a bad --out leaves no cache behind
     check_creatable(directory, "output directory")
     if mode is not Mode.OFF and store is None:
@@ -101,7 +102,8 @@ def run_campaign(
         directory.mkdir(parents=True, exist_ok=True)
         notes: list[str] = []
         with campaign_lock(directory, notes):
-            parts = _Parts(spec, directory, Path(cache_dir), mode, endpoints, dict(gateway_options or {}),
+            cache_path = Path(store.path if store is not None else cache_dir)  # what the manifest records
+            parts = _Parts(spec, directory, cache_path, mode, endpoints, dict(gateway_options or {}),
                            llm_concurrency, gateway, store, executor,
                            lambda: connected or make_executor(workers, dask))
             outcome = parts.run(on_progress)

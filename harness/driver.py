@@ -224,7 +224,11 @@ class Driver:
             request = eval_request(state.bench, proposal.config, state.run.seed)
         except InvalidConfig as exc:
             pending = Pending(state.index, dict(proposal.config), "", {}, proposal, t0)
-            self._finish(state, pending, crashed(state.bench, f"invalid config proposed: {exc}"), False)
+            ref = state.reference.get(state.index)
+            if ref is not None:  # journaled already (as a crash): re-derive it, never journal it twice
+                self._rederive(state, pending, ref)
+            else:
+                self._finish(state, pending, crashed(state.bench, f"invalid config proposed: {exc}"), False)
             return
         key = request_key(request)
         pending = Pending(state.index, request["config"], key, request, proposal, t0)
@@ -299,7 +303,7 @@ class Driver:
         """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
         this trial's transcript as `tell_calls` (so its usage record counts them), which this returns."""
         try:
-            state.optimizer.tell(pending.config, validation_only(evaluation))  # never the test loss
+            state.optimizer.tell(dict(pending.config), validation_only(evaluation))  # a plain copy; never the test loss
         except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
             pending.refused = exc
         transcript = pending.proposal.transcript

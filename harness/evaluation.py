@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cache.key import fingerprint
 from cache.modes import Mode, resolve
-from harness.benchmarks.base import Benchmark, Evaluation, canonical_config
+from harness.benchmarks.base import Benchmark, Evaluation, ReadOnlyConfig, canonical_config
 from harness.errors import InvalidConfig
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def safe_evaluate(benchmark: Benchmark, config: dict[str, Any], seed: int) -> Ev
     t0 = time.perf_counter()
     try:
         ev = benchmark.evaluate(config, seed)
-    except InvalidConfig:
+    except (InvalidConfig, ReadOnlyConfig):  # the caller's bug or the benchmark's, not the model's
         raise
     except Exception as exc:  # any failure inside a model fit is data, not a harness error
         return crashed(benchmark, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)

@@ -94,10 +94,15 @@ def _float(value: Any) -> float | None:
 def read_trials(directory: Path, notes: list[str] | None = None) -> list[Trial]:
     """The journaled trials in file order (read only; a torn last line is skipped, with a note)."""
     path = directory / TRIALS
+    return [Trial.from_row(row, path) for row in read_rows(path, notes)]
+
+
+def read_rows(path: Path, notes: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rows of a journal file, read only; a torn last line (kill -9 mid-write) is skipped with a note."""
     rows, torn = read_jsonl(path)
     if torn and notes is not None:
-        notes.append(f"{TRIALS}: skipped a truncated last line")
-    return [Trial.from_row(row, path) for row in rows]
+        notes.append(f"{path.name}: skipped a truncated last line")
+    return rows
 
 
 def versions() -> dict[str, str | None]:

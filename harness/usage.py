@@ -31,24 +31,6 @@ def call_fields(response: Response) -> dict[str, Any]:
     }
 
 
-def proposal_totals(attempts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The `totals` an LLM proposal's transcript carries over its attempts (unrounded; a cost is
-    None when any answered call had an unknown price)."""
-    answered = [a for a in attempts if not a.get("error")]
-    unknown = any(a.get("cost_usd") is None for a in answered)
-    return {
-        "calls": len(attempts),
-        "cache_hits": sum(1 for a in answered if a.get("cache_hit")),
-        "errors": len(attempts) - len(answered),
-        "prompt_tokens": sum(a["usage"]["prompt_tokens"] for a in answered),
-        "completion_tokens": sum(a["usage"]["completion_tokens"] for a in answered),
-        "cost_usd": None if unknown else sum(a["cost_usd"] for a in answered),
-        "would_have_cost_usd": None
-        if any(a.get("would_have_cost_usd") is None for a in answered)
-        else sum(a["would_have_cost_usd"] for a in answered),
-    }
-
-
 def summarize(calls: list[dict[str, Any]]) -> dict[str, Any]:
     """A trial `llm` record of some call records: counts, and costs rounded to 1e-10 dollars, None
     (unknown) when any answered call's live price is unknown."""

@@ -70,6 +70,10 @@ class Benchmark(Protocol):
         ...
 
 
+class ReadOnlyConfig(TypeError):
+    """Code changed a canonical config in place: a bug in that code, never a crashed trial."""
+
+
 class CanonicalConfig(dict[str, Any]):
     """`SearchSpace.canonical(config)` of one benchmark, marked with that benchmark's name.
 
@@ -87,7 +91,7 @@ class CanonicalConfig(dict[str, Any]):
         return CanonicalConfig, (dict(self), self.benchmark)
 
     def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("a canonical config is read-only; change a copy: dict(config)")
+        raise ReadOnlyConfig("a canonical config is read-only; change a copy: dict(config)")
 
     __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
 

@@ -7,6 +7,7 @@ method (hybrids, an optuna study) slot in naturally.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +32,11 @@ class Observation:
 
 
 def best_so_far(losses: list[float]) -> list[float]:
-    """Running minimum, the usual incumbent trace."""
-    out: list[float] = []
+    """Running minimum, the usual incumbent trace; a NaN loss (a journal row without one) never
+    becomes the incumbent, so NaN appears only before the first real loss."""
+    best, out = math.nan, []
     for x in losses:
-        out.append(x if not out else min(out[-1], x))
+        if math.isnan(best) or x < best:
+            best = x
+        out.append(best)
     return out

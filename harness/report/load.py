@@ -17,7 +17,7 @@ import pandas as pd
 
 from harness import usage
 from harness.errors import UserError
-from harness.journal import BASELINE, TRIALS, Trial, load_manifest, read_jsonl, read_stopped, read_trials
+from harness.journal import BASELINE, TRIALS, Trial, load_manifest, read_rows, read_stopped, read_trials
 
 RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
 TRIAL_COLUMNS = [
@@ -67,14 +67,6 @@ class Results:
         """The spec's baseline_samples: the bootstrap is refused below it (None: the spec names none)."""
         value = (self.manifest.get("spec") or {}).get("baseline_samples")
         return int(value) if value else None
-
-
-def _read_jsonl(path: Path, notes: list[str]) -> list[dict[str, Any]]:
-    """The journal's own reader; a torn last line (kill -9 mid-write) is skipped with a note."""
-    rows, torn = read_jsonl(path)
-    if torn:
-        notes.append(f"{path.name}: skipped a truncated last line")
-    return rows
 
 
 def _flatten_trial(trial: Trial) -> dict[str, Any]:
@@ -140,7 +132,7 @@ def load_results(path: Path | str) -> Results:
     baseline = None
     baseline_path = directory / BASELINE
     if baseline_path.is_file():
-        base_rows = _read_jsonl(baseline_path, notes)
+        base_rows = read_rows(baseline_path, notes)
         baseline = pd.DataFrame(
             {
                 "benchmark": [str(r.get("benchmark")) for r in base_rows],

@@ -3,6 +3,8 @@ test, shared between campaigns, and left open for the caller (the campaign close
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cache.errors import CacheMiss
@@ -10,6 +12,7 @@ from cache.modes import Mode
 from cache.store import CacheStore
 from gateway import Gateway
 from harness.campaign import run_campaign
+from harness.errors import UserError
 from harness.executor import SerialExecutor
 from harness.spec import load_spec
 from tests.campaign.helpers import stable, trials, write_spec
@@ -44,10 +47,16 @@ def test_passed_store_gateway_and_executor_are_used_and_left_open(tmp_path):
         assert stored == executor.submitted == len({(str(r["config"]), r["seed"]) for r in trials(first.directory)})
         # a strict replay through the same store evaluates nothing and journals the same trials
         executor.submitted = 0
+        with pytest.raises(UserError, match="gateway passed in is in live mode, the campaign in replay"):
+            run_campaign(spec, out_dir=tmp_path / "b", cache_dir=tmp_path / "unused", mode=Mode.REPLAY,
+                         store=store, gateway=gateway, executor=executor)
+        strict = Gateway(cache_dir=store, mode=Mode.REPLAY)
         again = run_campaign(spec, out_dir=tmp_path / "b", cache_dir=tmp_path / "unused", mode=Mode.REPLAY,
-                             store=store, gateway=gateway, executor=executor)
+                             store=store, gateway=strict, executor=executor)
         assert executor.submitted == 0 and again.stats.eval_hits == 9
         assert stable(trials(again.directory)) == stable(trials(first.directory))
+        # the manifest names the store actually used, so `llmhpo replay` finds it
+        assert json.loads((first.directory / "manifest.json").read_text())["cache"]["path"] == str(store.path)
     finally:
         store.close()
 

@@ -188,3 +188,16 @@ def test_a_campaign_canonicalises_each_trial_once(bowl_registered, monkeypatch: 
                            mode=Mode.LIVE, workers=1)
     assert outcome.complete
     assert sorted(made) == sorted(["toy/branin"] * 8 + ["bowl/clean"] * 8), made
+
+
+class ChangesItsConfig(ToyBenchmark):
+    def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
+        config.setdefault("x3", 0.0)  # a bug: the config belongs to the evaluation path
+        return super()._evaluate(config, seed)
+
+
+def test_a_benchmark_changing_its_config_is_a_bug_not_a_crashed_trial():
+    from harness.benchmarks.base import ReadOnlyConfig
+
+    with pytest.raises(ReadOnlyConfig, match="read-only; change a copy"):
+        safe_evaluate(ChangesItsConfig("branin", shifted=False), {"x1": 1.0, "x2": 2.0}, 0)

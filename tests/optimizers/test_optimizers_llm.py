@@ -99,7 +99,7 @@ def test_transient_provider_errors_never_kill_the_run(server, server_gateway) ->
     first = opt.ask()
     assert first.source == "llm-fallback"
     assert all("ProviderError" in a["error"] for a in first.transcript["attempts"])
-    assert first.transcript["totals"]["errors"] == 3
+    assert first.transcript["totals"]["failures"] == 3
     opt.tell(first.config, BRANIN.evaluate(first.config, 0))
     second = opt.ask()
     assert second.source == "llm" and second.config == {"x1": 5.0, "x2": 5.0}

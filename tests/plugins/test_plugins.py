@@ -44,7 +44,7 @@ def test_registered_plugins_are_known_everywhere(plugins: None) -> None:
     assert optimizers.options_for("hill-climb") == {"restart_after": 3}
     with pytest.raises(UserError, match="option 'restart_after' of optimizer 'hill-climb': Input should be a valid integer"):
         optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"), restart_after="soon")
-    with pytest.raises(UserError, match=r"unknown option\(s\) 'restart' .*did you mean 'restart' -> 'restart_after'"):
+    with pytest.raises(UserError, match=r"unknown option\(s\) 'restart' \(did you mean 'restart_after'"):
         optimizers.create("hill-climb", task=benchmarks.load("bowl/clean"), restart=2)
     with pytest.raises(UserError, match="already registered"):
         optimizers.register("hill-climb", HillClimb)

@@ -17,7 +17,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-DEFAULT_MODE = 0o644  # mkstemp makes files private; nothing written this way is a secret
+CREATE_MODE = 0o666  # what open() asks for; the umask then takes its bits away, as for any new file
+
+
+def new_file_mode() -> int:
+    """The mode open() would give a new file in this process (mkstemp's is always 0600)."""
+    try:  # Linux: read it without changing it (os.umask would, for every thread, for a moment)
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+        umask = next(int(line.split()[1], 8) for line in status.splitlines() if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return CREATE_MODE & ~umask
 
 
 @contextlib.contextmanager
@@ -25,7 +36,7 @@ def atomic_file(path: str | os.PathLike[str], *, binary: bool = False) -> Iterat
     """An open temporary file that replaces `path` when the block ends without an exception.
 
     Text is UTF-8 with "\\n" line ends on every platform. The result keeps the permissions of the
-    file it replaces, else gets DEFAULT_MODE. OSError propagates (the caller words the message).
+    file it replaces, else the mode open() would give it (`new_file_mode`: the umask applies). OSError propagates (the caller words the message).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +50,7 @@ def atomic_file(path: str | os.PathLike[str], *, binary: bool = False) -> Iterat
         try:
             mode = stat.S_IMODE(target.stat().st_mode)
         except FileNotFoundError:
-            mode = DEFAULT_MODE
+            mode = new_file_mode()
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:

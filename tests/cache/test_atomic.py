@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from cache.atomic import DEFAULT_MODE, atomic_file, write_text_atomic
+from cache.atomic import atomic_file, new_file_mode, write_text_atomic
 
 
 def test_writes_utf8_with_unix_line_ends_and_creates_the_directory(tmp_path: Path) -> None:
     target = tmp_path / "new" / "dir" / "file.jsonl"
     write_text_atomic(target, "α line\nβ line\n")
     assert target.read_bytes() == "α line\nβ line\n".encode()
-    assert stat.S_IMODE(target.stat().st_mode) == DEFAULT_MODE  # not mkstemp's private 0600
+    assert stat.S_IMODE(target.stat().st_mode) == new_file_mode()  # like open(), not mkstemp's private 0600
     assert os.listdir(target.parent) == ["file.jsonl"]
+
+
+UNDER_UMASK = """
+import os, stat, sys
+from pathlib import Path
+os.umask(int(sys.argv[2], 8))
+from cache.atomic import write_text_atomic
+write_text_atomic(Path(sys.argv[1]), "x")
+print(oct(stat.S_IMODE(Path(sys.argv[1]).stat().st_mode)))
+"""
+
+
+@pytest.mark.parametrize(("umask", "mode"), [("077", "0o600"), ("022", "0o644"), ("002", "0o664")])
+def test_a_new_file_follows_the_umask_like_open_would(tmp_path: Path, umask: str, mode: str) -> None:
+    out = subprocess.run([sys.executable, "-c", UNDER_UMASK, str(tmp_path / "f.jsonl"), umask], capture_output=True,
+                         text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == mode
 
 
 def test_a_failure_inside_the_block_keeps_the_old_file(tmp_path: Path) -> None:

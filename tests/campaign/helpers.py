@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
+import math
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from harness.benchmarks import load
+from harness.benchmarks.base import Evaluation
+from harness.evaluation import safe_evaluate
+from harness.executor import SerialExecutor
 
 REPO = Path(__file__).resolve().parents[2]
 # Fields that depend on timing or scheduling, not on the optimization itself.
@@ -64,3 +71,31 @@ def cli_env() -> dict[str, str]:
 def llmhpo(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harness", *args], cwd=REPO, env=env or cli_env(),
                           capture_output=True, text=True, timeout=timeout)
+
+
+class Flaky:
+    """toy/branin that raises for x1 > 4 and returns NaN for x1 < -2 (a fault no real model gives on demand)."""
+
+    def __init__(self):
+        self.inner = load("toy/branin")
+        for name in ("name", "version", "space", "deterministic", "worst_loss", "fidelity", "expected_seconds"):
+            setattr(self, name, getattr(self.inner, name))
+
+    def describe(self):
+        return self.inner.describe()
+
+    def evaluate(self, config, seed):
+        if config["x1"] > 4:
+            raise RuntimeError("solver diverged")
+        if config["x1"] < -2:
+            return Evaluation(loss=math.nan, test_loss=None, cost_s=0.0)
+        return self.inner.evaluate(config, seed)
+
+
+class FlakyExecutor(SerialExecutor):
+    """Evaluates every task on the flaky benchmark, in process (passed to run_campaign as its executor)."""
+
+    def submit(self, benchmark, config, seed):
+        future = cf.Future()
+        future.set_result(safe_evaluate(Flaky(), config, seed).to_dict())
+        return future

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import json
-import math
 
 import pytest
 
 from cache.modes import Mode
 from harness.benchmarks import load
-from harness.benchmarks.base import Evaluation
 from harness.campaign import run_campaign
-from harness.evaluation import safe_evaluate
-from harness.executor import SerialExecutor
 from harness.spec import load_spec
-from tests.campaign.helpers import cli_env, llmhpo, stable, trials, write_spec
+from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials, write_spec
 
 
 def _run(spec_path, out, cache, **kw):
@@ -78,37 +73,9 @@ def test_replay_detects_a_tampered_journal(pool_run, tmp_path):
     assert f"{row['run_id']}#{row['index']}: loss" in res.stderr
 
 
-class _Flaky:
-    """toy/branin that raises for x1 > 4 and returns NaN for x1 < -2 (a fault no real model gives on demand)."""
-
-    def __init__(self):
-        self.inner = load("toy/branin")
-        for name in ("name", "version", "space", "deterministic", "worst_loss", "fidelity", "expected_seconds"):
-            setattr(self, name, getattr(self.inner, name))
-
-    def describe(self):
-        return self.inner.describe()
-
-    def evaluate(self, config, seed):
-        if config["x1"] > 4:
-            raise RuntimeError("solver diverged")
-        if config["x1"] < -2:
-            return Evaluation(loss=math.nan, test_loss=None, cost_s=0.0)
-        return self.inner.evaluate(config, seed)
-
-
-class _FlakyExecutor(SerialExecutor):
-    """Evaluates every task on the flaky benchmark, in process (passed to run_campaign as its executor)."""
-
-    def submit(self, benchmark, config, seed):
-        future = cf.Future()
-        future.set_result(safe_evaluate(_Flaky(), config, seed).to_dict())
-        return future
-
-
 def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path):
     spec = write_spec(tmp_path, name="flaky", budget=8, seeds=2, benchmarks=("toy/branin",))
-    outcome = _run(spec, tmp_path / "out", tmp_path / "cache", executor=_FlakyExecutor())
+    outcome = _run(spec, tmp_path / "out", tmp_path / "cache", executor=FlakyExecutor())
     rows = trials(outcome.directory)
     assert len(rows) == 3 * 2 * 8
     bad = [r for r in rows if r["status"] == "crashed"]

@@ -36,6 +36,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -58,13 +59,14 @@ INSTALL_HINT = 'SMAC3 is not installed; install the extra: pip install -e ".[sma
 
 
 RUN_DIR_PREFIX = "llmhpo-"
+ORPHAN_NAME = re.compile(re.escape(RUN_DIR_PREFIX) + r"smac-[a-z]+-p(\d+)-[^-]+")  # <prefix><name>-p<pid>-<random>
 
 
 def remove_orphaned_run_dirs() -> None:
     """Temporary SMAC folders whose process is gone (SIGKILL skips the finalizer) are removed."""
     for path in Path(tempfile.gettempdir()).glob(f"{RUN_DIR_PREFIX}smac-*-p*-*"):
-        pid = path.name.rsplit("-p", 1)[-1].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        owner = ORPHAN_NAME.fullmatch(path.name)  # mkstemp's random suffix may itself start with "p"
+        if owner and not _alive(int(owner.group(1))):
             shutil.rmtree(path, ignore_errors=True)
 
 

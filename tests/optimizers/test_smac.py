@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -161,6 +162,26 @@ def test_run_folders_are_unique_removed_or_kept_when_asked(tmp_path):
     saved = list((tmp_path / "run").rglob("runhistory.json"))
     assert len(saved) == 1
     assert len(json.loads(saved[0].read_text())["data"]) == 2
+
+
+def test_orphan_folders_are_found_by_their_pid_whatever_their_random_suffix():
+    import tempfile
+
+    from harness.optimizers.smac_bo import remove_orphaned_run_dirs
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)
+    tmp = Path(tempfile.gettempdir())
+    orphan, live = tmp / f"llmhpo-smac-rf-p{dead}-p4b4xnp5", tmp / f"llmhpo-smac-gp-p{os.getpid()}-p0q1r2s3"
+    for folder in (orphan, live):
+        folder.mkdir(exist_ok=True)
+    try:
+        remove_orphaned_run_dirs()
+        assert not orphan.exists() and live.is_dir()
+    finally:
+        for folder in (orphan, live):
+            if folder.exists():
+                folder.rmdir()
 
 
 KILLED_RUN = """

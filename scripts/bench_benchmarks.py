@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from harness.benchmarks import load  # noqa: E402
 
@@ -100,9 +100,7 @@ def main() -> int:
         lines.append(f"| {r['name']} | {r['wall']:.4g} | {r['cost']:.4g} | {r['loss']:.4f} | {r['expected']:g} "
                      f"| {r['ratio']:.1f} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
     return 0
 
 

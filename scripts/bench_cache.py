@@ -25,7 +25,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from cache import Mode, fingerprint, resolve  # noqa: E402
 from cache.store import CacheStore  # noqa: E402
@@ -162,9 +162,7 @@ def main() -> int:
         "",
     ]
     text = "\n".join(lines)
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
     return 0
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from cache.modes import Mode  # noqa: E402
 from harness.campaign import run_campaign  # noqa: E402
@@ -99,9 +99,7 @@ def main() -> int:
     if args.demo_dir:
         lines += ["", demo_replay(args.demo_dir)]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
     return 0
 
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("OPENAI_API_KEY", "sk-bench-not-a-real-key")
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from cache.modes import Mode  # noqa: E402
 from harness.campaign import run_campaign  # noqa: E402
@@ -100,9 +100,7 @@ def main() -> None:
         lines.append(f"| {c} | {wall:.1f} | {base_wall / wall:.1f}x | {requests} ({requests // 10}) | "
                      f"{rows == base_rows} | {lost} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from tests.faults.chaos import run_chaos  # noqa: E402
 
@@ -74,9 +74,7 @@ def main() -> int:
         f"| {totals['bad_cache']} | {totals['secrets']} | {totals['failures']} |",
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
     return 0
 
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from harness.benchmarks import load  # noqa: E402
 from harness.hpobench.client import Worker  # noqa: E402
@@ -84,9 +84,7 @@ def main() -> int:
     lines += ["", "*inside worker*: HPOBench's own evaluation (validation fit + test refit, 4 metrics per split); "
               "*transport*: the rest (JSON over the pipes, config checks).", ""]
     text = "\n".join(lines)
-    print(text)
-    if not args.no_append:
-        append_section("\n" + text)
+    publish("\n" + text, append=not args.no_append)
     return 0
 
 

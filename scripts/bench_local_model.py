@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks_md import append_section
+from benchmarks_md import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 10
@@ -118,11 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             f"| {r['schema_valid']}/{N} | {r['free_s']:.2f} | {r['free_tok_s']:.1f} | {r['free_valid']}/{N} |"
         )
     text = "\n".join(lines) + "\n"
-    print(text)
+    publish(text, append=not args.no_append)
     for r in results:
         print(f"{r['model']}: schema sample {r['schema_sample']!r}; free sample {r['free_sample']!r}")
-    if not args.no_append:
-        append_section(text)
     return 0
 
 

@@ -22,7 +22,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks_md import append_section
+from benchmarks_md import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,9 +104,7 @@ def main() -> None:
         _row("prefix reuse + RAM prompt cache, 2 slots (default)", warm),
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from gateway import Gateway  # noqa: E402
 from gateway.providers.base import Capabilities  # noqa: E402
@@ -232,9 +232,7 @@ def main() -> int:
     llm = bench_llm_overhead(ns)
     regret = bench_regret(functions, seeds, budget)
     text = markdown(lat, llm, regret, ns, seeds, budget, started)
-    print(text)
-    if not args.no_append:
-        append_section("\n" + text)
+    publish("\n" + text, append=not args.no_append)
     return 0
 
 

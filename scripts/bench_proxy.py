@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 for name in ("OPENAI_BASE_URL", "OPENAI_API_BASE"):  # the key's endpoint must be the default one
     os.environ.pop(name, None)
 
-from benchmarks_md import append_section  # noqa: E402
+from benchmarks_md import publish  # noqa: E402
 
 from cache.store import CacheStore  # noqa: E402
 from gateway import Gateway  # noqa: E402
@@ -178,9 +178,7 @@ def main() -> int:
         "",
     ]
     text = "\n".join(lines)
-    print(text)
-    if not args.no_append:
-        append_section(text)
+    publish(text, append=not args.no_append)
     return 0
 
 

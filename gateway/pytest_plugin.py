@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from cache.modes import Mode
+from llmhpo.cache.modes import Mode
 
 if TYPE_CHECKING:
-    from cache.errors import CacheMiss
-    from cache.store import CacheStore
-    from gateway import Gateway
+    from llmhpo.cache.errors import CacheMiss
+    from llmhpo.cache.store import CacheStore
+    from llmhpo.gateway import Gateway
 
 _MISSES = pytest.StashKey[list["CacheMiss"]]()
 _CASSETTE = pytest.StashKey[Path]()
@@ -98,8 +97,8 @@ class _Cassettes:
 
     def get(self, path: Path) -> _Cassette:
         if path not in self.open:
-            from cache.cassette import import_cassette
-            from cache.store import CacheStore
+            from llmhpo.cache.cassette import import_cassette
+            from llmhpo.cache.store import CacheStore
 
             store = CacheStore(self.directory / f"c{len(self.open)}")
             if path.is_file():
@@ -108,7 +107,7 @@ class _Cassettes:
         return self.open[path]
 
     def close(self) -> None:
-        from cache.cassette import export_cassette
+        from llmhpo.cache.cassette import export_cassette
 
         for path, cassette in self.open.items():
             if cassette.changed and Mode(self.mode).writes:
@@ -135,8 +134,8 @@ def llm_cassette(request: pytest.FixtureRequest) -> Path:
 
 def _tracking_gateway(store: CacheStore, mode: str, misses: list[CacheMiss]) -> Gateway:
     """A Gateway that notes every replay miss, so a swallowed one still fails the test."""
-    from cache.errors import CacheMiss
-    from gateway import Gateway
+    from llmhpo.cache.errors import CacheMiss
+    from llmhpo.gateway import Gateway
 
     class MissTrackingGateway(Gateway):
         def complete(self, request: Any, *, api_key: str | None = None) -> Any:
@@ -179,8 +178,8 @@ class LLMProxy:
 
 @pytest.fixture(scope="session")
 def _llm_proxy_server() -> Iterator[Any]:
-    from gateway import Gateway
-    from gateway.proxy import start_proxy
+    from llmhpo.gateway import Gateway
+    from llmhpo.gateway.proxy import start_proxy
 
     idle = Gateway(mode=Mode.OFF)  # replaced by each test's llm_gateway
     proxy = start_proxy(idle)

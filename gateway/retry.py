@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from gateway.errors import ConfigurationError, ProviderError, TransientProviderError
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, TransientProviderError
 
 T = TypeVar("T")
 

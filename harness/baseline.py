@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cache.key import fingerprint
-from harness.benchmarks.base import Benchmark, Evaluation
-from harness.eval_cache import EvalCache
-from harness.evaluation import eval_request, request_key
+from llmhpo.cache.key import fingerprint
+from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
+from llmhpo.harness.eval_cache import EvalCache
+from llmhpo.harness.evaluation import eval_request, request_key
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
@@ -29,7 +29,7 @@ def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
 def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor: Any, cache: EvalCache) -> None:
     """Journal the baseline samples below `spec.baseline_samples` not journaled yet, for every
     benchmark of the spec (`benches`: those already loaded, the rest are loaded here)."""
-    from harness.benchmarks import load
+    from llmhpo.harness.benchmarks import load
 
     by_name = {b.name: b for b in benches}
     by_name.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in by_name})

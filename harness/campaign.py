@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cache.modes import Mode
-from harness import fidelity
-from harness.benchmarks.base import Benchmark
-from harness.driver import Driver, RunState
-from harness.errors import UserError
-from harness.journal import Trial
-from harness.recording import Stats
-from harness.spec import RunSpec
+from llmhpo.cache.modes import Mode
+from llmhpo.harness import fidelity
+from llmhpo.harness.benchmarks.base import Benchmark
+from llmhpo.harness.driver import Driver, RunState
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.journal import Trial
+from llmhpo.harness.recording import Stats
+from llmhpo.harness.spec import RunSpec
 
 __all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
 
@@ -42,9 +42,9 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
                  transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Any = None) -> list[RunState]:
     """One fresh optimizer per run; a run re-derived from its journal follows its recorded LLM attempts;
     `workdir/<run_id>` is where a run's optimizer may keep files."""
-    from harness import optimizers
-    from harness.benchmarks import load
-    from harness.recorded_attempts import RecordedAttempts
+    from llmhpo.harness import optimizers
+    from llmhpo.harness.benchmarks import load
+    from llmhpo.harness.recorded_attempts import RecordedAttempts
 
     benches: dict[str, Benchmark] = {}
     states = []
@@ -80,10 +80,10 @@ def run_campaign(
     `gateway_options`, `cache_dir`, `workers` and `dask` do not build them); None builds them here.
     The campaign directory is locked while this runs (harness/lock.py).
     """
-    from harness.executor import make_executor
-    from harness.journal import check_creatable
-    from harness.lock import campaign_lock
-    from harness.model_settings import endpoints_for
+    from llmhpo.harness.executor import make_executor
+    from llmhpo.harness.journal import check_creatable
+    from llmhpo.harness.lock import campaign_lock
+    from llmhpo.harness.model_settings import endpoints_for
 
     directory = Path(out_dir) / spec.name
     if gateway is not None and gateway.mode is not mode:  # its LLM replies would not follow the campaign's mode
@@ -127,11 +127,11 @@ class _Parts:
 
     def _build(self) -> Any:
         """The journal, then the store, gateway and executor not passed in (closed by `close`)."""
-        from gateway import Gateway
-        from gateway.endpoints import endpoints_from, record_endpoints
-        from harness.executor import LazyExecutor
-        from harness.journal import Journal, build_manifest, previous_manifest
-        from harness.model_settings import capability_overrides
+        from llmhpo.gateway import Gateway
+        from llmhpo.gateway.endpoints import endpoints_from, record_endpoints
+        from llmhpo.harness.executor import LazyExecutor
+        from llmhpo.harness.journal import Journal, build_manifest, previous_manifest
+        from llmhpo.harness.model_settings import capability_overrides
 
         spec, mode, endpoints = self.spec, self.mode, self.endpoints
         capabilities: dict[str, Any] = capability_overrides(spec.model_settings)
@@ -146,7 +146,7 @@ class _Parts:
         journal = Journal.open(self.directory, manifest)  # refuses a different spec before anything is written
         self.owned.append(journal)
         if self.store is None and mode is not Mode.OFF:
-            from cache.store import CacheStore
+            from llmhpo.cache.store import CacheStore
 
             self.store = CacheStore(self.cache_dir)
             self.owned.append(self.store)
@@ -165,8 +165,8 @@ class _Parts:
         self.owned.clear()
 
     def run(self, on_progress: Callable[[Stats], None] | None) -> Outcome:
-        from harness.baseline import extend_baseline
-        from harness.executor import limit_threads
+        from llmhpo.harness.baseline import extend_baseline
+        from llmhpo.harness.executor import limit_threads
 
         start = time.perf_counter()
         limit_threads("blas")  # same BLAS threading in every session, so optimizer fits re-derive bit for bit

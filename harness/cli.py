@@ -15,9 +15,9 @@ import sys
 # local-model replies ~100x slower. Read once when the OpenMP runtime starts, so set it before any import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from cache.errors import CacheError
-from gateway.errors import ConfigurationError, ProviderError
-from harness.errors import UserError
+from llmhpo.cache.errors import CacheError
+from llmhpo.gateway.errors import ConfigurationError, ProviderError
+from llmhpo.harness.errors import UserError
 
 # Adding a command: one module in harness/commands/ with register(subparsers) and one line here.
 COMMAND_MODULES = (
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="llmhpo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"harness.commands.{name}").register(sub)
+        importlib.import_module(f"llmhpo.harness.commands.{name}").register(sub)
     return parser
 
 

@@ -26,17 +26,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cache.modes import Mode
-from gateway.errors import ProviderRefused
-from harness.benchmarks.base import Benchmark, Evaluation
-from harness.errors import InvalidConfig, UserError
-from harness.eval_cache import EvalCache
-from harness.evaluation import crashed, eval_request, request_key
-from harness.journal import Trial
-from harness.optimizers.base import validation_only
-from harness.recording import Stats, differences, journaled_evaluation, make_trial, same
-from harness.spec import RunSpec
-from harness.usage import trial_usage
+from llmhpo.cache.modes import Mode
+from llmhpo.gateway.errors import ProviderRefused
+from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
+from llmhpo.harness.errors import InvalidConfig, UserError
+from llmhpo.harness.eval_cache import EvalCache
+from llmhpo.harness.evaluation import crashed, eval_request, request_key
+from llmhpo.harness.journal import Trial
+from llmhpo.harness.optimizers.base import validation_only
+from llmhpo.harness.recording import Stats, differences, journaled_evaluation, make_trial, same
+from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.usage import trial_usage
 
 
 @dataclass

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cache.errors import CacheMiss
-from cache.modes import Mode, resolve
-from harness.benchmarks.base import Evaluation
-from harness.evaluation import NAMESPACE
+from llmhpo.cache.errors import CacheMiss
+from llmhpo.cache.modes import Mode, resolve
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.evaluation import NAMESPACE
 
 if TYPE_CHECKING:
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
 
 class _Deferred(Exception):

@@ -18,13 +18,13 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from cache.key import fingerprint
-from cache.modes import Mode, resolve
-from harness.benchmarks.base import Benchmark, Evaluation, ReadOnlyConfig, canonical_config
-from harness.errors import InvalidConfig
+from llmhpo.cache.key import fingerprint
+from llmhpo.cache.modes import Mode, resolve
+from llmhpo.harness.benchmarks.base import Benchmark, Evaluation, ReadOnlyConfig, canonical_config
+from llmhpo.harness.errors import InvalidConfig
 
 if TYPE_CHECKING:
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
 NAMESPACE = "eval"
 MAX_ERROR_CHARS = 500

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from harness.errors import UserError
+from llmhpo.harness.errors import UserError
 
 
 @functools.lru_cache(maxsize=64)
 def _benchmark(name: str) -> Any:
-    from harness.benchmarks import load
+    from llmhpo.harness.benchmarks import load
 
     return load(name)
 
@@ -42,7 +42,7 @@ def limit_threads(user_api: str | None = None) -> None:
 
 def evaluate_task(benchmark: str, config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Run one evaluation in a worker; model failures come back as a "crashed" Evaluation."""
-    from harness.evaluation import safe_evaluate
+    from llmhpo.harness.evaluation import safe_evaluate
 
     return safe_evaluate(_benchmark(benchmark), config, seed).to_dict()
 

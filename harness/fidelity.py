@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from harness.journal import Trial
+    from llmhpo.harness.journal import Trial
 
 FALLBACK_WARN = 0.10  # above this share of LLM proposals replaced by random configs, results are suspect
 FAILURES = "failures.jsonl"
@@ -21,7 +21,7 @@ FAILURES = "failures.jsonl"
 def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:
     """The manifest's record of what each model was run with: {"capabilities": {model: ...},
     "protocols": {optimizer label: text|json|schema}} (endpoints: `gateway.endpoints.record_endpoints`)."""
-    from harness.optimizers.protocol import resolve
+    from llmhpo.harness.optimizers.protocol import resolve
 
     caps: dict[str, Any] = {}
     protocols: dict[str, str] = {}
@@ -38,7 +38,7 @@ def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:
 def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     """Gateway(capabilities=...) pinned to what the campaign ran with: a replay asks no provider
     (never imports litellm)."""
-    from gateway.capabilities import Capabilities
+    from llmhpo.gateway.capabilities import Capabilities
 
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 

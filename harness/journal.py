@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from cache.atomic import write_text_atomic
-from harness.errors import UserError
+from llmhpo.cache.atomic import write_text_atomic
+from llmhpo.harness.errors import UserError
 
 MANIFEST = "manifest.json"
 TRIALS = "trials.jsonl"
@@ -270,7 +270,7 @@ class Journal:
 
     def append_failure(self, record: dict[str, Any]) -> None:
         """Journal a run the provider refused (harness.fidelity reads them; a resume retries the run)."""
-        from harness.fidelity import FAILURES
+        from llmhpo.harness.fidelity import FAILURES
 
         appender = _Appender(self.directory / FAILURES)
         try:
@@ -392,8 +392,8 @@ def load_manifest(results_dir: Path | str) -> tuple[Path, dict[str, Any]]:
 
 def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str) -> dict[str, Any]:
     """The manifest of a campaign (format shared with `llmhpo report`)."""
-    from cache.store import llmhpo_version
-    from harness.optimizers.prompts import TEMPLATE_HASHES
+    from llmhpo.cache.store import llmhpo_version
+    from llmhpo.harness.optimizers.prompts import TEMPLATE_HASHES
 
     return {
         "campaign": spec.name, "spec": spec.to_dict(), "spec_hash": spec.spec_hash,

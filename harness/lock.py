@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from harness.errors import UserError
+from llmhpo.harness.errors import UserError
 
 LOCK = ".lock"
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+from llmhpo.gateway.endpoints import Endpoint
+from llmhpo.harness.spec_errors import invalid
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
-
-from gateway.endpoints import Endpoint
-from harness.spec_errors import invalid
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HTTP_URL = re.compile(r"^https?://[^/\s]+")
@@ -36,8 +35,8 @@ def _env_name(name: str) -> str:
 
 
 def _capabilities(value: Any) -> dict[str, Any]:
-    from gateway.capabilities import check_overrides
-    from gateway.errors import ConfigurationError
+    from llmhpo.gateway.capabilities import check_overrides
+    from llmhpo.gateway.errors import ConfigurationError
 
     try:
         return check_overrides(value, "capabilities")
@@ -85,7 +84,7 @@ def _has_credentials(url: str) -> bool:
 def endpoints_for(settings: dict[str, dict[str, Any]], models: list[str],
                   api_base: str | None = None) -> dict[str, Endpoint]:
     """Endpoints per model from the spec's settings, with `llmhpo run --api-base` for a single model."""
-    from harness.errors import UserError
+    from llmhpo.harness.errors import UserError
 
     out = {m: Endpoint(api_base=s.get("api_base"), api_key_env=s.get("api_key_env")) for m, s in settings.items()}
     if api_base is not None:

@@ -1,7 +1,7 @@
 """`LLMSampler`: let any optuna study draw whole configurations from the llm / mmllm optimizers.
 
     import optuna
-    from harness.optuna import LLMSampler
+    from llmhpo.harness.optuna import LLMSampler
 
     study = optuna.create_study(sampler=LLMSampler(model="local/smollm2-135m", budget=20, seed=0))
     study.optimize(objective, n_trials=20)
@@ -24,14 +24,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import optuna
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.optimizers.base import ValidationResult
+from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.search_space import IntersectionSearchSpace
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
-
-from harness.errors import UserError
-from harness.optimizers.base import ValidationResult
-from harness.space import Categorical, Float, Int, SearchSpace
 
 SAMPLER_OPTIMIZERS = ("llm", "mmllm", "mmllm-image-only")
 
@@ -112,7 +111,7 @@ class LLMSampler(optuna.samplers.BaseSampler):
         return self._proposals
 
     def _build(self, space: SearchSpace) -> None:
-        from harness.optimizers import create
+        from llmhpo.harness.optimizers import create
 
         self._space = space
         self._optimizer = create(self._optimizer_name, space=space, **self._args)

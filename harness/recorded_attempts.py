@@ -21,9 +21,9 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gateway.errors import ProviderError
-from gateway.gateway import storable
-from gateway.types import Request, Response, Usage
+from llmhpo.gateway.errors import ProviderError
+from llmhpo.gateway.gateway import storable
+from llmhpo.gateway.types import Request, Response, Usage
 
 _NOT_REPLAYABLE = ("ProviderRefused", "ConfigurationError")
 

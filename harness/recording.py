@@ -12,13 +12,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cache.key import canonical_json
-from harness import fidelity
-from harness.benchmarks.base import Evaluation
-from harness.journal import Trial
+from llmhpo.cache.key import canonical_json
+from llmhpo.harness import fidelity
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.journal import Trial
 
 if TYPE_CHECKING:
-    from harness.spec import RunSpec
+    from llmhpo.harness.spec import RunSpec
 
 # the fields a replay compares with the journal (the rest are timings and cache provenance)
 COMPARED = ("config", "loss", "test_loss", "status", "source")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.errors import UserError
+from llmhpo.harness.errors import UserError
 
 
 @dataclass
@@ -44,14 +44,14 @@ class ReplayResult:
 
 def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> ReplayResult:
     """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded."""
-    from cache.modes import Mode
-    from cache.store import CacheStore
-    from gateway import Gateway
-    from harness.campaign import build_states
-    from harness.driver import Driver
-    from harness.executor import SerialExecutor, limit_threads
-    from harness.journal import TRIALS, Trial, load_manifest, read_transcripts, read_trials
-    from harness.spec import RunSpec
+    from llmhpo.cache.modes import Mode
+    from llmhpo.cache.store import CacheStore
+    from llmhpo.gateway import Gateway
+    from llmhpo.harness.campaign import build_states
+    from llmhpo.harness.driver import Driver
+    from llmhpo.harness.executor import SerialExecutor, limit_threads
+    from llmhpo.harness.journal import TRIALS, Trial, load_manifest, read_transcripts, read_trials
+    from llmhpo.harness.spec import RunSpec
 
     start = time.perf_counter()
     limit_threads("blas")
@@ -67,10 +67,10 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
     if not str(path) or not path.is_dir():
         raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
-    from gateway.endpoints import endpoints_from
+    from llmhpo.gateway.endpoints import endpoints_from
 
     store = CacheStore(path)
-    from harness.fidelity import replay_capabilities
+    from llmhpo.harness.fidelity import replay_capabilities
 
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
     gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True),

@@ -19,9 +19,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-
-from harness.errors import InvalidConfig, UserError
-from harness.params import (  # noqa: F401  (Float, Int, Categorical, Ordinal are re-exported here)
+from llmhpo.harness.errors import InvalidConfig, UserError
+from llmhpo.harness.params import (  # noqa: F401  (Float, Int, Categorical, Ordinal are re-exported here)
     KINDS,
     Categorical,
     Float,
@@ -30,7 +29,7 @@ from harness.params import (  # noqa: F401  (Float, Int, Categorical, Ordinal ar
     Param,
     canonical_number,
 )
-from harness.values import format_value, native
+from llmhpo.harness.values import format_value, native
 
 
 class SearchSpace:
@@ -204,7 +203,7 @@ class SearchSpace:
     def from_configspace(cls, cs: Any) -> SearchSpace:
         """Convert a ConfigSpace space (optional dependency; any version, through its neutral JSON form);
         Constants become `fixed` values."""
-        from harness.space_json import configspace_to_json
+        from llmhpo.harness.space_json import configspace_to_json
 
         return cls.from_configspace_json(configspace_to_json(cs))
 

@@ -19,14 +19,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from cache.key import canonical_json
-from cache.modes import Mode
-from harness.errors import UserError
-from harness.model_settings import ModelSettingsTable, settings_table
-from harness.names import slug
-from harness.spec_document import (
+from llmhpo.cache.key import canonical_json
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.model_settings import ModelSettingsTable, settings_table
+from llmhpo.harness.names import slug
+from llmhpo.harness.spec_document import (
     DEFAULT_BUDGET,
     MAX_BASELINE_SAMPLES,
     MAX_BUDGET,
@@ -36,7 +34,8 @@ from harness.spec_document import (
     SpecDocument,
     valid_part,
 )
-from harness.spec_errors import problems_of, where
+from llmhpo.harness.spec_errors import problems_of, where
+from pydantic import ValidationError
 
 __all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
            "loads_spec", "make_runs", "parse_spec"]
@@ -134,8 +133,8 @@ class CampaignSpec:
 def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_override: str | None,
                         problems: list[str]) -> list[tuple[int, OptimizerSpec]]:
     """Models filled in (--model, else the entry's, else the default) and labels made unique."""
-    from gateway import DEFAULT_MODEL
-    from harness import optimizers
+    from llmhpo.gateway import DEFAULT_MODEL
+    from llmhpo.harness import optimizers
 
     resolved: list[tuple[int, OptimizerSpec, str | None]] = []
     for index, entry in entries:
@@ -214,7 +213,7 @@ def parse_spec(
                                              allow_large=allow_large))
     notes: list[str] = []
     if check and located:
-        from harness.spec_checks import check_optimizers
+        from llmhpo.harness.spec_checks import check_optimizers
 
         # Even when the benchmarks or budgets are wrong, options can be checked on a toy task.
         benches = doc.benchmarks if doc else valid_part(Benchmarks, _get(data, "benchmarks"), [], allow_large=allow_large)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cache.modes import Mode
-from harness.errors import UserError
-from harness.spec_errors import where
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.spec_errors import where
 
 if TYPE_CHECKING:
-    from harness.spec import OptimizerSpec
+    from llmhpo.harness.spec import OptimizerSpec
 
 # (index of the [[optimizers]] table, its resolved entry): problems point at the table.
 Located = tuple[int, "OptimizerSpec"]
@@ -27,8 +27,8 @@ def check_optimizers(
 ) -> list[Located]:
     """The entries that stay (plot-reading ones go under a text-only --model, with a note); every
     problem appended to `problems`."""
-    from gateway import Gateway
-    from harness.model_settings import capability_overrides
+    from llmhpo.gateway import Gateway
+    from llmhpo.harness.model_settings import capability_overrides
 
     gateway = Gateway(mode=Mode.OFF, capabilities=capability_overrides(model_settings))
     if model_override:
@@ -44,7 +44,7 @@ def check_optimizers(
 def _check_optimizer(index: int, opt: OptimizerSpec, benchmark: str, budget: int, gateway: Any,
                      problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
-    from harness import benchmarks, optimizers
+    from llmhpo.harness import benchmarks, optimizers
 
     at = where(("optimizers", index))
     if opt.model is not None:
@@ -67,7 +67,7 @@ def _check_optimizer(index: int, opt: OptimizerSpec, benchmark: str, budget: int
 def _drop_image_optimizers(opts: list[Located], model: str, gateway: Any, notes: list[str],
                            problems: list[str]) -> list[Located]:
     """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
-    from harness import optimizers
+    from llmhpo.harness import optimizers
 
     try:
         gateway.capabilities(model)

@@ -13,6 +13,10 @@ import fnmatch
 import re
 from typing import Annotated, Any, TypeVar
 
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.errors import UserError, suggest
+from llmhpo.harness.model_settings import ModelSettingsTable
+from llmhpo.harness.spec_errors import invalid
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -26,11 +30,6 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
-
-from cache.modes import Mode
-from harness.errors import UserError, suggest
-from harness.model_settings import ModelSettingsTable
-from harness.spec_errors import invalid
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Upper bounds that catch typos (budget = 1000000000 would allocate GiBs for an initial design and
@@ -104,7 +103,7 @@ def _benchmark_list(value: Any) -> list[Any]:
 
 def _benchmark(item: Any) -> list[str]:
     """The benchmarks one entry names: itself, or every registered name a glob matches."""
-    from harness import benchmarks
+    from llmhpo.harness import benchmarks
 
     if not isinstance(item, str) or not item.strip():
         raise invalid(f"expected a name, got {item!r}")
@@ -133,7 +132,7 @@ def _tables(value: Any) -> Any:
 
 
 def _optimizer_name(name: Any) -> str:
-    from harness import optimizers
+    from llmhpo.harness import optimizers
 
     known = optimizers.names()
     if not isinstance(name, str) or not name:
@@ -144,7 +143,7 @@ def _optimizer_name(name: Any) -> str:
 
 
 def _model_if_used(model: str | None, info: ValidationInfo) -> str | None:
-    from harness import optimizers
+    from llmhpo.harness import optimizers
 
     name = info.data.get("name")  # absent when the name itself was refused
     if model is not None and name is not None and not optimizers.uses_llm(name):

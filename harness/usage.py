@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gateway.types import Response
+    from llmhpo.gateway.types import Response
 
 _COUNTS = ("calls", "cache_hits", "prompt_tokens", "completion_tokens", "failures")
 _COSTS = ("cost_usd", "would_have_cost_usd")

@@ -25,8 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks_md import publish  # noqa: E402
-
-from harness.benchmarks import load  # noqa: E402
+from llmhpo.harness.benchmarks import load  # noqa: E402
 
 ML_FAMILIES = ("svm", "xgb", "rf", "lr", "mlp")
 OTHERS = ("nn-tab/australian", "hpolib/protein-structure", "nas201/cifar10", "toy/branin-shifted")
@@ -51,8 +50,8 @@ def measure(name: str, repeats: int) -> dict[str, float | str]:
 
 
 def sweep() -> int:
-    from harness.benchmarks.ml_data import DATASETS, load_splits
-    from harness.benchmarks.ml_models import MODELS
+    from llmhpo.harness.benchmarks.ml_data import DATASETS, load_splits
+    from llmhpo.harness.benchmarks.ml_models import MODELS
 
     table: dict[str, dict[str, float]] = {}
     for model in MODELS:

@@ -2,7 +2,7 @@
 
 Why these numbers: a replayed campaign makes thousands of cache lookups, so a hit must cost far
 less than an evaluation (goal p50 <= 0.5 ms for 2 KB of text + a 50 KB PNG, 1,000 replayed calls
-<= 1 s), and `import cache` / `import gateway` must stay light (no litellm, < 0.3 s) so replays
+<= 1 s), and `import llmhpo.cache` / `import llmhpo.gateway` must stay light (no litellm, < 0.3 s) so replays
 and `llmhpo --help` start fast. Run: `.venv/bin/python scripts/bench_cache.py [--no-append]`.
 """
 
@@ -26,10 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks_md import publish  # noqa: E402
-
-from cache import Mode, fingerprint, resolve  # noqa: E402
-from cache.store import CacheStore  # noqa: E402
-from gateway.types import ImagePart, Message, Request, Response, TextPart, Usage  # noqa: E402
+from llmhpo.cache import Mode, fingerprint, resolve  # noqa: E402
+from llmhpo.cache.store import CacheStore  # noqa: E402
+from llmhpo.gateway.types import ImagePart, Message, Request, Response, TextPart, Usage  # noqa: E402
 
 MODEL = "openai/gpt-4o-mini"
 
@@ -118,7 +117,7 @@ def main() -> int:
 
         gateway_wall = None
         try:
-            from gateway import Gateway
+            from llmhpo.gateway import Gateway
 
             with Gateway(cache_dir=store, mode=Mode.REPLAY) as gw:
                 t = time.perf_counter()
@@ -139,14 +138,14 @@ def main() -> int:
     if gateway_wall is not None:
         rows.append(("1,000 replayed `Gateway.complete` calls (REPLAY)", f"{gateway_wall:.3f} s", "<= 1 s"))
         rows.append(("litellm imported during the gateway replay", str(gateway_leak), "False"))
-    cache_imp, cache_leak = time_import("import cache, cache.store")
-    rows.append(("`import cache, cache.store` (fresh process, median of 5)", f"{cache_imp * 1e3:.0f} ms", "< 300 ms"))
+    cache_imp, cache_leak = time_import("import llmhpo.cache, llmhpo.cache.store")
+    rows.append(("`import llmhpo.cache, llmhpo.cache.store` (fresh process, median of 5)", f"{cache_imp * 1e3:.0f} ms", "< 300 ms"))
     try:
-        gw_imp, gw_leak = time_import("import gateway")
-        rows.append(("`import gateway` (fresh process, median of 5)", f"{gw_imp * 1e3:.0f} ms", "< 300 ms"))
-        rows.append(("litellm in sys.modules after `import cache` / `import gateway`", f"{cache_leak} / {gw_leak}", "False"))
+        gw_imp, gw_leak = time_import("import llmhpo.gateway")
+        rows.append(("`import llmhpo.gateway` (fresh process, median of 5)", f"{gw_imp * 1e3:.0f} ms", "< 300 ms"))
+        rows.append(("litellm in sys.modules after `import llmhpo.cache` / `import llmhpo.gateway`", f"{cache_leak} / {gw_leak}", "False"))
     except subprocess.CalledProcessError as exc:
-        rows.append(("`import gateway`", f"failed: {exc.stderr.strip().splitlines()[-1]}", "< 300 ms"))
+        rows.append(("`import llmhpo.gateway`", f"failed: {exc.stderr.strip().splitlines()[-1]}", "< 300 ms"))
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [

@@ -23,10 +23,9 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from benchmarks_md import publish  # noqa: E402
-
-from cache.modes import Mode  # noqa: E402
-from harness.campaign import run_campaign  # noqa: E402
-from harness.spec import loads_spec  # noqa: E402
+from llmhpo.cache.modes import Mode  # noqa: E402
+from llmhpo.harness.campaign import run_campaign  # noqa: E402
+from llmhpo.harness.spec import loads_spec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = """
@@ -56,8 +55,8 @@ def throughput(tmp: Path) -> list[str]:
 
 
 def overhead(tmp: Path) -> str:
-    from harness import optimizers
-    from harness.benchmarks import load
+    from llmhpo.harness import optimizers
+    from llmhpo.harness.benchmarks import load
 
     bench = load("toy/branin")
     opt = optimizers.create("random", space=bench.space, seed=0, budget=2000, task=bench)
@@ -74,7 +73,7 @@ def overhead(tmp: Path) -> str:
 
 
 def demo_replay(demo_dir: Path) -> str:
-    from harness.replay import replay
+    from llmhpo.harness.replay import replay
 
     walls = []
     for _ in range(3):

@@ -24,10 +24,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
 from benchmarks_md import publish  # noqa: E402
-
-from harness.benchmarks import load  # noqa: E402
-from harness.hpobench.client import Worker  # noqa: E402
-from harness.hpobench.env import HPOBenchHome  # noqa: E402
+from llmhpo.harness.benchmarks import load  # noqa: E402
+from llmhpo.harness.hpobench.client import Worker  # noqa: E402
+from llmhpo.harness.hpobench.env import HPOBenchHome  # noqa: E402
 
 PAIRS = (("svm/credit-g", "hpobench-fixed/svm/31"), ("lr/vehicle@iter=100", "hpobench-fixed/lr/53@iter=100"))
 

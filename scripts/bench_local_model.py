@@ -37,8 +37,8 @@ PROMPT = (
 
 WORKER = """
 import json, resource, sys, time
-from gateway.providers.local import LocalProvider
-from gateway.types import Message, Request
+from llmhpo.gateway.providers.local import LocalProvider
+from llmhpo.gateway.types import Message, Request
 model, prompt, schema, n = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
 p = LocalProvider()
 t = time.perf_counter(); p.load(model); load_s = time.perf_counter() - t
@@ -65,8 +65,8 @@ def valid_config(text: str) -> bool:
 
 def installed_models() -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from gateway.errors import ConfigurationError
-    from gateway.models import CATALOGUE, locate
+    from llmhpo.gateway.errors import ConfigurationError
+    from llmhpo.gateway.models import CATALOGUE, locate
 
     found = []
     for spec in CATALOGUE.values():

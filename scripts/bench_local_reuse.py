@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 WORKER = """
 import json, math, sys, time
-from gateway import Gateway
-from gateway.providers.local import LocalProvider
-from harness.benchmarks import load
-from harness.benchmarks.base import Evaluation
-from harness.optimizers import create
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.providers.local import LocalProvider
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.optimizers import create
 
 turns, reuse = int(sys.argv[1]), sys.argv[2] == "1"
 rows = []
@@ -45,7 +45,7 @@ class Timed(LocalProvider):
         wall = time.perf_counter() - t
         rows.append({"wall": wall, **{k: raw["timings"][k] for k in ("prompt_n", "cache_n", "prompt_per_second",
                      "predicted_n", "predicted_per_second")}})
-        from gateway.providers.local import to_response
+        from llmhpo.gateway.providers.local import to_response
         return to_response(raw, loaded, wall)
 
 provider = Timed(reuse_prompt_cache=reuse, slots=2 if reuse else 1)

@@ -33,14 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from benchmarks_md import publish  # noqa: E402
-
-from gateway import Gateway  # noqa: E402
-from gateway.providers.base import Capabilities  # noqa: E402
-from gateway.types import Request, Response, Usage  # noqa: E402
-from harness import optimizers  # noqa: E402
-from harness.benchmarks import load  # noqa: E402
-from harness.benchmarks.base import Evaluation  # noqa: E402
-from harness.space import Float, Int, SearchSpace  # noqa: E402
+from llmhpo.gateway import Gateway  # noqa: E402
+from llmhpo.gateway.providers.base import Capabilities  # noqa: E402
+from llmhpo.gateway.types import Request, Response, Usage  # noqa: E402
+from llmhpo.harness import optimizers  # noqa: E402
+from llmhpo.harness.benchmarks import load  # noqa: E402
+from llmhpo.harness.benchmarks.base import Evaluation  # noqa: E402
+from llmhpo.harness.space import Float, Int, SearchSpace  # noqa: E402
 
 SPACE_5D = SearchSpace(
     [

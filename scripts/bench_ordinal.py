@@ -27,12 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-
-from harness import optimizers  # noqa: E402
-from harness.benchmarks import load  # noqa: E402
+from llmhpo.harness import optimizers  # noqa: E402
+from llmhpo.harness.benchmarks import load  # noqa: E402
 
 try:  # after issue #10 optimizers are told a validation-only observation
-    from harness.optimizers.base import validation_only as _told
+    from llmhpo.harness.optimizers.base import validation_only as _told
 except ImportError:  # older checkouts: the evaluation itself
 
     def _told(evaluation: Any) -> Any:
@@ -44,7 +43,7 @@ TASKS = ["blood-transfusion", "vehicle", "australian", "car", "phoneme", "segmen
 
 def table_best(bench: Any, repeat: int) -> float:
     """Lowest loss in the whole table for one repeat (the regret's reference)."""
-    from harness.benchmarks.tabular import table_rows
+    from llmhpo.harness.benchmarks.tabular import table_rows
 
     metric = bench.family.metric
     return float(min(1.0 - float(row[metric][repeat]) for row in table_rows(bench.family_key, bench.package_dataset)))

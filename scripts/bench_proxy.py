@@ -27,12 +27,11 @@ for name in ("OPENAI_BASE_URL", "OPENAI_API_BASE"):  # the key's endpoint must b
     os.environ.pop(name, None)
 
 from benchmarks_md import publish  # noqa: E402
-
-from cache.store import CacheStore  # noqa: E402
-from gateway import Gateway  # noqa: E402
-from gateway.proxy import openai_wire  # noqa: E402
-from gateway.proxy.routing import route_model  # noqa: E402
-from gateway.types import Response, Usage  # noqa: E402
+from llmhpo.cache.store import CacheStore  # noqa: E402
+from llmhpo.gateway import Gateway  # noqa: E402
+from llmhpo.gateway.proxy import openai_wire  # noqa: E402
+from llmhpo.gateway.proxy.routing import route_model  # noqa: E402
+from llmhpo.gateway.types import Response, Usage  # noqa: E402
 
 BODY = {
     "model": "gpt-4o",
@@ -68,7 +67,7 @@ def variant(i: int) -> dict:
 
 
 def start_proxy(cache: Path) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "harness", "proxy", "--mode", "replay", "--cache", str(cache), "--port", "0"]
+    cmd = [sys.executable, "-m", "llmhpo", "proxy", "--mode", "replay", "--cache", str(cache), "--port", "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
     line = proc.stdout.readline()
     return proc, line.split("listening on ")[1].split()[0]

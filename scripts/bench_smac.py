@@ -30,9 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness import optimizers  # noqa: E402
-from harness.benchmarks import load  # noqa: E402
-from harness.optimizers.initial import n_initial_for  # noqa: E402
+from llmhpo.harness import optimizers  # noqa: E402
+from llmhpo.harness.benchmarks import load  # noqa: E402
+from llmhpo.harness.optimizers.initial import n_initial_for  # noqa: E402
 
 OPTIMIZERS = ("smac-rf", "smac-gp", "gp", "rf")
 FUNCTIONS = ("branin", "himmelblau", "rosenbrock", "ackley", "ill-quadratic")  # as in bench_optimizers.py

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
-from harness.benchmarks.ml_data import DATASETS  # noqa: E402
-from harness.hpobench.env import HPOBenchHome  # noqa: E402
-from harness.hpobench.parity import ParityRow, compare  # noqa: E402
+from llmhpo.harness.benchmarks.ml_data import DATASETS  # noqa: E402
+from llmhpo.harness.hpobench.env import HPOBenchHome  # noqa: E402
+from llmhpo.harness.hpobench.parity import ParityRow, compare  # noqa: E402
 
 EXACT = 1e-12
 

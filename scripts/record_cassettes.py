@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     print("recording:", " ".join(str(m.relative_to(ROOT)) for m in modules), flush=True)
     done = subprocess.run(cmd, cwd=ROOT, env=env, check=False)
     sys.path.insert(0, str(ROOT))
-    from cache.cassette import verify_cassette
+    from llmhpo.cache.cassette import verify_cassette
 
     problems = [p for m in modules if (CASSETTES / f"{m.stem}.jsonl").exists()
                 for p in verify_cassette(CASSETTES / f"{m.stem}.jsonl")]

@@ -21,8 +21,8 @@ os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
 if TYPE_CHECKING:
-    from cache.store import CacheStore
-    from gateway import Gateway
+    from llmhpo.cache.store import CacheStore
+    from llmhpo.gateway import Gateway
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 RECORD_ENV = "LLMHPO_RECORD"
@@ -37,8 +37,8 @@ def cassette_path(test_module: Path) -> Path:
 
 
 def _open_store(directory: Path, cassette: Path) -> CacheStore:
-    from cache.cassette import import_cassette
-    from cache.store import CacheStore
+    from llmhpo.cache.cassette import import_cassette
+    from llmhpo.cache.store import CacheStore
 
     store = CacheStore(directory)
     if cassette.is_file():
@@ -51,7 +51,7 @@ def _cassette_recorder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     """Record mode only: one LIVE store per test module, exported to its cassette at session end."""
     stores: dict[Path, CacheStore] = {}
     yield stores
-    from cache.cassette import export_cassette
+    from llmhpo.cache.cassette import export_cassette
 
     for cassette, store in stores.items():
         export_cassette(store, cassette, namespace="llm")
@@ -63,7 +63,7 @@ def cassette_gateway(
     request: pytest.FixtureRequest, tmp_path: Path, _cassette_recorder: dict[Path, CacheStore]
 ) -> Iterator[Gateway]:
     """A Gateway replaying `tests/cassettes/<module>.jsonl` strictly (LIVE + export when recording)."""
-    from gateway import Gateway
+    from llmhpo.gateway import Gateway
 
     cassette = cassette_path(Path(str(request.path)))
     if recording():

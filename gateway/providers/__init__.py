@@ -12,17 +12,17 @@ from __future__ import annotations
 import importlib
 import threading
 
-from gateway.errors import ConfigurationError
-from gateway.providers.base import Provider
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.providers.base import Provider
 
 PROVIDERS: dict[str, str] = {
-    "local": "gateway.providers.local:LocalProvider",
-    "openai": "gateway.providers.litellm:LiteLLMProvider",
-    "anthropic": "gateway.providers.litellm:LiteLLMProvider",
-    "gemini": "gateway.providers.litellm:LiteLLMProvider",
-    "ollama": "gateway.providers.litellm:LiteLLMProvider",
-    "ollama_chat": "gateway.providers.litellm:LiteLLMProvider",
-    "hosted_vllm": "gateway.providers.litellm:LiteLLMProvider",
+    "local": "llmhpo.gateway.providers.local:LocalProvider",
+    "openai": "llmhpo.gateway.providers.litellm:LiteLLMProvider",
+    "anthropic": "llmhpo.gateway.providers.litellm:LiteLLMProvider",
+    "gemini": "llmhpo.gateway.providers.litellm:LiteLLMProvider",
+    "ollama": "llmhpo.gateway.providers.litellm:LiteLLMProvider",
+    "ollama_chat": "llmhpo.gateway.providers.litellm:LiteLLMProvider",
+    "hosted_vllm": "llmhpo.gateway.providers.litellm:LiteLLMProvider",
 }
 BUILT_IN = frozenset(PROVIDERS)
 

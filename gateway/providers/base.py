@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from gateway.capabilities import Capabilities
-from gateway.types import Request, Response
+from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.gateway.types import Request, Response
 
 __all__ = ["Capabilities", "Provider"]
 

@@ -16,11 +16,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway import capabilities, pricing
-from gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
-from gateway.providers.base import Capabilities
-from gateway.providers.openai_format import to_openai_message
-from gateway.types import Request, Response, Usage
+from llmhpo.gateway import capabilities, pricing
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
+from llmhpo.gateway.providers.base import Capabilities
+from llmhpo.gateway.providers.openai_format import to_openai_message
+from llmhpo.gateway.types import Request, Response, Usage
 
 # prefix -> (API key env var or None when no key is needed, api_base env vars in order of preference)
 ENV: dict[str, tuple[str | None, tuple[str, ...]]] = {

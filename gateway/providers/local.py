@@ -25,11 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gateway import models
-from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
-from gateway.providers.base import Capabilities
-from gateway.providers.openai_format import to_openai_message
-from gateway.types import Request, Response, Usage
+from llmhpo.gateway import models
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
+from llmhpo.gateway.providers.base import Capabilities
+from llmhpo.gateway.providers.openai_format import to_openai_message
+from llmhpo.gateway.types import Request, Response, Usage
 
 DEFAULT_N_CTX = 4096
 DEFAULT_MAX_TOKENS = 512  # when a request gives none: bounds the time of one call

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.types import ImagePart, Message, TextPart
+from llmhpo.gateway.types import ImagePart, Message, TextPart
 
 
 def to_openai_message(message: Message) -> dict[str, Any]:

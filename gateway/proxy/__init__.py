@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.gateway import Gateway
-from gateway.proxy.routing import route_model
+from llmhpo.gateway.gateway import Gateway
+from llmhpo.gateway.proxy.routing import route_model
 
 __all__ = ["make_app", "route_model", "start_proxy"]
 
@@ -24,14 +24,14 @@ def make_app(
     address: tuple[str, int] | None = None,
 ) -> Any:
     """The Starlette app serving `gateway` (its state is `app.state.proxy`)."""
-    from gateway.proxy.app import ProxyState, build_app
+    from llmhpo.gateway.proxy.app import ProxyState, build_app
 
     return build_app(ProxyState(gateway, default_prefix, dict(upstreams or {}), address))
 
 
 def start_proxy(gateway: Gateway, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Any:
     """A started BackgroundProxy for `gateway` (stop() it, or use it as a context manager)."""
-    from gateway.proxy.server import BackgroundProxy
+    from llmhpo.gateway.proxy.server import BackgroundProxy
 
     proxy = BackgroundProxy(make_app(gateway, **options), host, port)
     proxy.app.state.proxy.address = proxy.address

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gateway.proxy.wire import (
+from llmhpo.gateway.proxy.wire import (
     BadRequest,
     Parsed,
     expect,
@@ -20,7 +20,7 @@ from gateway.proxy.wire import (
     sse,
     temperature_of,
 )
-from gateway.types import ImagePart, Message, Part, Request, Response, TextPart
+from llmhpo.gateway.types import ImagePart, Message, Part, Request, Response, TextPart
 
 DEFAULT_TEMPERATURE = 1.0
 IGNORED = frozenset({"stream", "metadata", "service_tier"})

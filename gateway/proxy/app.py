@@ -18,22 +18,21 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from llmhpo.cache.errors import CacheError, CacheMiss
+from llmhpo.gateway import pricing
+from llmhpo.gateway.errors import ConfigurationError, ProviderError
+from llmhpo.gateway.gateway import Gateway
+from llmhpo.gateway.models import CATALOGUE
+from llmhpo.gateway.proxy import anthropic_wire, openai_wire
+from llmhpo.gateway.proxy.routing import route_model
+from llmhpo.gateway.proxy.wire import BadRequest
+from llmhpo.gateway.types import Request, Response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request as HttpRequest
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.responses import Response as HttpResponse
 from starlette.routing import Route
-
-from cache.errors import CacheError, CacheMiss
-from gateway import pricing
-from gateway.errors import ConfigurationError, ProviderError
-from gateway.gateway import Gateway
-from gateway.models import CATALOGUE
-from gateway.proxy import anthropic_wire, openai_wire
-from gateway.proxy.routing import route_model
-from gateway.proxy.wire import BadRequest
-from gateway.types import Request, Response
 
 log = logging.getLogger("llmhpo.proxy")
 # A client that must send some key but wants the proxy to use its own environment's key sends this.

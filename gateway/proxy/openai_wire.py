@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gateway.proxy.wire import (
+from llmhpo.gateway.proxy.wire import (
     BadRequest,
     Parsed,
     expect,
@@ -22,7 +22,7 @@ from gateway.proxy.wire import (
     sse,
     temperature_of,
 )
-from gateway.types import ImagePart, Message, Request, Response
+from llmhpo.gateway.types import ImagePart, Message, Request, Response
 
 DEFAULT_TEMPERATURE = 1.0
 # sampling settings passed to the provider as they are (and keyed)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import fnmatch
 
-from gateway.errors import ConfigurationError
-from gateway.providers import PROVIDERS
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.providers import PROVIDERS
 
 FAMILIES: tuple[tuple[str, str], ...] = (
     ("gpt-*", "openai"),
@@ -42,7 +42,7 @@ def route_model(name: object, default_prefix: str | None = None) -> str:
     for pattern, family in FAMILIES:
         if fnmatch.fnmatchcase(lowered, pattern):
             return f"{family}/{name}"
-    from gateway.models import CATALOGUE
+    from llmhpo.gateway.models import CATALOGUE
 
     if name in CATALOGUE:
         return f"local/{name}"

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from gateway.errors import ConfigurationError
+from llmhpo.gateway.errors import ConfigurationError
 
 log = logging.getLogger("llmhpo.proxy")
 

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.errors import ConfigurationError
-from gateway.images import image_from_bytes
-from gateway.types import ImagePart, Message, Part, Request, Role, TextPart
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.images import image_from_bytes
+from llmhpo.gateway.types import ImagePart, Message, Part, Request, Role, TextPart
 
 # Replies are streamed in pieces of about this many characters (whole words where possible).
 CHUNK_CHARS = 24

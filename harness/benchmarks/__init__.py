@@ -12,23 +12,29 @@ import difflib
 import importlib
 from typing import Any
 
-from harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation, canonical_config
-from harness.errors import UserError
+from llmhpo.harness.benchmarks.base import (
+    BaseBenchmark,
+    Benchmark,
+    CanonicalConfig,
+    Evaluation,
+    canonical_config,
+)
+from llmhpo.harness.errors import UserError
 
 # Adding a family: one module with a BaseBenchmark subclass and one line here (or `register`).
 # Entries are import paths, so a family's libraries are imported only when one of its benchmarks is used.
 FAMILIES: dict[str, str] = {
-    "svm": "harness.benchmarks.ml_models:MLBenchmark",
-    "xgb": "harness.benchmarks.ml_models:MLBenchmark",
-    "rf": "harness.benchmarks.ml_models:MLBenchmark",
-    "lr": "harness.benchmarks.ml_models:MLBenchmark",
-    "mlp": "harness.benchmarks.ml_models:MLBenchmark",
-    "nn-tab": "harness.benchmarks.tabular:TabularBenchmark",
-    "hpolib": "harness.benchmarks.tabular:TabularBenchmark",
-    "nas201": "harness.benchmarks.tabular:TabularBenchmark",
-    "toy": "harness.benchmarks.toy:ToyBenchmark",
-    "hpobench": "harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
-    "hpobench-fixed": "harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
+    "svm": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
+    "xgb": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
+    "rf": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
+    "lr": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
+    "mlp": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
+    "nn-tab": "llmhpo.harness.benchmarks.tabular:TabularBenchmark",
+    "hpolib": "llmhpo.harness.benchmarks.tabular:TabularBenchmark",
+    "nas201": "llmhpo.harness.benchmarks.tabular:TabularBenchmark",
+    "toy": "llmhpo.harness.benchmarks.toy:ToyBenchmark",
+    "hpobench": "llmhpo.harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
+    "hpobench-fixed": "llmhpo.harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
 }
 
 __all__ = ["BaseBenchmark", "Benchmark", "CanonicalConfig", "Evaluation", "canonical_config", "family_class",

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NoReturn, Protocol, runtime_checkable
 
-from harness.space import SearchSpace
+from llmhpo.harness.space import SearchSpace
 
 Status = Literal["ok", "crashed"]
 

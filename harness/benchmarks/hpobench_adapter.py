@@ -24,9 +24,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from harness.errors import UserError
-from harness.space import SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.space import SearchSpace
 
 FAMILIES = {"hpobench": False, "hpobench-fixed": True}  # family -> quirks switched off
 MODELS = ("svm", "lr", "rf", "xgb", "nn")
@@ -35,13 +35,13 @@ PROJECT_MODEL = {"nn": "mlp"}  # HPOBench's model name -> the built-in family wi
 
 @functools.cache
 def _tasks() -> dict[int, str]:
-    from harness.hpobench.openml_cache import task_ids
+    from llmhpo.harness.hpobench.openml_cache import task_ids
 
     return task_ids()
 
 
 def _home() -> Any:
-    from harness.hpobench.env import HPOBenchHome
+    from llmhpo.harness.hpobench.env import HPOBenchHome
 
     return HPOBenchHome.resolve()
 
@@ -73,7 +73,7 @@ class HPOBenchBenchmark(BaseBenchmark):
 
     def __init__(self, family: str, model: str, task_id: int, spaces: dict[str, Any],
                  fidelity: dict[str, Any] | None = None) -> None:
-        from harness.benchmarks.ml_models import MEASURED_SECONDS, SAFETY
+        from llmhpo.harness.benchmarks.ml_models import MEASURED_SECONDS, SAFETY
 
         self.family, self.model, self.task_id = family, model, task_id
         self.fixed_quirks = FAMILIES[family]
@@ -90,7 +90,7 @@ class HPOBenchBenchmark(BaseBenchmark):
         self.expected_seconds = SAFETY * MEASURED_SECONDS[PROJECT_MODEL.get(model, model)][self.dataset] * max(scale, 0.05)
 
     def describe(self) -> str:
-        from harness.benchmarks.ml_data import DATASETS
+        from llmhpo.harness.benchmarks.ml_data import DATASETS
 
         leak = ("1 - validation accuracy" if self.fixed_quirks else
                 "1 - validation accuracy of a model that was also trained on the validation rows (HPOBench master)")
@@ -98,7 +98,7 @@ class HPOBenchBenchmark(BaseBenchmark):
                 f"{DATASETS[self.dataset].about}). The loss is {leak}.")
 
     def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
-        from harness.hpobench.client import worker
+        from llmhpo.harness.hpobench.client import worker
 
         config = {**self.space.fixed, **config}  # HPOBench's ConfigSpace constants ride along
         reply = worker(_home()).request("evaluate", model=self.model, task_id=self.task_id, config=config,

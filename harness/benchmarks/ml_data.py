@@ -115,7 +115,7 @@ def dataset_facts(dataset: str) -> Facts:
     import csv
 
     info = DATASETS[dataset]
-    with resources.files("harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8", newline="") as fh:
+    with resources.files("llmhpo.harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader)
         target = header.index(info.target)
@@ -129,7 +129,7 @@ def read_table(dataset: str) -> tuple[pd.DataFrame, pd.Series]:
     import pandas as pd
 
     info = DATASETS[dataset]
-    with resources.files("harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8") as fh:
+    with resources.files("llmhpo.harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8") as fh:
         # "none" is a real credit-g category; only empty cells and "?" are missing values.
         frame = pd.read_csv(fh, keep_default_na=False, na_values=["", "?"])
     frame = frame.drop(columns=list(info.ignore))

@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from harness.benchmarks.ml_data import DATASETS, Splits, dataset_facts, load_splits
-from harness.errors import UserError
-from harness.space import Float, Int, Param, SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.benchmarks.ml_data import DATASETS, Splits, dataset_facts, load_splits
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.space import Float, Int, Param, SearchSpace
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from harness.errors import UserError
-from harness.space import Categorical, Ordinal, Param, SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.space import Categorical, Ordinal, Param, SearchSpace
 
 
 @dataclass(frozen=True)

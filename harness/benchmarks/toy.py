@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from harness.errors import UserError
-from harness.space import Float, SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.space import Float, SearchSpace
 
 Fn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from cache.modes import Mode
+from llmhpo.cache.modes import Mode
 
 
 def register(sub: Any) -> None:
@@ -40,8 +40,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gateway import DEFAULT_MODEL, Gateway, Message, Request, TextPart, load_image
-    from gateway.errors import ConfigurationError, ProviderError
+    from llmhpo.gateway import DEFAULT_MODEL, Gateway, Message, Request, TextPart, load_image
+    from llmhpo.gateway.errors import ConfigurationError, ProviderError
 
     if args.max_tokens is not None and args.max_tokens < 1:
         raise ConfigurationError(f"--max-tokens must be >= 1, got {args.max_tokens}")

@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from cache.modes import Mode
+from llmhpo.cache.modes import Mode
 
 
 def register(sub: Any) -> None:
@@ -41,7 +41,7 @@ def _size(space: Any) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from harness.benchmarks import load, names
+    from llmhpo.harness.benchmarks import load, names
 
     rows = []
     for name in names():
@@ -70,12 +70,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from cache import default_dir
-    from cache.modes import Mode
-    from harness.benchmarks import load
-    from harness.benchmarks.base import canonical_config
-    from harness.errors import UserError
-    from harness.evaluation import evaluate_cached
+    from llmhpo.cache import default_dir
+    from llmhpo.cache.modes import Mode
+    from llmhpo.harness.benchmarks import load
+    from llmhpo.harness.benchmarks.base import canonical_config
+    from llmhpo.harness.errors import UserError
+    from llmhpo.harness.evaluation import evaluate_cached
 
     bench = load(args.name)
     if args.config is None:
@@ -93,7 +93,7 @@ def run_eval(args: argparse.Namespace) -> int:
     mode = Mode.parse(args.mode)
     store = None
     if mode is not Mode.OFF:
-        from cache.store import CacheStore
+        from llmhpo.cache.store import CacheStore
 
         store = CacheStore(args.cache_dir or default_dir())
     try:

@@ -45,9 +45,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cache import default_dir
-    from cache.cassette import export_cassette, import_cassette, verify_cassette
-    from cache.store import CacheStore
+    from llmhpo.cache import default_dir
+    from llmhpo.cache.cassette import export_cassette, import_cassette, verify_cassette
+    from llmhpo.cache.store import CacheStore
 
     if args.action == "verify" and args.file:
         problems = verify_cassette(args.file)
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pathlib import Path
 
-    from cache.errors import CacheError
+    from llmhpo.cache.errors import CacheError
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
     if args.action == "prune" and args.older_than is None and args.namespace is None and not args.corrupt:

@@ -29,8 +29,8 @@ def register(sub: Any) -> None:
 
 
 def run_setup(args: argparse.Namespace) -> int:
-    from harness.hpobench.env import HPOBenchHome
-    from harness.hpobench.setup_env import setup
+    from llmhpo.harness.hpobench.env import HPOBenchHome
+    from llmhpo.harness.hpobench.setup_env import setup
 
     home = HPOBenchHome.resolve(args.home)
     setup(home, source=args.source, python=args.python, quiet=not args.verbose)
@@ -39,7 +39,7 @@ def run_setup(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from harness.hpobench.env import HPOBenchHome
+    from llmhpo.harness.hpobench.env import HPOBenchHome
 
     home = HPOBenchHome.resolve(args.home)
     info = home.setup_info()

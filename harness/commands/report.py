@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.report import build_report
+    from llmhpo.harness.report import build_report
 
     path = build_report(args.results_dir, args.out)
     print(path)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cache.modes import Mode
+from llmhpo.cache.modes import Mode
 
 DEMO_OUT = "llmhpo-demo"
 
@@ -68,30 +68,30 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
 
 def execute(spec: Any, args: argparse.Namespace) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 130 after a graceful Ctrl-C."""
-    from cache import default_dir
-    from harness.campaign import run_campaign
+    from llmhpo.cache import default_dir
+    from llmhpo.harness.campaign import run_campaign
 
     out = Path(args.out or spec.output or "results")
     cache_dir = Path(args.cache_dir or spec.cache_dir or default_dir()).expanduser()
     mode = Mode.parse(args.mode or spec.cache_mode)
     workers = args.workers if args.workers is not None else spec.workers
     if workers is not None and workers < 1:
-        from harness.errors import UserError
+        from llmhpo.harness.errors import UserError
 
         raise UserError(f"--workers must be >= 1 (got {workers})")
     dask = args.dask or spec.dask
     gateway_options = _gateway_options(args)
-    from harness.model_settings import endpoints_for
+    from llmhpo.harness.model_settings import endpoints_for
 
     endpoints = endpoints_for(spec.model_settings, spec.models, getattr(args, "api_base", None))
     llm_concurrency = args.llm_concurrency if args.llm_concurrency is not None else spec.llm_concurrency
     if llm_concurrency is not None and llm_concurrency < 1:
-        from harness.errors import UserError
+        from llmhpo.harness.errors import UserError
 
         raise UserError(f"--llm-concurrency must be >= 1 (got {llm_concurrency})")
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
-    from harness.progress import CampaignProgress
+    from llmhpo.harness.progress import CampaignProgress
 
     try:
         with CampaignProgress(sum(r.budget for r in spec.runs)) as progress:
@@ -114,7 +114,7 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
 
 def _fidelity_summary(stats: Any) -> int:
     """Random-fallback rates per optimizer x model and refused runs; 1 when a run failed."""
-    from harness.fidelity import fallback_lines
+    from llmhpo.harness.fidelity import fallback_lines
 
     for line in fallback_lines(stats.llm_proposals):
         print(line)
@@ -131,7 +131,7 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
     """Gateway bounds from --timeout / --max-attempts (checked here: one line, exit 2)."""
     import math
 
-    from harness.errors import UserError
+    from llmhpo.harness.errors import UserError
 
     options: dict[str, Any] = {}
     timeout, attempts = getattr(args, "timeout", None), getattr(args, "max_attempts", None)
@@ -149,7 +149,7 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from harness.spec import load_spec
+    from llmhpo.harness.spec import load_spec
 
     return execute(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), args)
 
@@ -158,15 +158,15 @@ def demo_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from importlib import resources
 
-    from harness.spec import loads_spec
+    from llmhpo.harness.spec import loads_spec
 
-    text = resources.files("harness").joinpath("demo.toml").read_text(encoding="utf-8")
+    text = resources.files("llmhpo.harness").joinpath("demo.toml").read_text(encoding="utf-8")
     spec = loads_spec(text, source="demo.toml")
     code = execute(spec, args)
     if code != 0:
         return code
     try:
-        from harness.report import build_report
+        from llmhpo.harness.report import build_report
     except ImportError:
         print("report: harness.report is not available in this install", file=sys.stderr)
         return 0
@@ -176,7 +176,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
 
 
 def replay_cmd(args: argparse.Namespace) -> int:
-    from harness.replay import replay
+    from llmhpo.harness.replay import replay
 
     result = replay(args.results, cache_dir=args.cache_dir)
     print(result.summary())

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UserError
-from harness.hpobench.env import HPOBenchHome
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.hpobench.env import HPOBenchHome
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 

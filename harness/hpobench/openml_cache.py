@@ -18,9 +18,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
-
-from cache.atomic import write_text_atomic
-from harness.benchmarks.ml_data import DATASETS, read_table, split_rows
+from llmhpo.cache.atomic import write_text_atomic
+from llmhpo.harness.benchmarks.ml_data import DATASETS, read_table, split_rows
 
 OML = 'xmlns:oml="http://openml.org/openml"'
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from harness.benchmarks import load
-from harness.benchmarks.hpobench_adapter import PROJECT_MODEL
-from harness.benchmarks.ml_data import DATASETS
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.benchmarks.hpobench_adapter import PROJECT_MODEL
+from llmhpo.harness.benchmarks.ml_data import DATASETS
 
 HPOBENCH_MODEL = {v: k for k, v in PROJECT_MODEL.items()}  # built-in name -> HPOBench's
 

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cache.atomic import write_text_atomic
-from harness.errors import UserError
-from harness.hpobench.env import (
+from llmhpo.cache.atomic import write_text_atomic
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.hpobench.env import (
     CACHE_FORMAT,
     DEFAULT_SOURCE,
     PINS,
@@ -98,7 +98,7 @@ def setup(home: HPOBenchHome, source: str | None = None, python: str | None = No
     """Build (or complete) the environment at `home`; returns what `setup.json` records. A second
     setup of the same home waits for the first (they would pip-install into one venv at once), then
     finds its steps done."""
-    from harness.lock import exclusive_lock
+    from llmhpo.harness.lock import exclusive_lock
 
     python = python or sys.executable
     requirement = resolve_source(source)
@@ -116,8 +116,8 @@ def setup(home: HPOBenchHome, source: str | None = None, python: str | None = No
 
 def _setup_locked(home: HPOBenchHome, python: str, requirement: str, version: tuple[int, int],
                   quiet: bool) -> dict[str, Any]:
-    from harness.hpobench.client import Worker, WorkerError
-    from harness.hpobench.openml_cache import task_ids, write_all
+    from llmhpo.harness.hpobench.client import Worker, WorkerError
+    from llmhpo.harness.hpobench.openml_cache import task_ids, write_all
 
     t_start = time.perf_counter()
     previous = home.setup_info() or {}

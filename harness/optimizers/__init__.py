@@ -14,25 +14,24 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from llmhpo.harness.errors import UserError, suggest
+from llmhpo.harness.optimizers.base import Optimizer, Proposal
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from pydantic import ValidationError, create_model
-
-from harness.errors import UserError, suggest
-from harness.optimizers.base import Optimizer, Proposal
-from harness.optimizers.plugin import OptimizerPlugin, Options
 
 # name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer
 REGISTRY: dict[str, str] = {
-    "random": "harness.optimizers.random_search:RandomSearch",
-    "gp": "harness.optimizers.skopt_bo:SkoptGP",
-    "rf": "harness.optimizers.skopt_bo:SkoptForest",
-    "tpe": "harness.optimizers.tpe:TPEOptimizer",
-    "smac-rf": "harness.optimizers.smac_bo:SMACRF",
-    "smac-gp": "harness.optimizers.smac_bo:SMACGP",
-    "llm": "harness.optimizers.llm:LLMOptimizer",
-    "mmllm": "harness.optimizers.mmllm:MMLLMOptimizer",
-    "mmllm-image-only": "harness.optimizers.mmllm:ImageOnlyOptimizer",
-    "llm-tpe": "harness.optimizers.hybrid:LLMTPE",
-    "llm-init-gp": "harness.optimizers.hybrid:LLMInitGP",
+    "random": "llmhpo.harness.optimizers.random_search:RandomSearch",
+    "gp": "llmhpo.harness.optimizers.skopt_bo:SkoptGP",
+    "rf": "llmhpo.harness.optimizers.skopt_bo:SkoptForest",
+    "tpe": "llmhpo.harness.optimizers.tpe:TPEOptimizer",
+    "smac-rf": "llmhpo.harness.optimizers.smac_bo:SMACRF",
+    "smac-gp": "llmhpo.harness.optimizers.smac_bo:SMACGP",
+    "llm": "llmhpo.harness.optimizers.llm:LLMOptimizer",
+    "mmllm": "llmhpo.harness.optimizers.mmllm:MMLLMOptimizer",
+    "mmllm-image-only": "llmhpo.harness.optimizers.mmllm:ImageOnlyOptimizer",
+    "llm-tpe": "llmhpo.harness.optimizers.hybrid:LLMTPE",
+    "llm-init-gp": "llmhpo.harness.optimizers.hybrid:LLMInitGP",
 }
 PLUGINS: dict[str, type[OptimizerPlugin]] = {}  # added by register()
 
@@ -126,8 +125,7 @@ def _wrap(name: str, build: Callable[..., Optimizer], defaults: dict[str, Any], 
 
 def _llm_defaults(model: str | None, gateway: Any) -> tuple[str, Any]:
     """LLM optimizers default to `gateway.DEFAULT_MODEL` through a Gateway on the default cache."""
-    import gateway as gw
-
+    import llmhpo.gateway as gw
     return model or gw.DEFAULT_MODEL, gateway if gateway is not None else gw.Gateway()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from harness.benchmarks.base import Evaluation, Status
+from llmhpo.harness.benchmarks.base import Evaluation, Status
 
 
 @dataclass(frozen=True)

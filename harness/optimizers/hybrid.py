@@ -15,21 +15,20 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from llmhpo.gateway.errors import ProviderError, ProviderRefused
+from llmhpo.gateway.types import Message, Request
+from llmhpo.harness.optimizers import prompts
+from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions
+from llmhpo.harness.optimizers.parse import extract
+from llmhpo.harness.optimizers.patience import Patience, PatienceOptions
+from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
+from llmhpo.harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
+from llmhpo.harness.optimizers.tpe import TPEOptimizer
+from llmhpo.harness.recorded_attempts import failure_text
+from llmhpo.harness.space import SearchSpace
+from llmhpo.harness.usage import call_fields
 from pydantic import Field
-
-from gateway.errors import ProviderError, ProviderRefused
-from gateway.types import Message, Request
-from harness.optimizers import prompts
-from harness.optimizers.base import Proposal, ValidationResult
-from harness.optimizers.llm import LLMOptimizer, LLMOptions
-from harness.optimizers.parse import extract
-from harness.optimizers.patience import Patience, PatienceOptions
-from harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
-from harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
-from harness.optimizers.tpe import TPEOptimizer
-from harness.recorded_attempts import failure_text
-from harness.space import SearchSpace
-from harness.usage import call_fields
 
 COIN_STREAM = 104_729
 

@@ -17,21 +17,20 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
+from llmhpo.gateway.gateway import check_sampling
+from llmhpo.gateway.types import ImagePart, Message, Request, Response
+from llmhpo.harness.optimizers import prompts, protocol
+from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.optimizers.history import Observation
+from llmhpo.harness.optimizers.parse import ParseResult, parse_reply
+from llmhpo.harness.optimizers.patience import PatienceOptions, WithPatience
+from llmhpo.harness.optimizers.perturb import perturb
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.recorded_attempts import failure_text
+from llmhpo.harness.space import SearchSpace
+from llmhpo.harness.usage import call_fields, summarize
 from pydantic import Field, field_validator
-
-from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
-from gateway.gateway import check_sampling
-from gateway.types import ImagePart, Message, Request, Response
-from harness.optimizers import prompts, protocol
-from harness.optimizers.base import Optimizer, Proposal, ValidationResult
-from harness.optimizers.history import Observation
-from harness.optimizers.parse import ParseResult, parse_reply
-from harness.optimizers.patience import PatienceOptions, WithPatience
-from harness.optimizers.perturb import perturb
-from harness.optimizers.plugin import OptimizerPlugin, Options
-from harness.recorded_attempts import failure_text
-from harness.space import SearchSpace
-from harness.usage import call_fields, summarize
 
 Style = Literal["chat", "compressed"]
 SpaceStyle = Literal["zhang", "json"]
@@ -123,7 +122,7 @@ class LLMOptimizer(OptimizerPlugin):
     def _image(self) -> ImagePart | None:
         if not self.multimodal or not self.history:
             return None
-        from harness.optimizers.plots import render
+        from llmhpo.harness.optimizers.plots import render
 
         return render(self.history, self.space)
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.errors import InvalidConfig
-from harness.space import SearchSpace
+from llmhpo.harness.errors import InvalidConfig
+from llmhpo.harness.space import SearchSpace
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
 _CONFIG_LINE = re.compile(r"config\s*[:=]", re.IGNORECASE)

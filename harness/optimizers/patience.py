@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.plugin import Options
 from pydantic import Field
-
-from harness.optimizers.base import Proposal, ValidationResult
-from harness.optimizers.plugin import Options
 
 
 class PatienceOptions(Options):

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from harness.space import SearchSpace
+from llmhpo.harness.space import SearchSpace
 
 STEP = 0.05
 TRIES = 20

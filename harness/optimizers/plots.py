@@ -12,10 +12,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from cache.key import fingerprint
-from gateway.types import ImagePart
-from harness.optimizers.history import Observation, best_so_far
-from harness.space import SearchSpace
+from llmhpo.cache.key import fingerprint
+from llmhpo.gateway.types import ImagePart
+from llmhpo.harness.optimizers.history import Observation, best_so_far
+from llmhpo.harness.space import SearchSpace
 
 PLOT_VERSION = "2"  # 2: integer iteration ticks, iteration colour bar, incumbent marked
 DPI = 72

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
+from llmhpo.harness.optimizers.base import Optimizer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
-
-from harness.optimizers.base import Optimizer
 
 
 def _within_budget(value: int | None, info: ValidationInfo) -> int | None:
@@ -37,7 +36,7 @@ DesignSize = Annotated[int, Field(ge=1), AfterValidator(_within_budget)]
 
 def design_size(value: int | None, budget: int) -> int:
     """The size asked for, else the project's default (initial.n_initial_for)."""
-    from harness.optimizers.initial import n_initial_for
+    from llmhpo.harness.optimizers.initial import n_initial_for
 
     return value if value is not None else n_initial_for(budget)
 

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.types import ImagePart, Message, TextPart
-from harness.optimizers.history import Observation
-from harness.space import SearchSpace
-from harness.values import short_number
+from llmhpo.gateway.types import ImagePart, Message, TextPart
+from llmhpo.harness.optimizers.history import Observation
+from llmhpo.harness.space import SearchSpace
+from llmhpo.harness.values import short_number
 
 TEMPLATE_VERSION = "1"
 

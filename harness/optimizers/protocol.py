@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from gateway.capabilities import Capabilities
-from harness.errors import UserError
+from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.harness.errors import UserError
 
 Output = Literal["text", "json", "schema"]
 PROTOCOLS: tuple[str, ...] = get_args(Output)

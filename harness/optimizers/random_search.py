@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from harness.optimizers.base import Proposal, ValidationResult
-from harness.optimizers.plugin import OptimizerPlugin, Options
-from harness.space import SearchSpace
+from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.space import SearchSpace
 
 
 class RandomSearch(OptimizerPlugin):

@@ -45,13 +45,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-
-from harness.errors import UserError
-from harness.optimizers.base import Proposal
-from harness.optimizers.initial import initial_design
-from harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
-from harness.space import SearchSpace
-from harness.values import native
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.initial import initial_design
+from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
+from llmhpo.harness.space import SearchSpace
+from llmhpo.harness.values import native
 
 FACADES = {"smac-rf": "HyperparameterOptimizationFacade", "smac-gp": "BlackBoxFacade"}
 FALLBACK_STREAM = 2_000_029  # salt of the random stream used once SMAC has exhausted a discrete space

@@ -10,10 +10,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from harness.optimizers.base import Proposal, ValidationResult
-from harness.optimizers.initial import initial_design
-from harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
-from harness.space import SearchSpace
+from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.initial import initial_design
+from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
+from llmhpo.harness.space import SearchSpace
 
 
 class TPEOptions(Options):

@@ -12,10 +12,10 @@ KINDS (its name in manifests and in ConfigSpace JSON) and one in the Param union
 
 from __future__ import annotations
 
-from harness.params.base import Parameter
-from harness.params.choices import Categorical, Ordinal
-from harness.params.ranges import Float, Int, Range
-from harness.values import Scalar, canonical_number
+from llmhpo.harness.params.base import Parameter
+from llmhpo.harness.params.choices import Categorical, Ordinal
+from llmhpo.harness.params.ranges import Float, Int, Range
+from llmhpo.harness.values import Scalar, canonical_number
 
 __all__ = ["KINDS", "Categorical", "Float", "Int", "Ordinal", "Param", "Parameter", "Range", "Scalar", "canonical_number"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.values import format_value
+from llmhpo.harness.values import format_value
 
 METHODS = (
     "sample", "from_unit", "nudge", "position", "check", "repair", "as_valid", "canonical", "encode", "decode",

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 import numpy as np
-
-from harness.errors import UserError
-from harness.params.base import Parameter
-from harness.values import (
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.params.base import Parameter
+from llmhpo.harness.values import (
     Scalar,
     canonical_number,
     format_value,

@@ -14,8 +14,8 @@ def build_report(results_dir: Path | str, out_dir: Path | str | None = None) -> 
 
     out_dir defaults to `<results_dir>/report`. Raises harness.errors.UserError on bad input.
     """
-    # Imported here so `import harness.report` stays cheap (pandas, scipy, matplotlib load on use).
-    from harness.report.build import build_report as _build
+    # Imported here so `import llmhpo.harness.report` stays cheap (pandas, scipy, matplotlib load on use).
+    from llmhpo.harness.report.build import build_report as _build
 
     return _build(results_dir, out_dir)
 

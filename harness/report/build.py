@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from harness.names import slug
-from harness.report import figures, ledger, metrics, stats
-from harness.report.fidelity_section import fidelity_blocks
-from harness.report.load import Results, load_results
-from harness.report.render import (
+from llmhpo.harness.names import slug
+from llmhpo.harness.report import figures, ledger, metrics, stats
+from llmhpo.harness.report.fidelity_section import fidelity_blocks
+from llmhpo.harness.report.load import Results, load_results
+from llmhpo.harness.report.render import (
     Block,
     Bullets,
     Heading,

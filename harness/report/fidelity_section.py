@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-
-from harness import fidelity
-from harness.journal import read_jsonl, read_trials
-from harness.report.render import Block, Bullets, Heading, Paragraph, Table
+from llmhpo.harness import fidelity
+from llmhpo.harness.journal import read_jsonl, read_trials
+from llmhpo.harness.report.render import Block, Bullets, Heading, Paragraph, Table
 
 
 def fidelity_blocks(results: Any) -> list[Block]:

@@ -12,11 +12,10 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
+from llmhpo.harness.report.stats import CriticalDifference
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-
-from harness.report.stats import CriticalDifference
 
 DPI = 100
 

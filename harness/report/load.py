@@ -14,10 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from harness import usage
-from harness.errors import UserError
-from harness.journal import BASELINE, TRIALS, Trial, load_manifest, read_rows, read_stopped, read_trials
+from llmhpo.harness import usage
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.journal import (
+    BASELINE,
+    TRIALS,
+    Trial,
+    load_manifest,
+    read_rows,
+    read_stopped,
+    read_trials,
+)
 
 RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
 TRIAL_COLUMNS = [

@@ -10,9 +10,9 @@ Subclass one in a test module and provide its fixture; see each module's docstri
 imports pytest: it is for test code only, never imported by the harness at run time.
 """
 
-from harness.testing.benchmarks import BenchmarkSuite
-from harness.testing.optimizers import OptimizerSuite
-from harness.testing.providers import ProviderSuite, WireServer
-from harness.testing.spaces import SUITE_SPACES, SyntheticTask
+from llmhpo.harness.testing.benchmarks import BenchmarkSuite
+from llmhpo.harness.testing.optimizers import OptimizerSuite
+from llmhpo.harness.testing.providers import ProviderSuite, WireServer
+from llmhpo.harness.testing.spaces import SUITE_SPACES, SyntheticTask
 
 __all__ = ["SUITE_SPACES", "BenchmarkSuite", "OptimizerSuite", "ProviderSuite", "SyntheticTask", "WireServer"]

@@ -28,11 +28,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation
-from harness.errors import InvalidConfig
-from harness.evaluation import eval_key
-from harness.space import SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.errors import InvalidConfig
+from llmhpo.harness.evaluation import eval_key
+from llmhpo.harness.space import SearchSpace
 
 N_SAMPLES = 2  # random configs evaluated per benchmark (kept small: some families train models)
 
@@ -94,7 +93,7 @@ class BenchmarkSuite:
 
     @pytest.fixture
     def make_benchmark(self, benchmark: Benchmark) -> Callable[[], Benchmark]:
-        from harness.benchmarks import load
+        from llmhpo.harness.benchmarks import load
 
         return lambda: load(benchmark.name)
 

@@ -3,7 +3,7 @@
 Subclass `OptimizerSuite` in a test module and provide the `make_optimizer` fixture, a callable
 `(space, seed, budget, task) -> Optimizer` (like optuna's `sampler` fixture):
 
-    from harness.testing import OptimizerSuite
+    from llmhpo.harness.testing import OptimizerSuite
 
     class TestMine(OptimizerSuite):
         @pytest.fixture
@@ -25,10 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from harness.optimizers.base import Optimizer, Proposal, ValidationResult
-from harness.space import SearchSpace
-from harness.testing.spaces import SUITE_SPACES, SyntheticTask
+from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.space import SearchSpace
+from llmhpo.harness.testing.spaces import SUITE_SPACES, SyntheticTask
 
 MakeOptimizer = Callable[[SearchSpace, int, int, Any], Optimizer]
 BUDGET = 4

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from cache import CacheMiss
-from gateway import Gateway, Message, Request, errors
+from llmhpo.cache import CacheMiss
+from llmhpo.gateway import Gateway, Message, Request, errors
 
 SECRET = "sk-conformance-3f9a1c77e2b54d08"  # a fake key: the suite checks it never leaks
 # Neither a retry nor a re-ask helps with these (CONTRACTS §1).

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 _FLOAT = Float("x", -5.0, 10.0, meaning="a real input")
 _LOG_FLOAT = Float("learning_rate", 1e-5, 1e-1, log=True, meaning="step size")

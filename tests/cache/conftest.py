@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from cache.store import CacheStore  # noqa: E402
+from llmhpo.cache.store import CacheStore  # noqa: E402
 
 
 @pytest.fixture

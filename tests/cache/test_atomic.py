@@ -1,4 +1,4 @@
-"""cache.atomic: a replaced file is either the old one or the new one, and no temporary file stays."""
+"""llmhpo.cache.atomic: a replaced file is either the old one or the new one, and no temporary file stays."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cache.atomic import atomic_file, new_file_mode, write_text_atomic
+from llmhpo.cache.atomic import atomic_file, new_file_mode, write_text_atomic
 
 
 def test_writes_utf8_with_unix_line_ends_and_creates_the_directory(tmp_path: Path) -> None:
@@ -25,7 +24,7 @@ UNDER_UMASK = """
 import os, stat, sys
 from pathlib import Path
 os.umask(int(sys.argv[2], 8))
-from cache.atomic import write_text_atomic
+from llmhpo.cache.atomic import write_text_atomic
 write_text_atomic(Path(sys.argv[1]), "x")
 print(oct(stat.S_IMODE(Path(sys.argv[1]).stat().st_mode)))
 """

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cache.cassette import export_cassette, import_cassette, verify_cassette
-from cache.errors import CacheError, CorruptEntry
-from cache.store import CacheStore
+from llmhpo.cache.cassette import export_cassette, import_cassette, verify_cassette
+from llmhpo.cache.errors import CacheError, CorruptEntry
+from llmhpo.cache.store import CacheStore
 
 
 def _fill(store: CacheStore) -> None:

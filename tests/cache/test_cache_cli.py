@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cache.store import CacheStore
-from harness.cli import main
+from llmhpo.cache.store import CacheStore
+from llmhpo.harness.cli import main
 
 
 def _filled(directory: Path) -> CacheStore:

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from cache.key import UnhashableValue, canonical_json, fingerprint, normalize
-from gateway.types import ImagePart, Message, Request, TextPart
+from llmhpo.cache.key import UnhashableValue, canonical_json, fingerprint, normalize
+from llmhpo.gateway.types import ImagePart, Message, Request, TextPart
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
 leaves = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | finite | st.text(max_size=12)

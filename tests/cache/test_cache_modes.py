@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from cache.errors import CacheError, CacheMiss, CorruptEntry
-from cache.modes import Mode, resolve
-from cache.store import CacheStore
+from llmhpo.cache.errors import CacheError, CacheMiss, CorruptEntry
+from llmhpo.cache.modes import Mode, resolve
+from llmhpo.cache.store import CacheStore
 
 REQUEST = {"model": "local/smollm2-135m", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from pathlib import Path
 
-from cache.store import CacheStore
+from llmhpo.cache.store import CacheStore
 
 WORKERS = 4
 KEYS_EACH = 60

@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from cache.errors import CacheError, CacheNotWritable, CorruptEntry
-from cache.key import UnhashableValue
-from cache.store import CacheStore, envelope_checksum, make_envelope
+from llmhpo.cache.errors import CacheError, CacheNotWritable, CorruptEntry
+from llmhpo.cache.key import UnhashableValue
+from llmhpo.cache.store import CacheStore, envelope_checksum, make_envelope
 
 VALUE = {"text": "lr=0.01", "usage": {"prompt_tokens": 12, "completion_tokens": 5}, "cost_usd": None, "latency_s": 0.25}
 REQUEST = {"model": "local/smollm2-135m", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}
@@ -223,7 +222,7 @@ def test_threads_share_one_store(store: CacheStore) -> None:
 
 
 def test_no_secret_from_a_request_endpoint_reaches_disk(store: CacheStore, cache_dir: Path) -> None:
-    from gateway.types import Message, Request
+    from llmhpo.gateway.types import Message, Request
 
     secret = "sk-PLANTEDfakeKEY0123456789"
     req = Request(model="openai/gpt-4o-mini", messages=(Message.text("user", "hi"),),

@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cache.errors import CorruptEntry
-from cache.modes import Mode, resolve
-from cache.store import CacheStore
-from harness.cli import main
+from llmhpo.cache.errors import CorruptEntry
+from llmhpo.cache.modes import Mode, resolve
+from llmhpo.cache.store import CacheStore
+from llmhpo.harness.cli import main
 
 BIG = {"text": "x" * 100_000, "finish_reason": "stop"}  # stored in its own value file
 

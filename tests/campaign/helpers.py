@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.benchmarks import load
-from harness.benchmarks.base import Evaluation
-from harness.evaluation import safe_evaluate
-from harness.executor import SerialExecutor
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.evaluation import safe_evaluate
+from llmhpo.harness.executor import SerialExecutor
 
 REPO = Path(__file__).resolve().parents[2]
 # Fields that depend on timing or scheduling, not on the optimization itself.
@@ -69,7 +69,7 @@ def cli_env() -> dict[str, str]:
 
 
 def llmhpo(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=REPO, env=env or cli_env(),
+    return subprocess.run([sys.executable, "-m", "llmhpo", *args], cwd=REPO, env=env or cli_env(),
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -10,10 +10,10 @@ import base64
 from pathlib import Path
 
 import pytest
+from llmhpo.harness.cli import main
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.spec import MAX_BASELINE_SAMPLES, MAX_BUDGET, loads_spec
 
-from harness.cli import main
-from harness.errors import UserError
-from harness.spec import MAX_BASELINE_SAMPLES, MAX_BUDGET, loads_spec
 from tests.campaign.helpers import write_spec
 from tests.servers import Behaviour, OpenAIServer
 
@@ -99,7 +99,7 @@ def test_ask_provider_failure_is_one_line(tmp_path, capsys, monkeypatch, behavio
 
 
 def test_cache_export_to_a_directory_leaves_nothing_behind(tmp_path, capsys):
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
     with CacheStore(tmp_path / "c") as store:
         store.put("a", {"text": "x"})
@@ -111,7 +111,7 @@ def test_cache_export_to_a_directory_leaves_nothing_behind(tmp_path, capsys):
 
 
 def test_truncated_png_is_refused_by_decoding_it(tmp_path, capsys):
-    from gateway import load_image
+    from llmhpo.gateway import load_image
 
     good, cut = tmp_path / "good.png", tmp_path / "cut.png"
     good.write_bytes(PNG)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.spec import load_spec
 
-from cache.modes import Mode
-from harness.benchmarks import load
-from harness.campaign import run_campaign
-from harness.spec import load_spec
 from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials, write_spec
 
 
@@ -84,7 +84,7 @@ def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path):
     assert any("solver diverged" in r["error"] for r in bad) and any("non-finite" in r["error"] for r in bad)
     assert outcome.stats.crashed == len(bad)
     # crashes are never cached: a second campaign over the same cache evaluates them again
-    from cache.store import CacheStore
+    from llmhpo.cache.store import CacheStore
 
     store = CacheStore(tmp_path / "cache")
     assert sum(1 for _ in store.entries("eval")) == len({json.dumps(r["config"], sort_keys=True) + str(r["seed"])
@@ -95,7 +95,7 @@ def test_crashing_benchmark_is_recorded_and_the_campaign_goes_on(tmp_path):
 def test_strict_replay_never_trains_a_missing_baseline_sample(pool_run, tmp_path):
     """The trials replay from the warm cache, but the baseline samples were never evaluated:
     REPLAY must stop on the first baseline miss instead of evaluating it."""
-    from cache.errors import CacheMiss
+    from llmhpo.cache.errors import CacheMiss
 
     _, tmp, _ = pool_run
     path = write_spec(tmp_path, budget=4, seeds=2)

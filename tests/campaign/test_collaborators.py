@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from llmhpo.cache.errors import CacheMiss
+from llmhpo.cache.modes import Mode
+from llmhpo.cache.store import CacheStore
+from llmhpo.gateway import Gateway
+from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.spec import load_spec
 
-from cache.errors import CacheMiss
-from cache.modes import Mode
-from cache.store import CacheStore
-from gateway import Gateway
-from harness.campaign import run_campaign
-from harness.errors import UserError
-from harness.executor import SerialExecutor
-from harness.spec import load_spec
 from tests.campaign.helpers import stable, trials, write_spec
 
 

@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 
 import pytest
+from llmhpo.cache.modes import Mode
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.providers.local import LocalProvider
+from llmhpo.harness.driver import Driver, RunState
+from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.spec import RunSpec, loads_spec
 
-from cache.modes import Mode
-from gateway import Gateway
-from gateway.providers.local import LocalProvider
-from harness.driver import Driver, RunState
-from harness.executor import SerialExecutor
-from harness.optimizers.base import Proposal
-from harness.spec import RunSpec, loads_spec
 from tests.campaign.helpers import REPO, cli_env, stable, trials, without_hits
 from tests.servers.delay import DelayServer
 
@@ -71,7 +71,7 @@ def delay_server():
 
 
 def _run(tmp: Path, name: str, concurrency: int, server: DelayServer, cache: Path | None = None):
-    from harness.campaign import run_campaign
+    from llmhpo.harness.campaign import run_campaign
 
     server.reset()
     spec = loads_spec(SPEC)
@@ -155,7 +155,7 @@ class _Probe:
 
 
 def test_each_run_stays_sequential_while_runs_overlap():
-    from harness.benchmarks import load
+    from llmhpo.harness.benchmarks import load
 
     bench = load("toy/branin")
     states = []
@@ -179,7 +179,7 @@ def test_concurrent_campaign_killed_and_interrupted_resumes_to_the_serial_result
     out, cache = tmp_path / "out", tmp_path / "cache"
     journal = out / "conc" / "trials.jsonl"
     env = {**cli_env(), **ENV, "OPENAI_API_BASE": delay_server.url + "/v1"}
-    cmd = [sys.executable, "-m", "harness", "run", str(spec), "--out", str(out), "--cache", str(cache),
+    cmd = [sys.executable, "-m", "llmhpo", "run", str(spec), "--out", str(out), "--cache", str(cache),
            "--workers", "1", "--llm-concurrency", str(RUNS)]
     for sig, at_least in ((signal.SIGKILL, 2), (signal.SIGINT, 8)):
         with (tmp_path / "stderr.log").open("w") as log:
@@ -207,7 +207,7 @@ def _journaled(journal: Path) -> int:
 
 def test_replaying_an_llm_campaign_imports_no_heavy_library(serial):
     """Replay imports what the campaign's optimizers use: `llm` on toy tasks needs none of these."""
-    code = ("import sys; from harness.replay import replay; r = replay(sys.argv[1]); "
+    code = ("import sys; from llmhpo.harness.replay import replay; r = replay(sys.argv[1]); "
             "heavy = ('skopt', 'sklearn', 'scipy.stats', 'pandas', 'optuna', 'litellm', 'xllamacpp', 'matplotlib'); "
             "print(r.identical, r.trials, sorted(m for m in heavy if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, str(serial.directory)], cwd=REPO, env=cli_env(),
@@ -217,7 +217,7 @@ def test_replaying_an_llm_campaign_imports_no_heavy_library(serial):
 
 
 def test_default_concurrency_is_each_providers_limit(monkeypatch):
-    from harness.campaign import default_llm_concurrency
+    from llmhpo.harness.campaign import default_llm_concurrency
 
     monkeypatch.delenv("LLMHPO_LOCAL_COLD", raising=False)
     monkeypatch.delenv("LLMHPO_LOCAL_SLOTS", raising=False)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import math
 
-from cache.modes import Mode
-from harness.benchmarks import load
-from harness.driver import Driver, RunState
-from harness.executor import SerialExecutor
-from harness.optimizers import create
-from harness.optimizers.base import Proposal
-from harness.optimizers.history import best_so_far
-from harness.spec import RunSpec
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.driver import Driver, RunState
+from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.optimizers import create
+from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.history import best_so_far
+from llmhpo.harness.spec import RunSpec
 
 BRANIN = load("toy/branin")
 

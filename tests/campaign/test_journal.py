@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from harness.errors import UserError
-from harness.journal import Journal, Trial, read_jsonl, read_trials
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.journal import Journal, Trial, read_jsonl, read_trials
 
 
 def _manifest(spec_hash: str = "a" * 64) -> dict:

@@ -13,14 +13,15 @@ import sys
 import time
 from pathlib import Path
 
-from harness.cli import main
-from harness.lock import LOCK
+from llmhpo.harness.cli import main
+from llmhpo.harness.lock import LOCK
+
 from tests.campaign.helpers import REPO, cli_env, stable, trials, write_spec
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from harness.lock import campaign_lock
+from llmhpo.harness.lock import campaign_lock
 with campaign_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(300)

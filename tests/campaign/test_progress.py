@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 import time
 
-from harness.progress import CampaignProgress, describe, plain_line
-from harness.recording import Stats
+from llmhpo.harness.progress import CampaignProgress, describe, plain_line
+from llmhpo.harness.recording import Stats
+
 from tests.campaign.helpers import llmhpo, write_spec
 
 

@@ -4,11 +4,10 @@ in order per request fingerprint; everything else, and anything past the record,
 from __future__ import annotations
 
 import pytest
-
-from cache.errors import CacheMiss
-from cache.store import CacheStore
-from gateway import Gateway, Message, Request
-from harness.recorded_attempts import RecordedAttempts, RecordedFailure, failure_text
+from llmhpo.cache.errors import CacheMiss
+from llmhpo.cache.store import CacheStore
+from llmhpo.gateway import Gateway, Message, Request
+from llmhpo.harness.recorded_attempts import RecordedAttempts, RecordedFailure, failure_text
 
 REQUEST = Request(model="openai/gpt-4o-mini", messages=(Message.text("user", "propose a config"),))
 OTHER = Request(model="openai/gpt-4o-mini", messages=(Message.text("user", "something else"),))

@@ -9,10 +9,10 @@ import sys
 import time
 
 import pytest
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.spec import load_spec
 
-from cache.modes import Mode
-from harness.campaign import run_campaign
-from harness.spec import load_spec
 from tests.campaign.helpers import REPO, cli_env, llmhpo, stable, trials, write_spec
 
 pytestmark = pytest.mark.slow  # four real subprocess starts (~30 s on 2 busy cores)
@@ -28,7 +28,7 @@ def _lines(path) -> int:
 def _start(spec, out, cache, log):
     # stderr to a file, not a pipe: a pipe would also wait for any process the driver left behind
     return subprocess.Popen(
-        [sys.executable, "-m", "harness", "run", str(spec), "--out", str(out), "--cache", str(cache), "--workers", "2"],
+        [sys.executable, "-m", "llmhpo", "run", str(spec), "--out", str(out), "--cache", str(cache), "--workers", "2"],
         cwd=REPO, env=cli_env(), stdout=subprocess.DEVNULL, stderr=log,
     )
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from harness.cli import main
-from harness.errors import UserError
-from harness.spec import loads_spec
+from llmhpo.harness.cli import main
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.spec import loads_spec
 
 GOOD = """
 name = "ok"

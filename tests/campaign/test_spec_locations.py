@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cache.modes import Mode
-from harness.cli import build_parser, main
-from harness.errors import UserError
-from harness.spec import CampaignSpec, load_spec, loads_spec
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.cli import build_parser, main
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.spec import CampaignSpec, load_spec, loads_spec
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
 HEAD = 'name = "loc"\nbudget = 3\nseeds = 1\nbenchmarks = ["toy/branin"]\n[[optimizers]]\nname = "random"\n'

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from gateway.gateway import Tally
-from gateway.types import Response, Usage
-from harness.usage import call_fields, columns, summarize, trial_usage
+from llmhpo.gateway.gateway import Tally
+from llmhpo.gateway.types import Response, Usage
+from llmhpo.harness.usage import call_fields, columns, summarize, trial_usage
 
 
 def _response(prompt: int, completion: int, cost: float | None, *, hit: bool = False) -> Response:

@@ -10,9 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from llmhpo.harness.report import metrics, stats
 from scipy import stats as sps
-
-from harness.report import metrics, stats
 
 
 def matrix_from_ranks(rows: list[list[int]], labels: str = "abc") -> pd.DataFrame:
@@ -131,7 +130,7 @@ def test_bootstrap_is_refused_below_the_specs_sample_count():
 
 
 def test_the_reports_definitions_state_what_the_code_does():
-    from harness.report.build import DEFINITIONS
+    from llmhpo.harness.report.build import DEFINITIONS
 
     text = " ".join(DEFINITIONS)
     assert f"{metrics.N_BOOT} seeded bootstrap draws" in text

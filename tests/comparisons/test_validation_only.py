@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from cache.modes import Mode
-from harness.benchmarks import load
-from harness.driver import Driver, RunState
-from harness.executor import SerialExecutor
-from harness.optimizers import create
-from harness.optimizers.base import ValidationResult, validation_only
-from harness.spec import RunSpec
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.driver import Driver, RunState
+from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.optimizers import create
+from llmhpo.harness.optimizers.base import ValidationResult, validation_only
+from llmhpo.harness.spec import RunSpec
 
 
 class Recording:

@@ -75,7 +75,7 @@ def child_env() -> dict[str, str]:
 
 
 def llmhpo_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "harness", *args]
+    return [sys.executable, "-m", "llmhpo", *args]
 
 
 def run_chaos(tmp: Path, *, seed: int = 0, kills: int = 3, budget: int = 6, seeds: int = 2,
@@ -136,8 +136,8 @@ def run_chaos(tmp: Path, *, seed: int = 0, kills: int = 3, budget: int = 6, seed
 
 def bad_cache_entries(cache: Path) -> int:
     """Entries that fail verification plus LLM entries that are not a stored-quality reply."""
-    from cache.store import CacheStore
-    from gateway.gateway import storable
+    from llmhpo.cache.store import CacheStore
+    from llmhpo.gateway.gateway import storable
 
     with CacheStore(cache) as store:
         bad = len(store.verify())

@@ -5,8 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-
-from harness.cli import main
+from llmhpo.harness.cli import main
 
 
 def _dead_port() -> int:

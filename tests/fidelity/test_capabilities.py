@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from gateway import Gateway
-from gateway.capabilities import Capabilities
-from gateway.errors import ConfigurationError
-from harness import optimizers
-from harness.benchmarks import load
-from harness.errors import UserError
-from harness.spec import loads_spec
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.harness import optimizers
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.spec import loads_spec
 
 BRANIN = load("toy/branin")
 
@@ -108,7 +107,7 @@ def test_protocol_defaults(model, expected) -> None:
 
 
 def test_gateway_refuses_a_schema_the_model_cannot_take(fresh_servers, tmp_path) -> None:
-    from gateway import Message, Request
+    from llmhpo.gateway import Message, Request
 
     gw = Gateway(tmp_path / "c", mode="off")
     request = Request("openai/gpt-4-turbo", (Message.text("user", "hi"),), response_schema={"type": "object"},

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from harness.cli import main
-from harness.journal import read_jsonl
-from harness.report import build_report
+from llmhpo.harness.cli import main
+from llmhpo.harness.journal import read_jsonl
+from llmhpo.harness.report import build_report
 
 SECRET = "sk-only-in-the-environment-4242"
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
+from llmhpo.harness.journal import read_jsonl
 
-from harness.journal import read_jsonl
 from tests.fidelity.examples import EXAMPLES, REPO, reduced, run_against_servers
 from tests.servers.replies import SHAPES
 
@@ -53,7 +53,7 @@ def test_example_runs_faithfully_then_replays_without_a_server(path, point_at_se
     env = {k: v for k, v in os.environ.items()
            if not k.endswith(("_API_KEY", "_API_BASE", "_BASE_URL")) and k != "LLMHPO_CAPABILITIES"}
     env.update(PYTHONPATH=str(REPO), LLMHPO_REPLAY_CHECK_IMPORTS="1", OPENAI_API_BASE="http://127.0.0.1:9")
-    proc = subprocess.run([sys.executable, "-m", "harness", "replay", str(directory)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "llmhpo", "replay", str(directory)], capture_output=True,
                           text=True, env=env, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "identical to the journal" in proc.stdout and "litellm imported: False" in proc.stdout
@@ -61,7 +61,7 @@ def test_example_runs_faithfully_then_replays_without_a_server(path, point_at_se
 
 def test_empty_and_refusing_replies_are_reasked_not_replaced(point_at_servers, tmp_path) -> None:
     """Against a model that first answers with nothing or a refusal: re-asked, never a random config."""
-    from harness.spec import loads_spec
+    from llmhpo.harness.spec import loads_spec
 
     for server in point_at_servers.values():
         server.shapes = ("empty", "refusal")  # every first attempt unusable; re-asks get usable shapes

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 
-from harness.cli import main
-from harness.fidelity import FAILURES
-from harness.journal import read_jsonl
-from harness.report import build_report
+from llmhpo.harness.cli import main
+from llmhpo.harness.fidelity import FAILURES
+from llmhpo.harness.journal import read_jsonl
+from llmhpo.harness.report import build_report
+
 from tests.servers import Behaviour
 
 SPEC = """

@@ -160,8 +160,8 @@ def test_litellm_sees_the_refusals_as_the_real_ones(fresh_servers, litellm_loade
 
 # -- the free-text shapes -------------------------------------------------------------------------
 def test_every_usable_shape_parses_and_the_others_do_not() -> None:
-    from harness.benchmarks import load
-    from harness.optimizers.parse import parse_reply
+    from llmhpo.harness.benchmarks import load
+    from llmhpo.harness.optimizers.parse import parse_reply
 
     space = load("toy/branin").space
     config = {"x1": 1.5, "x2": 7.25}

@@ -6,9 +6,9 @@ import struct
 import zlib
 from pathlib import Path
 
-from cache.store import CacheStore
-from gateway import Message, Request
-from gateway.types import ImagePart, TextPart
+from llmhpo.cache.store import CacheStore
+from llmhpo.gateway import Message, Request
+from llmhpo.gateway.types import ImagePart, TextPart
 
 
 def make_png(width: int = 2, height: int = 2, shade: int = 0) -> bytes:

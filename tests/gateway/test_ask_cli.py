@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from gateway_helpers import make_png
-
-from harness.cli import main
+from llmhpo.harness.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,7 +121,7 @@ def test_replay_in_a_fresh_process_never_imports_litellm(
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["PYTHONPATH"] = str(ROOT)
     code = (
-        "import sys; from harness.cli import main; rc = main(sys.argv[1:]); "
+        "import sys; from llmhpo.harness.cli import main; rc = main(sys.argv[1:]); "
         "print('LITELLM_IMPORTED' if 'litellm' in sys.modules else 'LITELLM_ABSENT', file=sys.stderr); sys.exit(rc)"
     )
     replay = [*argv, "--mode", "replay"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from harness.cli import main
+from llmhpo.harness.cli import main
 
 RECORDING = os.environ.get("LLMHPO_RECORD", "").strip() not in ("", "0", "false", "no")
 

@@ -5,10 +5,9 @@ reaches the cache."""
 from __future__ import annotations
 
 import pytest
-
-from gateway import Message, Request
-from gateway.endpoints import NO_ENDPOINT, Endpoint, endpoints_from, record_endpoints
-from gateway.errors import ConfigurationError
+from llmhpo.gateway import Message, Request
+from llmhpo.gateway.endpoints import NO_ENDPOINT, Endpoint, endpoints_from, record_endpoints
+from llmhpo.gateway.errors import ConfigurationError
 
 MODEL = "openai/test-model"
 

@@ -7,11 +7,10 @@ import dataclasses
 from gateway_helpers import PNG_1X1, ask, make_png
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from cache.key import fingerprint
-from gateway import Gateway, Message, Request, TextPart
-from gateway.providers.litellm import LiteLLMProvider
-from gateway.types import ImagePart
+from llmhpo.cache.key import fingerprint
+from llmhpo.gateway import Gateway, Message, Request, TextPart
+from llmhpo.gateway.providers.litellm import LiteLLMProvider
+from llmhpo.gateway.types import ImagePart
 
 texts = st.text(min_size=1, max_size=60)
 floats01 = st.floats(min_value=0.0, max_value=2.0, allow_nan=False)

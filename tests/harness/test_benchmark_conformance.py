@@ -5,9 +5,8 @@ a second), plus the suite's own synthetic task."""
 from __future__ import annotations
 
 import pytest
-
-from harness import benchmarks
-from harness.testing import SUITE_SPACES, BenchmarkSuite, SyntheticTask
+from llmhpo.harness import benchmarks
+from llmhpo.harness.testing import SUITE_SPACES, BenchmarkSuite, SyntheticTask
 
 # families that train a model per evaluation, and their lowest fidelity
 LOWEST_FIDELITY = {"svm": "@subsample=0.1", "xgb": "@n_estimators=50,subsample=0.1",

@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 import pytest
-
-from harness.benchmarks import load, names, parse_name
-from harness.benchmarks.base import Benchmark, Evaluation
-from harness.benchmarks.ml_data import DATASETS, load_splits
-from harness.errors import InvalidConfig, UserError
+from llmhpo.harness.benchmarks import load, names, parse_name
+from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
+from llmhpo.harness.benchmarks.ml_data import DATASETS, load_splits
+from llmhpo.harness.errors import InvalidConfig, UserError
 
 # Cheapest fidelity per ML family, so the every-benchmark test stays fast; real defaults are
 # exercised separately below on a cheap benchmark.

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from harness.benchmarks.ml_data import DATASETS, dataset_facts, load_splits
+from llmhpo.harness.benchmarks.ml_data import DATASETS, dataset_facts, load_splits
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,7 +21,7 @@ def test_facts_equal_the_splits(dataset):
 
 
 def test_describing_a_task_imports_neither_pandas_nor_sklearn():
-    code = ("import sys; from harness.benchmarks import load; text = load('svm/credit-g').describe(); "
+    code = ("import sys; from llmhpo.harness.benchmarks import load; text = load('svm/credit-g').describe(); "
             "print('1000 samples' in text, sorted(m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout.strip()

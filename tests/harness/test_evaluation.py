@@ -6,16 +6,15 @@ import json
 import math
 
 import pytest
-
-from cache.errors import CacheMiss
-from cache.modes import Mode
-from cache.store import CacheStore
-from harness.benchmarks import load
-from harness.benchmarks.base import Evaluation
-from harness.benchmarks.toy import ToyBenchmark
-from harness.cli import main
-from harness.errors import InvalidConfig
-from harness.evaluation import eval_key, evaluate_cached, safe_evaluate
+from llmhpo.cache.errors import CacheMiss
+from llmhpo.cache.modes import Mode
+from llmhpo.cache.store import CacheStore
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.benchmarks.toy import ToyBenchmark
+from llmhpo.harness.cli import main
+from llmhpo.harness.errors import InvalidConfig
+from llmhpo.harness.evaluation import eval_key, evaluate_cached, safe_evaluate
 
 
 class Counting(ToyBenchmark):

@@ -8,12 +8,11 @@ import statistics
 
 import numpy as np
 import pytest
-
-from harness.errors import UserError
-from harness.params import KINDS, Categorical, Float, Int, Ordinal, Parameter
-from harness.params.base import METHODS
-from harness.space import SearchSpace
-from harness.values import format_value, native, same_choice, short_number
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.params import KINDS, Categorical, Float, Int, Ordinal, Parameter
+from llmhpo.harness.params.base import METHODS
+from llmhpo.harness.space import SearchSpace
+from llmhpo.harness.values import format_value, native, same_choice, short_number
 
 LIN_FLOAT = Float("x", 0.0, 10.0, default=8.0, meaning="a real input")
 LOG_FLOAT = Float("lr", 1e-5, 1e-1, log=True, meaning="step size.")

@@ -7,7 +7,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("cache", "gateway", "harness")
+PACKAGES = ("cache", "gateway", "harness")  # folders under the import root
+ROOT_NAME = "llmhpo"
 
 
 def _private(name: str) -> bool:
@@ -20,11 +21,11 @@ def private_uses(source: str) -> list[str]:
     modules: set[str] = set()  # local names bound to project modules
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == ROOT_NAME:
             found += [f"from {node.module} import {a.name}" for a in node.names if _private(a.name)]
             modules |= {a.asname or a.name for a in node.names}
         elif isinstance(node, ast.Import):
-            modules |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] in PACKAGES}
+            modules |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.split(".")[0] == ROOT_NAME}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and _private(node.attr) and isinstance(node.value, ast.Name):
             if node.value.id in modules:
@@ -33,9 +34,12 @@ def private_uses(source: str) -> list[str]:
 
 
 def test_the_checker_sees_both_forms() -> None:
-    source = "from harness.params import _native\nfrom harness.optimizers import prompts\nprompts._history_block(1)\n"
-    assert private_uses(source) == ["from harness.params import _native", "prompts._history_block"]
-    assert private_uses("import numpy as np\nnp._x\nfrom harness.space import SearchSpace\n") == []
+    source = "from llmhpo.harness.params import _native\nfrom llmhpo.harness.optimizers import prompts\n"
+    assert private_uses(source + "prompts._history_block(1)\n") == [
+        "from llmhpo.harness.params import _native",
+        "prompts._history_block",
+    ]
+    assert private_uses("import numpy as np\nnp._x\nfrom llmhpo.harness.space import SearchSpace\n") == []
 
 
 def test_no_module_uses_another_modules_private_names() -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from harness.benchmarks.base import Evaluation
-from harness.errors import InvalidConfig
-from harness.optimizers.base import Proposal
-from harness.optimizers.random_search import RandomSearch
-from harness.testing import SUITE_SPACES, BenchmarkSuite, OptimizerSuite, SyntheticTask
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.errors import InvalidConfig
+from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.random_search import RandomSearch
+from llmhpo.harness.testing import SUITE_SPACES, BenchmarkSuite, OptimizerSuite, SyntheticTask
 
 MIXED = SUITE_SPACES["mixed"]
 

@@ -4,8 +4,7 @@ to make it (CI makes it: scripts/install.sh --test sets it up from ../shared/ven
 from __future__ import annotations
 
 import pytest
-
-from harness.hpobench.env import HPOBenchHome
+from llmhpo.harness.hpobench.env import HPOBenchHome
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import pytest
-
-from harness.benchmarks import load
-from harness.evaluation import eval_key
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.evaluation import eval_key
 
 # computed on main at 626551c
 HPOBENCH_PINNED = [

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from harness.benchmarks import load, names
-from harness.benchmarks.ml_data import DATASETS, read_table, split_rows
-from harness.cli import main
-from harness.errors import UserError
-from harness.hpobench.env import HOME_ENV, HPOBenchHome
-from harness.hpobench.openml_cache import write_all
-from harness.space import SearchSpace
+from llmhpo.harness.benchmarks import load, names
+from llmhpo.harness.benchmarks.ml_data import DATASETS, read_table, split_rows
+from llmhpo.harness.cli import main
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.hpobench.env import HOME_ENV, HPOBenchHome
+from llmhpo.harness.hpobench.openml_cache import write_all
+from llmhpo.harness.space import SearchSpace
 
 OML = "{http://openml.org/openml}"
 
@@ -66,7 +65,7 @@ def test_openml_cache_is_idempotent_and_drops_derived_files_on_change(tmp_path):
 
 def test_configspace_json_gives_the_same_space_as_configspace():
     cs_mod = pytest.importorskip("ConfigSpace")
-    from harness.space_json import configspace_to_json
+    from llmhpo.harness.space_json import configspace_to_json
 
     cs = cs_mod.ConfigurationSpace({
         "eta": cs_mod.Float("eta", (2**-10, 1.0), log=True, default=0.3),
@@ -131,7 +130,7 @@ def test_setup_refuses_bad_source_and_python_before_building(tmp_path, capsys):
 
 
 def test_split_rows_is_what_load_splits_uses():
-    from harness.benchmarks.ml_data import load_splits
+    from llmhpo.harness.benchmarks.ml_data import load_splits
 
     _, labels = read_table("australian")
     y = labels.map({c: i for i, c in enumerate(sorted(labels.unique()))}).to_numpy()

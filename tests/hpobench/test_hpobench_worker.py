@@ -11,12 +11,11 @@ import signal
 from pathlib import Path
 
 import pytest
-
-from harness.benchmarks import load, names
-from harness.cli import main
-from harness.errors import UserError
-from harness.evaluation import safe_evaluate
-from harness.hpobench.client import WorkerError, worker
+from llmhpo.harness.benchmarks import load, names
+from llmhpo.harness.cli import main
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.evaluation import safe_evaluate
+from llmhpo.harness.hpobench.client import WorkerError, worker
 
 DEFAULT_SVM = {"C": 1.0, "gamma": 0.1}
 
@@ -114,7 +113,7 @@ def test_an_hpobench_error_is_one_line_and_the_worker_lives_on(hpobench_home):
 
 @pytest.mark.slow
 def test_evaluations_run_from_the_process_pool_and_dask(hpobench_home):
-    from harness.executor import DaskExecutor, PoolExecutor
+    from llmhpo.harness.executor import DaskExecutor, PoolExecutor
 
     name = "hpobench-fixed/lr/10101@iter=10"
     bench = load(name)
@@ -148,7 +147,7 @@ def test_an_orphaned_worker_exits(hpobench_home, tmp_path):
     import sys
     import time
 
-    from harness.hpobench.client import WORKER_SCRIPT
+    from llmhpo.harness.hpobench.client import WORKER_SCRIPT
 
     # A middle process starts the worker with a pipe it keeps open elsewhere, then dies.
     code = (f"import subprocess, sys; import os; "

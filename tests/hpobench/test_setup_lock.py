@@ -12,16 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-from harness.errors import UserError
-from harness.hpobench.env import HPOBenchHome
-from harness.hpobench.setup_env import setup
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.hpobench.env import HPOBenchHome
+from llmhpo.harness.hpobench.setup_env import setup
 
 REPO = Path(__file__).resolve().parents[2]
 HOLD = """
 import sys, time
 from pathlib import Path
-from harness.lock import exclusive_lock
+from llmhpo.harness.lock import exclusive_lock
 with exclusive_lock(Path(sys.argv[1]), busy=None):
     print("locked", flush=True)
     time.sleep(300)

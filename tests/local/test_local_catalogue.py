@@ -9,9 +9,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from gateway import models
-from gateway.errors import ConfigurationError
+from llmhpo.gateway import models
+from llmhpo.gateway.errors import ConfigurationError
 
 GGUF_BYTES = b"GGUF" + bytes(range(256)) * 8
 

@@ -10,13 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cache import Mode
-from gateway import Gateway, ImagePart, Message, Request, TextPart
-from gateway.errors import ConfigurationError, ProviderRefused
-from gateway.models import CATALOGUE
-from gateway.providers import provider_for
-from gateway.providers.local import LocalProvider
+from llmhpo.cache import Mode
+from llmhpo.gateway import Gateway, ImagePart, Message, Request, TextPart
+from llmhpo.gateway.errors import ConfigurationError, ProviderRefused
+from llmhpo.gateway.models import CATALOGUE
+from llmhpo.gateway.providers import provider_for
+from llmhpo.gateway.providers.local import LocalProvider
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +36,8 @@ PROBES = [
 ]
 PROBE_SCRIPT = """
 import json, sys
-from gateway.providers.local import LocalProvider
-from gateway.types import Message, Request
+from llmhpo.gateway.providers.local import LocalProvider
+from llmhpo.gateway.types import Message, Request
 provider = LocalProvider()
 out = []
 for probe in json.loads(sys.argv[1]):
@@ -121,7 +120,7 @@ def test_catalogued_file_with_wrong_bytes_is_refused(tmp_path: Path, monkeypatch
     """The same check guards the assembled Qwen file: a catalogued name never loads unverified bytes."""
     import dataclasses
 
-    from gateway import models
+    from llmhpo.gateway import models
 
     fake = tmp_path / CATALOGUE["smollm2-135m"].filename
     fake.write_bytes(b"GGUF" + b"\0" * 100)

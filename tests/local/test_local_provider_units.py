@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from gateway.errors import ConfigurationError, ProviderError, ProviderRefused
-from gateway.models import resolve
-from gateway.providers.local import LocalProvider, _Loaded, to_response
-from gateway.types import ImagePart, Message, Request, TextPart
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
+from llmhpo.gateway.models import resolve
+from llmhpo.gateway.providers.local import LocalProvider, _Loaded, to_response
+from llmhpo.gateway.types import ImagePart, Message, Request, TextPart
 
 SCHEMA = {"type": "object", "properties": {"C": {"type": "number"}}, "required": ["C"]}
 
@@ -51,8 +50,8 @@ def test_cold_switch_gives_one_slot_and_no_prefix_reuse(monkeypatch: pytest.Monk
 
 
 def test_slots_share_out_the_context_and_keep_a_prompt_cache() -> None:
-    from gateway import models
-    from gateway.providers.local import build_params
+    from llmhpo.gateway import models
+    from llmhpo.gateway.providers.local import build_params
 
     p = build_params(models.resolve("local/smollm2-135m"), n_ctx=1024, slots=3, prompt_cache_mib=256)
     assert (p.n_parallel, p.n_ctx, p.cache_ram_mib) == (3, 3072, 256)

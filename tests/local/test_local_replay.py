@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from cache import CacheMiss
-from gateway import DEFAULT_MODEL, Gateway, Message, Request
+from llmhpo.cache import CacheMiss
+from llmhpo.gateway import DEFAULT_MODEL, Gateway, Message, Request
 
 SCHEMA = {
     "type": "object",

@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from harness.cli import main
+from llmhpo.harness.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,12 +36,12 @@ def test_non_local_models_are_refused(capsys: pytest.CaptureFixture[str]) -> Non
 
 @pytest.mark.model
 def test_gateway_gets_a_real_completion_over_http() -> None:
-    from cache import Mode
-    from gateway import Gateway, Message, Request
+    from llmhpo.cache import Mode
+    from llmhpo.gateway import Gateway, Message, Request
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "serve", "--port", "0", "--alias", "smol-test"],
+        [sys.executable, "-m", "llmhpo.harness.cli", "serve", "--port", "0", "--alias", "smol-test"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )
     try:

@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tests.servers is imported from the repo root
     sys.path.insert(0, str(ROOT))
 
-from gateway import Gateway  # noqa: E402
-from gateway.providers.litellm import LiteLLMProvider  # noqa: E402
+from llmhpo.gateway import Gateway  # noqa: E402
+from llmhpo.gateway.providers.litellm import LiteLLMProvider  # noqa: E402
+
 from tests.servers import OpenAIServer  # noqa: E402
 
 VISION_MODEL = "openai/gpt-4o"

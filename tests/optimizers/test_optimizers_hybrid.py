@@ -3,10 +3,11 @@ llm-init-gp (LLM first, then GP warm-started), over the scripted HTTP server."""
 
 from __future__ import annotations
 
-from harness import optimizers
-from harness.benchmarks import load
-from harness.benchmarks.base import Evaluation
-from harness.optimizers.hybrid import LLMTPE, Patience, narrowed_space
+from llmhpo.harness import optimizers
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.benchmarks.base import Evaluation
+from llmhpo.harness.optimizers.hybrid import LLMTPE, Patience, narrowed_space
+
 from tests.optimizers.conftest import VISION_MODEL
 from tests.optimizers.test_optimizers_llm import cfg, run
 from tests.servers.base import Behaviour

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from harness.optimizers.parse import balanced_objects, extract, loads_lenient, parse_reply
-from harness.space import Categorical, Float, Int, SearchSpace
+from llmhpo.harness.optimizers.parse import balanced_objects, extract, loads_lenient, parse_reply
+from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 
 SPACE = SearchSpace(
     [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.optimizers.history import Observation
-from harness.optimizers.plots import PLOT_VERSION, plot_fingerprint, render
-from harness.space import Categorical, Float, Int, SearchSpace
+from llmhpo.harness.optimizers.history import Observation
+from llmhpo.harness.optimizers.plots import PLOT_VERSION, plot_fingerprint, render
+from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 
 SPACE = SearchSpace([Float("lr", 1e-5, 1.0, log=True), Int("depth", 1, 8), Categorical("act", ("relu", "tanh"))])
 HISTORY = [
@@ -42,7 +42,7 @@ def test_fingerprint_tracks_configs_crashes_and_version(monkeypatch) -> None:
     assert plot_fingerprint(moved, SPACE) != base
     uncrashed = [HISTORY[0], dataclasses.replace(HISTORY[1], crashed=False), HISTORY[2]]
     assert plot_fingerprint(uncrashed, SPACE) != base
-    monkeypatch.setattr("harness.optimizers.plots.PLOT_VERSION", PLOT_VERSION + "-next")
+    monkeypatch.setattr("llmhpo.harness.optimizers.plots.PLOT_VERSION", PLOT_VERSION + "-next")
     assert plot_fingerprint(HISTORY, SPACE) != base
 
 
@@ -53,9 +53,9 @@ def test_renders_an_empty_history() -> None:
 def test_plot_is_readable_on_its_own() -> None:
     """Integer iteration ticks (one point gave 0.96-1.04 before), a colour bar saying the colour is
     the iteration, and the incumbent marked in every panel; PLOT_VERSION moved with the change."""
-    from harness.benchmarks import load
-    from harness.optimizers import plots
-    from harness.optimizers.plots import figure
+    from llmhpo.harness.benchmarks import load
+    from llmhpo.harness.optimizers import plots
+    from llmhpo.harness.optimizers.plots import figure
 
     branin = load("toy/branin")
 

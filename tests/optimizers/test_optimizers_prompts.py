@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from harness.optimizers import prompts
-from harness.optimizers.history import Observation
-from harness.optimizers.prompts import PromptSpec, build
-from harness.space import Float, Int, SearchSpace
+from llmhpo.harness.optimizers import prompts
+from llmhpo.harness.optimizers.history import Observation
+from llmhpo.harness.optimizers.prompts import PromptSpec, build
+from llmhpo.harness.space import Float, Int, SearchSpace
 
 SPACE = SearchSpace([Float("C", 0.001, 1000.0, log=True, default=1.0), Int("depth", 1, 10, default=3)])
 
@@ -130,8 +129,8 @@ def test_template_hashes_cover_every_template_and_change_with_the_text(monkeypat
 def test_grid_values_print_exactly_so_an_echo_needs_no_repair() -> None:
     """nn-tab's alpha grid holds 7.742637e-08; at 6 digits it printed as 7.74264e-08, and a model
     echoing the history got a "snapped" repair note."""
-    from harness.benchmarks import load
-    from harness.optimizers.parse import parse_reply
+    from llmhpo.harness.benchmarks import load
+    from llmhpo.harness.optimizers.parse import parse_reply
 
     space = load("nn-tab/credit-g").space
     config = {p.name: p.values[1] for p in space.params}

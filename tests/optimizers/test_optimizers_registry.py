@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from llmhpo.harness import optimizers
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 
-from harness import optimizers
-from harness.benchmarks import load
-from harness.errors import UserError
-from harness.optimizers.plugin import OptimizerPlugin, Options
 from tests.campaign.helpers import REPO, cli_env
 from tests.optimizers.conftest import TEXT_MODEL, VISION_MODEL
 
@@ -55,7 +55,7 @@ def test_defaults_are_unchanged(name: str) -> None:
 def test_importing_the_registry_imports_no_optimizer_library() -> None:
     """Flags and options of every optimizer are known without skopt, optuna, SMAC or an LLM client."""
     heavy = ("skopt", "sklearn", "optuna", "smac", "ConfigSpace", "litellm", "xllamacpp", "matplotlib")
-    code = ("import sys; from harness import optimizers as o; "
+    code = ("import sys; from llmhpo.harness import optimizers as o; "
             "[(o.uses_llm(n), o.requires_images(n), o.options_for(n)) for n in o.names()]; "
             f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=cli_env(), capture_output=True, text=True,
@@ -144,7 +144,7 @@ def test_check_model_is_the_one_vision_rule(server_gateway) -> None:
 
 
 def test_a_plugin_class_registers_with_its_own_options_and_flags(server_gateway) -> None:
-    from harness.optimizers.random_search import RandomSearch
+    from llmhpo.harness.optimizers.random_search import RandomSearch
 
     class Seeing(RandomSearch):
         name = "seeing"

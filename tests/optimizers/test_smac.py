@@ -17,12 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from harness import optimizers
-from harness.benchmarks import load
-from harness.errors import UserError
-from harness.optimizers.base import ValidationResult
-from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
+from llmhpo.harness import optimizers
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.optimizers.base import ValidationResult
+from llmhpo.harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 pytest.importorskip("smac", reason='SMAC3 not installed (pip install -e ".[smac]")')
 
@@ -167,7 +166,7 @@ def test_run_folders_are_unique_removed_or_kept_when_asked(tmp_path):
 def test_orphan_folders_are_found_by_their_pid_whatever_their_random_suffix():
     import tempfile
 
-    from harness.optimizers.smac_bo import remove_orphaned_run_dirs
+    from llmhpo.harness.optimizers.smac_bo import remove_orphaned_run_dirs
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = int(gone.stdout)
@@ -186,8 +185,8 @@ def test_orphan_folders_are_found_by_their_pid_whatever_their_random_suffix():
 
 KILLED_RUN = """
 import sys, time
-from harness import optimizers
-from harness.benchmarks import load
+from llmhpo.harness import optimizers
+from llmhpo.harness.benchmarks import load
 opt = optimizers.create("smac-rf", task=load("toy/branin"), seed=3, budget=4)
 opt.ask()
 print(opt.run_dir, flush=True)
@@ -264,10 +263,11 @@ options = {{ initial_design = "smac", keep_run_dir = true }}
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_campaign_with_crashes_resumes_and_replays_identically(tmp_path: Path):
-    from cache.modes import Mode
-    from harness.campaign import run_campaign
-    from harness.replay import replay
-    from harness.spec import load_spec
+    from llmhpo.cache.modes import Mode
+    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.replay import replay
+    from llmhpo.harness.spec import load_spec
+
     from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials
 
     (tmp_path / "smac.toml").write_text(SPEC.format())
@@ -310,7 +310,7 @@ def test_proposals_do_not_depend_on_the_process_string_hash_seed():
     from tests.campaign.helpers import REPO, cli_env
 
     script = (
-        "import json; from harness import optimizers; from harness.benchmarks import load; b = load('toy/branin')\n"
+        "import json; from llmhpo.harness import optimizers; from llmhpo.harness.benchmarks import load; b = load('toy/branin')\n"
         "out = []\n"
         "for name, budget in (('smac-rf', 12), ('smac-gp', 5)):\n"
         "    opt = optimizers.create(name, task=b, seed=5, budget=budget)\n"

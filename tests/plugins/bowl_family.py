@@ -13,10 +13,9 @@ import math
 from typing import Any
 
 import numpy as np
-
-from harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from harness.errors import UserError
-from harness.space import Categorical, Float, Int, Ordinal, SearchSpace
+from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 VARIANTS = ("clean", "noisy")
 KERNEL_PENALTY = {"rbf": 0.0, "linear": 0.3, "poly": 0.6}

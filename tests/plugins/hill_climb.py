@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.perturb import perturb
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.space import SearchSpace
 from pydantic import Field
-
-from harness.optimizers.base import Proposal
-from harness.optimizers.perturb import perturb
-from harness.optimizers.plugin import OptimizerPlugin, Options
-from harness.space import SearchSpace
 
 
 class HillClimbOptions(Options):

@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from llmhpo.cache.modes import Mode
+from llmhpo.gateway import Gateway, errors, providers
+from llmhpo.harness import benchmarks, optimizers
+from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.replay import replay
+from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.testing import ProviderSuite, WireServer
+from llmhpo.harness.testing.providers import SECRET
 
-from cache.modes import Mode
-from gateway import Gateway, errors, providers
-from harness import benchmarks, optimizers
-from harness.campaign import run_campaign
-from harness.errors import UserError
-from harness.replay import replay
-from harness.spec import loads_spec
-from harness.testing import ProviderSuite, WireServer
-from harness.testing.providers import SECRET
 from tests.campaign.helpers import stable, trials
 from tests.plugins.toy_provider import BASE_ENV, KEY_ENV
 from tests.plugins.toy_server import ToyServer
@@ -76,8 +76,8 @@ def test_capabilities_come_from_the_provider_not_the_name(toy: ToyServer) -> Non
     with pytest.raises(UserError, match="is text-only"):
         optimizers.create("mmllm", space=task.space, task=task, model="toy/gpt-4o", gateway=gw)
     with pytest.raises(errors.ConfigurationError, match="does not accept images"):
-        from gateway import Message, Request
-        from gateway.types import ImagePart, TextPart
+        from llmhpo.gateway import Message, Request
+        from llmhpo.gateway.types import ImagePart, TextPart
 
         image = ImagePart(data=b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
         gw.complete(Request(model="toy/gpt-4o", messages=(Message("user", (TextPart("see"), image)),)))

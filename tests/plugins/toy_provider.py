@@ -24,9 +24,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from gateway.capabilities import Capabilities
-from gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
-from gateway.types import Request, Response, Usage
+from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
+from llmhpo.gateway.types import Request, Response, Usage
 
 KEY_ENV = "TOY_API_KEY"
 BASE_ENV = "TOY_API_BASE"

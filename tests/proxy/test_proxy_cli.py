@@ -10,16 +10,15 @@ from pathlib import Path
 
 import openai
 import pytest
+from llmhpo.cache.cassette import import_cassette
+from llmhpo.cache.store import CacheStore
 from proxy_helpers import OPENAI_MODEL, every_byte
-
-from cache.cassette import import_cassette
-from cache.store import CacheStore
 
 PLANTED = "sk-PLANTED-CLI-PROXY-KEY-424242"
 
 
 def _proxy(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "harness", "proxy", "--port", "0", *args]
+    cmd = [sys.executable, "-m", "llmhpo", "proxy", "--port", "0", *args]
     full_env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)
 
@@ -33,7 +32,7 @@ def _url(process: subprocess.Popen) -> str:
 def test_replay_without_a_cache_is_one_startup_error(tmp_path: Path):
     missing = tmp_path / "no-such-cache"
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "proxy", "--mode", "replay", "--cache", str(missing)],
+        [sys.executable, "-m", "llmhpo", "proxy", "--mode", "replay", "--cache", str(missing)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -46,7 +45,7 @@ def test_replay_without_a_cache_is_one_startup_error(tmp_path: Path):
 @pytest.mark.parametrize("bad", [["--upstream", "openai:http://x"], ["--default-prefix", "nope"]])
 def test_bad_options_exit_2(bad):
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "proxy", *bad], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "llmhpo", "proxy", *bad], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and done.stderr.startswith("llmhpo: error:")
 
@@ -121,7 +120,7 @@ def test_replay_without_the_cassette_is_one_startup_error(tmp_path: Path):
         [
             sys.executable,
             "-m",
-            "harness",
+            "llmhpo",
             "proxy",
             "--mode",
             "replay",

@@ -6,11 +6,10 @@ import logging
 
 import openai
 import pytest
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.proxy.app import client_key
+from llmhpo.gateway.proxy.routing import route_model
 from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, get, post
-
-from gateway.errors import ConfigurationError
-from gateway.proxy.app import client_key
-from gateway.proxy.routing import route_model
 
 HI = [{"role": "user", "content": "Say hi."}]
 

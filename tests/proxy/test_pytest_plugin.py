@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow  # each test runs inner pytest sessions (seconds e
 
 GATEWAY_TEST = """
 import pytest
-from gateway import Message, Request
+from llmhpo.gateway import Message, Request
 
 pytestmark = pytest.mark.llm_cassette("recorded/module.jsonl")
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 import report_synthetic as syn
-
-from harness.report import build_report
+from llmhpo.harness.report import build_report
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import report_synthetic as syn
-
-from harness.cli import main
-from harness.errors import UserError
-from harness.report import build_report
-from harness.report.ledger import llm_ledger
-from harness.report.load import load_results
+from llmhpo.harness.cli import main
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.report import build_report
+from llmhpo.harness.report.ledger import llm_ledger
+from llmhpo.harness.report.load import load_results
 
 
 def test_report_files_exist_and_every_link_resolves(built: Path) -> None:

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
-from harness.report import metrics
+from llmhpo.harness.report import metrics
 
 
 def trials_frame(rows: list[tuple]) -> pd.DataFrame:

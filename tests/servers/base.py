@@ -23,7 +23,7 @@ from tests.servers.catalogue import ServedModel
 from tests.servers.replies import GENERIC, SHAPES, answer
 
 if TYPE_CHECKING:
-    from harness.testing import WireServer
+    from llmhpo.harness.testing import WireServer
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ class RecordingServer:
 
     def as_wire(self) -> WireServer:
         """This server as `harness.testing.ProviderSuite` drives it."""
-        from harness.testing import WireServer
+        from llmhpo.harness.testing import WireServer
 
         def sent(secret: str) -> bool:
             return any(secret in json.dumps(r.headers) or secret in r.path for r in self.received)

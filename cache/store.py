@@ -26,6 +26,7 @@ from typing import Any
 
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
+
 from llmhpo.cache.errors import CacheError, CacheNotWritable, CorruptEntry
 from llmhpo.cache.key import canonical_json
 

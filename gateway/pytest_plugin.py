@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 
 if TYPE_CHECKING:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
+
 from llmhpo.gateway.endpoints import Endpoint
 from llmhpo.harness.spec_errors import invalid
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HTTP_URL = re.compile(r"^https?://[^/\s]+")

@@ -24,13 +24,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import optuna
-from llmhpo.harness.errors import UserError
-from llmhpo.harness.optimizers.base import ValidationResult
-from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.search_space import IntersectionSearchSpace
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
+
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.optimizers.base import ValidationResult
+from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 
 SAMPLER_OPTIMIZERS = ("llm", "mmllm", "mmllm-image-only")
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.errors import InvalidConfig, UserError
 from llmhpo.harness.params import (  # noqa: F401  (Float, Int, Categorical, Ordinal are re-exported here)
     KINDS,

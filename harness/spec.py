@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from llmhpo.cache.key import canonical_json
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError
@@ -35,7 +37,6 @@ from llmhpo.harness.spec_document import (
     valid_part,
 )
 from llmhpo.harness.spec_errors import problems_of, where
-from pydantic import ValidationError
 
 __all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
            "loads_spec", "make_runs", "parse_spec"]

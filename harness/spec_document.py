@@ -13,10 +13,6 @@ import fnmatch
 import re
 from typing import Annotated, Any, TypeVar
 
-from llmhpo.cache.modes import Mode
-from llmhpo.harness.errors import UserError, suggest
-from llmhpo.harness.model_settings import ModelSettingsTable
-from llmhpo.harness.spec_errors import invalid
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,6 +26,11 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
 )
+
+from llmhpo.cache.modes import Mode
+from llmhpo.harness.errors import UserError, suggest
+from llmhpo.harness.model_settings import ModelSettingsTable
+from llmhpo.harness.spec_errors import invalid
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Upper bounds that catch typos (budget = 1000000000 would allocate GiBs for an initial design and

@@ -14,9 +14,10 @@ import typing
 from collections.abc import Sequence
 from typing import Any
 
-from llmhpo.harness.errors import suggest
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
+
+from llmhpo.harness.errors import suggest
 
 SPEC_CHECK = "llmhpo_spec"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks_md import publish  # noqa: E402
+
 from llmhpo.harness.benchmarks import load  # noqa: E402
 
 ML_FAMILIES = ("svm", "xgb", "rf", "lr", "mlp")

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks_md import publish  # noqa: E402
+
 from llmhpo.cache import Mode, fingerprint, resolve  # noqa: E402
 from llmhpo.cache.store import CacheStore  # noqa: E402
 from llmhpo.gateway.types import ImagePart, Message, Request, Response, TextPart, Usage  # noqa: E402

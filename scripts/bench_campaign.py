@@ -23,6 +23,7 @@ from pathlib import Path
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from benchmarks_md import publish  # noqa: E402
+
 from llmhpo.cache.modes import Mode  # noqa: E402
 from llmhpo.harness.campaign import run_campaign  # noqa: E402
 from llmhpo.harness.spec import loads_spec  # noqa: E402

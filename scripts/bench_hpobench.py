@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
 from benchmarks_md import publish  # noqa: E402
+
 from llmhpo.harness.benchmarks import load  # noqa: E402
 from llmhpo.harness.hpobench.client import Worker  # noqa: E402
 from llmhpo.harness.hpobench.env import HPOBenchHome  # noqa: E402

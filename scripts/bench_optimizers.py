@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from benchmarks_md import publish  # noqa: E402
+
 from llmhpo.gateway import Gateway  # noqa: E402
 from llmhpo.gateway.providers.base import Capabilities  # noqa: E402
 from llmhpo.gateway.types import Request, Response, Usage  # noqa: E402

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+
 from llmhpo.harness import optimizers  # noqa: E402
 from llmhpo.harness.benchmarks import load  # noqa: E402
 

@@ -27,6 +27,7 @@ for name in ("OPENAI_BASE_URL", "OPENAI_API_BASE"):  # the key's endpoint must b
     os.environ.pop(name, None)
 
 from benchmarks_md import publish  # noqa: E402
+
 from llmhpo.cache.store import CacheStore  # noqa: E402
 from llmhpo.gateway import Gateway  # noqa: E402
 from llmhpo.gateway.proxy import openai_wire  # noqa: E402

@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.synthetic is not None:
         sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "report")]
         import report_synthetic
+
         from llmhpo.harness.report import build_report
 
         html = build_report(report_synthetic.write_results(args.synthetic))

@@ -18,6 +18,13 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request as HttpRequest
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import Response as HttpResponse
+from starlette.routing import Route
+
 from llmhpo.cache.errors import CacheError, CacheMiss
 from llmhpo.gateway import pricing
 from llmhpo.gateway.errors import ConfigurationError, ProviderError
@@ -27,12 +34,6 @@ from llmhpo.gateway.proxy import anthropic_wire, openai_wire
 from llmhpo.gateway.proxy.routing import route_model
 from llmhpo.gateway.proxy.wire import BadRequest
 from llmhpo.gateway.types import Request, Response
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request as HttpRequest
-from starlette.responses import JSONResponse, StreamingResponse
-from starlette.responses import Response as HttpResponse
-from starlette.routing import Route
 
 log = logging.getLogger("llmhpo.proxy")
 # A client that must send some key but wants the proxy to use its own environment's key sends this.

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from llmhpo.harness.benchmarks.ml_data import DATASETS, Splits, dataset_facts, load_splits
 from llmhpo.harness.errors import UserError

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.space import Float, SearchSpace

@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
+
 from llmhpo.cache.atomic import write_text_atomic
 from llmhpo.harness.benchmarks.ml_data import DATASETS, read_table, split_rows
 

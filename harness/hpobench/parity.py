@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.hpobench_adapter import PROJECT_MODEL
 from llmhpo.harness.benchmarks.ml_data import DATASETS

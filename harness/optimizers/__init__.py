@@ -14,10 +14,11 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError, create_model
+
 from llmhpo.harness.errors import UserError, suggest
 from llmhpo.harness.optimizers.base import Optimizer, Proposal
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
-from pydantic import ValidationError, create_model
 
 # name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer
 REGISTRY: dict[str, str] = {

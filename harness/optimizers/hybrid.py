@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pydantic import Field
+
 from llmhpo.gateway.errors import ProviderError, ProviderRefused
 from llmhpo.gateway.types import Message, Request
 from llmhpo.harness.optimizers import prompts
@@ -28,7 +30,6 @@ from llmhpo.harness.optimizers.tpe import TPEOptimizer
 from llmhpo.harness.recorded_attempts import failure_text
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields
-from pydantic import Field
 
 COIN_STREAM = 104_729
 

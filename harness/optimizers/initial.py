@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.space import SearchSpace
 
 DESIGN_STREAM = 1_000_003  # salt: keeps this stream apart from an optimizer's own rng

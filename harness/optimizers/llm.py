@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import Field, field_validator
+
 from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from llmhpo.gateway.gateway import check_sampling
 from llmhpo.gateway.types import ImagePart, Message, Request, Response
@@ -30,7 +32,6 @@ from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.recorded_attempts import failure_text
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields, summarize
-from pydantic import Field, field_validator
 
 Style = Literal["chat", "compressed"]
 SpaceStyle = Literal["zhang", "json"]

@@ -9,8 +9,9 @@ the current plot once. A text-only model is refused before the run starts
 
 from __future__ import annotations
 
-from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions, Style
 from pydantic import model_validator
+
+from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions, Style
 
 
 class MMLLMOptions(LLMOptions):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import Field
+
 from llmhpo.harness.optimizers.base import Proposal, ValidationResult
 from llmhpo.harness.optimizers.plugin import Options
-from pydantic import Field
 
 
 class PatienceOptions(Options):

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from llmhpo.harness.optimizers.base import Optimizer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+from llmhpo.harness.optimizers.base import Optimizer
 
 
 def _within_budget(value: int | None, info: ValidationInfo) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.optimizers.base import Proposal, ValidationResult
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.space import SearchSpace

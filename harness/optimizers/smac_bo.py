@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.optimizers.base import Proposal
 from llmhpo.harness.optimizers.initial import initial_design

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 import numpy as np
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.params.base import Parameter
 from llmhpo.harness.values import (

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.params.base import Parameter
 from llmhpo.harness.values import canonical_number, format_value, is_number, parse_number, short_number

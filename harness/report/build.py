@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from llmhpo.harness.names import slug
 from llmhpo.harness.report import figures, ledger, metrics, stats
 from llmhpo.harness.report.fidelity_section import fidelity_blocks

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+
 from llmhpo.harness import fidelity
 from llmhpo.harness.journal import read_jsonl, read_trials
 from llmhpo.harness.report.render import Block, Bullets, Heading, Paragraph, Table

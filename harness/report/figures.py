@@ -12,10 +12,11 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-from llmhpo.harness.report.stats import CriticalDifference
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+
+from llmhpo.harness.report.stats import CriticalDifference
 
 DPI = 100
 

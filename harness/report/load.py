@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from llmhpo.harness import usage
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.journal import (

@@ -12,8 +12,9 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
-from llmhpo.harness.optimizers.history import best_so_far as incumbent_trace
 from scipy import stats
+
+from llmhpo.harness.optimizers.history import best_so_far as incumbent_trace
 
 KEYS = ["benchmark", "optimizer"]
 MIN_BOOTSTRAP_SAMPLES = 500

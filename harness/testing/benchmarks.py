@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from llmhpo.harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation
 from llmhpo.harness.errors import InvalidConfig
 from llmhpo.harness.evaluation import eval_key

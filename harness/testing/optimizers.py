@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.testing.spaces import SUITE_SPACES, SyntheticTask

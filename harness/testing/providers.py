@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache import CacheMiss
 from llmhpo.gateway import Gateway, Message, Request, errors
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.atomic import atomic_file, new_file_mode, write_text_atomic
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.cassette import export_cassette, import_cassette, verify_cassette
 from llmhpo.cache.errors import CacheError, CorruptEntry
 from llmhpo.cache.store import CacheStore

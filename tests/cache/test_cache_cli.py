@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.store import CacheStore
 from llmhpo.harness.cli import main
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from llmhpo.cache.key import UnhashableValue, canonical_json, fingerprint, normalize
 from llmhpo.gateway.types import ImagePart, Message, Request, TextPart
 

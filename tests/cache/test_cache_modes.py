@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.cache.errors import CacheError, CacheMiss, CorruptEntry
 from llmhpo.cache.modes import Mode, resolve
 from llmhpo.cache.store import CacheStore

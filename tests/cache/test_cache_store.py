@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.errors import CacheError, CacheNotWritable, CorruptEntry
 from llmhpo.cache.key import UnhashableValue
 from llmhpo.cache.store import CacheStore, envelope_checksum, make_envelope

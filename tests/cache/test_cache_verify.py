@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.errors import CorruptEntry
 from llmhpo.cache.modes import Mode, resolve
 from llmhpo.cache.store import CacheStore

@@ -10,10 +10,10 @@ import base64
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec import MAX_BASELINE_SAMPLES, MAX_BUDGET, loads_spec
-
 from tests.campaign.helpers import write_spec
 from tests.servers import Behaviour, OpenAIServer
 

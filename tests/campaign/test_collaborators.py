@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.cache.errors import CacheMiss
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
@@ -14,7 +15,6 @@ from llmhpo.harness.campaign import run_campaign
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.executor import SerialExecutor
 from llmhpo.harness.spec import load_spec
-
 from tests.campaign.helpers import stable, trials, write_spec
 
 

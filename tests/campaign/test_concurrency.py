@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.providers.local import LocalProvider
@@ -28,7 +29,6 @@ from llmhpo.harness.driver import Driver, RunState
 from llmhpo.harness.executor import SerialExecutor
 from llmhpo.harness.optimizers.base import Proposal
 from llmhpo.harness.spec import RunSpec, loads_spec
-
 from tests.campaign.helpers import REPO, cli_env, stable, trials, without_hits
 from tests.servers.delay import DelayServer
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from llmhpo.harness.cli import main
 
+from llmhpo.harness.cli import main
 from tests.faults.server import FaultServer
 
 SPEC = """

@@ -13,13 +13,13 @@ import csv
 import json
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
 from llmhpo.harness.campaign import run_campaign
 from llmhpo.harness.cli import main as cli_main
 from llmhpo.harness.report import build_report
 from llmhpo.harness.spec import load_spec
-
 from tests.campaign.helpers import trials
 from tests.servers import Behaviour, OpenAIServer
 

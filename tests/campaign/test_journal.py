@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.journal import Journal, Trial, read_jsonl, read_trials
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from llmhpo.harness.cli import main
 from llmhpo.harness.lock import LOCK
-
 from tests.campaign.helpers import REPO, cli_env, stable, trials, write_spec
 
 HOLD = """

@@ -8,7 +8,6 @@ import time
 
 from llmhpo.harness.progress import CampaignProgress, describe, plain_line
 from llmhpo.harness.recording import Stats
-
 from tests.campaign.helpers import llmhpo, write_spec
 
 

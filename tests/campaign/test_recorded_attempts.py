@@ -4,6 +4,7 @@ in order per request fingerprint; everything else, and anything past the record,
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.cache.errors import CacheMiss
 from llmhpo.cache.store import CacheStore
 from llmhpo.gateway import Gateway, Message, Request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec import loads_spec

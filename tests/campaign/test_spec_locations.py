@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.cli import build_parser, main
 from llmhpo.harness.errors import UserError

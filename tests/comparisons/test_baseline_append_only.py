@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.campaign import run_campaign
 from llmhpo.harness.spec import load_spec
-
 from tests.campaign.helpers import write_spec
 
 

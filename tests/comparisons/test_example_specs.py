@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness.spec import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

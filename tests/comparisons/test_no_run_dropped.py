@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from llmhpo.harness.report import build_report
 from llmhpo.harness.report.build import analyse_budget
 from llmhpo.harness.report.load import load_results
 from llmhpo.harness.report.metrics import loss_bounds
-
 from tests.report import report_synthetic as syn
 
 

@@ -10,8 +10,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from llmhpo.harness.report import metrics, stats
 from scipy import stats as sps
+
+from llmhpo.harness.report import metrics, stats
 
 
 def matrix_from_ranks(rows: list[list[int]], labels: str = "abc") -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.driver import Driver, RunState

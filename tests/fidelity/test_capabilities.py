@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.capabilities import Capabilities
 from llmhpo.gateway.errors import ConfigurationError

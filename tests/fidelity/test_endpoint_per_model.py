@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.harness.cli import main
 from llmhpo.harness.journal import read_jsonl
 from llmhpo.harness.report import build_report

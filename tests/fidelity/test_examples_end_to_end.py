@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from llmhpo.harness.journal import read_jsonl
 
+from llmhpo.harness.journal import read_jsonl
 from tests.fidelity.examples import EXAMPLES, REPO, reduced, run_against_servers
 from tests.servers.replies import SHAPES
 

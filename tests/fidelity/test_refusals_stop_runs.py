@@ -10,7 +10,6 @@ from llmhpo.harness.cli import main
 from llmhpo.harness.fidelity import FAILURES
 from llmhpo.harness.journal import read_jsonl
 from llmhpo.harness.report import build_report
-
 from tests.servers import Behaviour
 
 SPEC = """

@@ -21,7 +21,6 @@ if str(ROOT) not in sys.path:  # tests.servers is imported as a namespace packag
 
 from llmhpo.gateway import Gateway  # noqa: E402
 from llmhpo.gateway.providers.litellm import LiteLLMProvider  # noqa: E402
-
 from tests.servers import AnthropicServer, GeminiServer, OpenAIServer  # noqa: E402
 
 KEY_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "HOSTED_VLLM_API_KEY")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from gateway_helpers import make_png
+
 from llmhpo.harness.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ import threading
 import time
 
 from gateway_helpers import ask
+
 from llmhpo.gateway.providers.litellm import LiteLLMProvider
 from llmhpo.gateway.retry import SharedBackoff
-
 from tests.servers import Behaviour
 
 

@@ -5,6 +5,7 @@ reaches the cache."""
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.gateway import Message, Request
 from llmhpo.gateway.endpoints import NO_ENDPOINT, Endpoint, endpoints_from, record_endpoints
 from llmhpo.gateway.errors import ConfigurationError

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from gateway_helpers import ask, store_keys
-from llmhpo.gateway.errors import ProviderError, ProviderRefused
 
+from llmhpo.gateway.errors import ProviderError, ProviderRefused
 from tests.servers import Behaviour
 
 

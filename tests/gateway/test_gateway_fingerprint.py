@@ -7,6 +7,7 @@ import dataclasses
 from gateway_helpers import PNG_1X1, ask, make_png
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from llmhpo.cache.key import fingerprint
 from llmhpo.gateway import Gateway, Message, Request, TextPart
 from llmhpo.gateway.providers.litellm import LiteLLMProvider

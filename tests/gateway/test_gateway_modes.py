@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 from gateway_helpers import PNG_1X1, ask, store_keys
+
 from llmhpo.cache import Mode
 from llmhpo.cache.errors import CacheMiss
 from llmhpo.gateway import Message, Request, TextPart
 from llmhpo.gateway.errors import ConfigurationError
 from llmhpo.gateway.providers.litellm import LiteLLMProvider
 from llmhpo.gateway.types import ImagePart
-
 from tests.servers import Behaviour
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from gateway_helpers import ask, image_request
+
 from llmhpo.cache.cassette import export_cassette
 from llmhpo.cache.store import CacheStore
 from llmhpo.gateway.errors import ProviderRefused
 from llmhpo.gateway.providers.litellm import LiteLLMProvider
-
 from tests.servers import Behaviour
 
 ENV_SECRET = "sk-PLANTED-SECRET-123"

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from gateway_helpers import ask, make_png
+
 from llmhpo.gateway import Gateway, Response, Usage, image_from_bytes, load_image
 from llmhpo.gateway.errors import ConfigurationError, ProviderError, TransientProviderError
 from llmhpo.gateway.pricing import cost, price_of

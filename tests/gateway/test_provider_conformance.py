@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.providers import PROVIDERS
 from llmhpo.gateway.providers.litellm import LiteLLMProvider
 from llmhpo.harness.testing import ProviderSuite, WireServer
-
 from tests.servers import RecordingServer
 
 # prefix -> (a model it serves, the fixture of the wire-format server it speaks)

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import pytest
+
 from llmhpo.cache.key import fingerprint
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore

@@ -5,6 +5,7 @@ a second), plus the suite's own synthetic task."""
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness import benchmarks
 from llmhpo.harness.testing import SUITE_SPACES, BenchmarkSuite, SyntheticTask
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from llmhpo.harness.benchmarks import load, names, parse_name
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.benchmarks.ml_data import DATASETS, load_splits

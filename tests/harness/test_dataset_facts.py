@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness.benchmarks.ml_data import DATASETS, dataset_facts, load_splits
 
 ROOT = Path(__file__).resolve().parents[2]

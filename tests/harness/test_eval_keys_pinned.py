@@ -5,6 +5,7 @@ evaluation cache and journal would silently stop matching."""
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.evaluation import eval_key
 

@@ -6,6 +6,7 @@ import json
 import math
 
 import pytest
+
 from llmhpo.cache.errors import CacheMiss
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore

@@ -8,6 +8,7 @@ import statistics
 
 import numpy as np
 import pytest
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.params import KINDS, Categorical, Float, Int, Ordinal, Parameter
 from llmhpo.harness.params.base import METHODS

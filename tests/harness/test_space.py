@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from llmhpo.harness.errors import InvalidConfig, UserError
 from llmhpo.harness.space import Categorical, Float, Int, Ordinal, SearchSpace, canonical_number
 
@@ -227,10 +228,11 @@ def test_ordinals_are_integer_indices_for_skopt_and_optuna(space):
 def test_nn_tab_ordinals_for_gp_and_tpe():
     """On nn-tab the GP searches 5 ordered dimensions (it had 43 one-hot ones) and every proposal of
     GP and TPE is an exact grid value."""
+    from skopt.space import Space
+
     from llmhpo.harness import optimizers
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.optimizers.base import validation_only
-    from skopt.space import Space
 
     bench = load("nn-tab/credit-g")
     assert Space(bench.space.to_skopt()).transformed_n_dims == len(bench.space.params) == 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.errors import InvalidConfig
 from llmhpo.harness.optimizers.base import Proposal

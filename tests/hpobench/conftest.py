@@ -4,6 +4,7 @@ to make it (CI makes it: scripts/install.sh --test sets it up from ../shared/ven
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness.hpobench.env import HPOBenchHome
 
 

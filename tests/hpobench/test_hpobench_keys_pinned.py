@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.evaluation import eval_key
 

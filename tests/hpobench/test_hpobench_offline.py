@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from llmhpo.harness.benchmarks import load, names
 from llmhpo.harness.benchmarks.ml_data import DATASETS, read_table, split_rows
 from llmhpo.harness.cli import main

@@ -12,6 +12,7 @@ The full table for all datasets and models: docs/HPOBENCH_PARITY.md (scripts/hpo
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness.hpobench.parity import compare
 
 EXACT = 1e-12

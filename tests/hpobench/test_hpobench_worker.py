@@ -11,6 +11,7 @@ import signal
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness.benchmarks import load, names
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError

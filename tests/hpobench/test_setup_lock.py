@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.hpobench.env import HPOBenchHome
 from llmhpo.harness.hpobench.setup_env import setup

@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from llmhpo.gateway import models
 from llmhpo.gateway.errors import ConfigurationError
 

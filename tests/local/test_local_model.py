@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache import Mode
 from llmhpo.gateway import Gateway, ImagePart, Message, Request, TextPart
 from llmhpo.gateway.errors import ConfigurationError, ProviderRefused

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from llmhpo.gateway.models import resolve
 from llmhpo.gateway.providers.local import LocalProvider, _Loaded, to_response

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.cache import CacheMiss
 from llmhpo.gateway import DEFAULT_MODEL, Gateway, Message, Request
 

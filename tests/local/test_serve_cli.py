@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

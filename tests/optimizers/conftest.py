@@ -22,7 +22,6 @@ if str(ROOT) not in sys.path:  # tests.servers is imported from the repo root
 
 from llmhpo.gateway import Gateway  # noqa: E402
 from llmhpo.gateway.providers.litellm import LiteLLMProvider  # noqa: E402
-
 from tests.servers import OpenAIServer  # noqa: E402
 
 VISION_MODEL = "openai/gpt-4o"

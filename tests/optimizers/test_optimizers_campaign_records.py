@@ -8,7 +8,6 @@ from llmhpo.harness.benchmarks import load
 from llmhpo.harness.driver import Driver, RunState
 from llmhpo.harness.executor import SerialExecutor
 from llmhpo.harness.spec import RunSpec
-
 from tests.optimizers.conftest import VISION_MODEL
 from tests.optimizers.test_optimizers_llm import cfg
 from tests.servers.base import Behaviour

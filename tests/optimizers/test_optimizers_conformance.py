@@ -15,10 +15,10 @@ import json
 
 import numpy as np
 import pytest
+
 from llmhpo.harness import optimizers
 from llmhpo.harness.testing import SUITE_SPACES, OptimizerSuite
 from llmhpo.harness.testing.optimizers import CRASH_AT, run
-
 from tests.optimizers.conftest import VISION_MODEL, make_gateway
 from tests.servers.base import Behaviour
 

@@ -7,7 +7,6 @@ from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.optimizers.hybrid import LLMTPE, Patience, narrowed_space
-
 from tests.optimizers.conftest import VISION_MODEL
 from tests.optimizers.test_optimizers_llm import cfg, run
 from tests.servers.base import Behaviour

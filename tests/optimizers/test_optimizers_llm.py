@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmhpo.gateway.errors import ProviderRefused
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Evaluation
-
 from tests.optimizers.conftest import TEST_KEY, VISION_MODEL, make_gateway
 from tests.servers.base import Behaviour
 

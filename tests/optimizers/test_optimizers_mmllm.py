@@ -6,11 +6,11 @@ import base64
 import re
 
 import pytest
+
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.optimizers.plots import render
-
 from tests.optimizers.conftest import TEXT_MODEL, VISION_MODEL
 from tests.optimizers.test_optimizers_llm import cfg, run
 from tests.servers.base import Behaviour

@@ -6,10 +6,10 @@ import json
 
 import optuna
 import pytest
+
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.optuna import LLMSampler, space_from_optuna
 from llmhpo.harness.space import Float, SearchSpace
-
 from tests.optimizers.conftest import VISION_MODEL
 from tests.servers.base import Behaviour
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmhpo.harness.optimizers.parse import balanced_objects, extract, loads_lenient, parse_reply
 from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from llmhpo.harness.optimizers import prompts
 from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.prompts import PromptSpec, build

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
+
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
-
 from tests.campaign.helpers import REPO, cli_env
 from tests.optimizers.conftest import TEXT_MODEL, VISION_MODEL
 

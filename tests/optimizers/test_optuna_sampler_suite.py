@@ -17,13 +17,14 @@ from collections.abc import Callable
 
 import optuna
 import pytest
-from llmhpo.gateway import Gateway
-from llmhpo.harness.optuna import LLMSampler
 from optuna.testing.pytest_samplers import (
     BasicSamplerTestCase,
     RelativeSamplerTestCase,
     SingleOnlySamplerTestCase,
 )
+
+from llmhpo.gateway import Gateway
+from llmhpo.harness.optuna import LLMSampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.model

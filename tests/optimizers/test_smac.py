@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.errors import UserError
@@ -267,7 +268,6 @@ def test_campaign_with_crashes_resumes_and_replays_identically(tmp_path: Path):
     from llmhpo.harness.campaign import run_campaign
     from llmhpo.harness.replay import replay
     from llmhpo.harness.spec import load_spec
-
     from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials
 
     (tmp_path / "smac.toml").write_text(SPEC.format())

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.space import Categorical, Float, Int, Ordinal, SearchSpace

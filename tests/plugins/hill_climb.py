@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pydantic import Field
+
 from llmhpo.harness.optimizers.base import Proposal
 from llmhpo.harness.optimizers.perturb import perturb
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.space import SearchSpace
-from pydantic import Field
 
 
 class HillClimbOptions(Options):

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.harness import benchmarks, optimizers
 from llmhpo.harness.campaign import run_campaign
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec import loads_spec
 from llmhpo.harness.testing import BenchmarkSuite, OptimizerSuite
-
 from tests.campaign.helpers import trials
 from tests.plugins.hill_climb import HillClimb
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway, errors, providers
 from llmhpo.harness import benchmarks, optimizers
@@ -17,7 +18,6 @@ from llmhpo.harness.replay import replay
 from llmhpo.harness.spec import loads_spec
 from llmhpo.harness.testing import ProviderSuite, WireServer
 from llmhpo.harness.testing.providers import SECRET
-
 from tests.campaign.helpers import stable, trials
 from tests.plugins.toy_provider import BASE_ENV, KEY_ENV
 from tests.plugins.toy_server import ToyServer

@@ -18,7 +18,6 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from llmhpo.gateway import Gateway  # noqa: E402
 from llmhpo.gateway.proxy import start_proxy  # noqa: E402
 from llmhpo.gateway.proxy.server import BackgroundProxy  # noqa: E402
-
 from tests.gateway.conftest import _clean_provider_env, litellm_loaded  # noqa: E402,F401
 from tests.servers import AnthropicServer, OpenAIServer  # noqa: E402
 

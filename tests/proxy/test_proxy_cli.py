@@ -10,9 +10,10 @@ from pathlib import Path
 
 import openai
 import pytest
+from proxy_helpers import OPENAI_MODEL, every_byte
+
 from llmhpo.cache.cassette import import_cassette
 from llmhpo.cache.store import CacheStore
-from proxy_helpers import OPENAI_MODEL, every_byte
 
 PLANTED = "sk-PLANTED-CLI-PROXY-KEY-424242"
 

@@ -6,10 +6,11 @@ import logging
 
 import openai
 import pytest
+from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, get, post
+
 from llmhpo.gateway.errors import ConfigurationError
 from llmhpo.gateway.proxy.app import client_key
 from llmhpo.gateway.proxy.routing import route_model
-from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, get, post
 
 HI = [{"role": "user", "content": "Say hi."}]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from proxy_helpers import PNG, PNG_B64
+
 from llmhpo.gateway import Gateway, Message, Request, TextPart
 from llmhpo.gateway.proxy import anthropic_wire, openai_wire
 from llmhpo.gateway.proxy.routing import route_model
 from llmhpo.gateway.proxy.wire import BadRequest
 from llmhpo.gateway.types import ImagePart
-from proxy_helpers import PNG, PNG_B64
 
 SCHEMA = {"type": "object", "properties": {"lr": {"type": "number"}}}
 IMAGE_MESSAGE = Message("user", (TextPart("What is shown?"), ImagePart(PNG, "image/png")))

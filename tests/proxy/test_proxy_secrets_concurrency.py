@@ -7,10 +7,10 @@ import threading
 
 import anthropic
 import openai
-from llmhpo.cache.cassette import export_cassette
-from llmhpo.cache.store import CacheStore
 from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, PNG_B64, every_byte, get, post
 
+from llmhpo.cache.cassette import export_cassette
+from llmhpo.cache.store import CacheStore
 from tests.servers import Behaviour, OpenAIServer
 from tests.servers.base import Received
 

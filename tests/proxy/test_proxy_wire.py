@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from llmhpo.gateway.proxy.wire import pieces
 from proxy_helpers import ANTHROPIC_MODEL, OPENAI_MODEL, post, sse_events, sse_json
+
+from llmhpo.gateway.proxy.wire import pieces
 
 
 def test_openai_stream_chunks_and_done(make_proxy, upstream_openai):

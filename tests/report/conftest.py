@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import report_synthetic as syn
+
 from llmhpo.harness.report import build_report
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import report_synthetic as syn
+
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.report import build_report

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness import fidelity
+from llmhpo.harness import fidelity, revisions
 from llmhpo.harness.benchmarks.base import Benchmark
 from llmhpo.harness.driver import Driver, RunState
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.journal import Trial
 from llmhpo.harness.recording import Stats
+from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.spec import RunSpec
 
 __all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
@@ -39,9 +40,10 @@ class Outcome:
 
 
 def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, Trial]],
-                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Any = None) -> list[RunState]:
+                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Any = None,
+                 revisions: Revisions | None = None) -> list[RunState]:
     """One fresh optimizer per run; a run re-derived from its journal follows its recorded LLM attempts;
-    `workdir/<run_id>` is where a run's optimizer may keep files."""
+    `workdir/<run_id>` is where a run's optimizer may keep files; `revisions`: the campaign's (None = newest)."""
     from llmhpo.harness import optimizers
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.recorded_attempts import RecordedAttempts
@@ -54,7 +56,8 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
         run_gateway = RecordedAttempts(gateway, recorded) if recorded and gateway is not None else gateway
         opt = optimizers.create(run.optimizer_name, space=bench.space, seed=run.seed, budget=run.budget, task=bench,
                                 model=run.model, gateway=run_gateway,
-                                workdir=None if workdir is None else workdir / run.run_id, **run.options)
+                                workdir=None if workdir is None else workdir / run.run_id, revisions=revisions,
+                                **run.options)
         states.append(RunState(run, bench, opt, reference=dict(reference.get(run.run_id, {}))))
     return states
 
@@ -135,13 +138,16 @@ class _Parts:
 
         spec, mode, endpoints = self.spec, self.mode, self.endpoints
         capabilities: dict[str, Any] = capability_overrides(spec.model_settings)
+        previous = previous_manifest(self.directory)
+        # a resumed campaign keeps what it was recorded with, a new one gets the newest
+        self.revisions = revisions.current() if previous is None else revisions.of_manifest(previous)
         if mode is Mode.REPLAY:  # strict: key requests by the endpoints recorded live, whatever the environment
-            previous = previous_manifest(self.directory) or {}
+            previous = previous or {}
             recorded = previous.get("endpoints")
             if recorded:
                 endpoints = {**endpoints, **endpoints_from(recorded, pinned=True)}
             capabilities.update(fidelity.replay_capabilities(previous))  # and ask no provider (no litellm import)
-        manifest = build_manifest(spec, list(spec.runs), str(self.cache_dir), mode.value)
+        manifest = build_manifest(spec, list(spec.runs), str(self.cache_dir), mode.value, self.revisions)
         manifest["endpoints"] = record_endpoints(self.gateway or Gateway(mode=Mode.OFF, endpoints=endpoints), spec.models)
         journal = Journal.open(self.directory, manifest)  # refuses a different spec before anything is written
         self.owned.append(journal)
@@ -177,7 +183,7 @@ class _Parts:
             # A run whose whole budget is journaled needs no re-derivation.
             todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
             states = build_states(todo, self.gateway, journal.finished, journal.transcripts,
-                                  workdir=directory / "optimizer-files")
+                                  workdir=directory / "optimizer-files", revisions=self.revisions)
             journal.set_manifest(**fidelity.manifest_entries(spec.runs, self.gateway))
             concurrency = self.llm_concurrency or default_llm_concurrency(todo, self.gateway)
             driver = Driver(states, executor=self.executor, store=self.store, mode=mode, gateway=self.gateway,

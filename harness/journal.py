@@ -390,8 +390,9 @@ def load_manifest(results_dir: Path | str) -> tuple[Path, dict[str, Any]]:
     return directory, manifest
 
 
-def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str) -> dict[str, Any]:
-    """The manifest of a campaign (format shared with `llmhpo report`)."""
+def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str,
+                   revisions: dict[str, str]) -> dict[str, Any]:
+    """The manifest of a campaign (format shared with `llmhpo report`); `revisions`: what it runs with."""
     from llmhpo.cache.store import llmhpo_version
     from llmhpo.harness.optimizers.prompts import TEMPLATE_HASHES
 
@@ -399,5 +400,5 @@ def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str) -> di
         "campaign": spec.name, "spec": spec.to_dict(), "spec_hash": spec.spec_hash,
         "llmhpo_version": llmhpo_version(), "versions": versions(), "template_hashes": dict(TEMPLATE_HASHES),
         "cache": {"path": cache_path, "mode": mode}, "created_at": now_iso(),
-        "runs": [r.to_dict() for r in runs], "live_wall_s": None,
+        "runs": [r.to_dict() for r in runs], "live_wall_s": None, "revisions": dict(revisions),
     }

@@ -51,6 +51,7 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     from llmhpo.harness.driver import Driver
     from llmhpo.harness.executor import SerialExecutor, limit_threads
     from llmhpo.harness.journal import TRIALS, Trial, load_manifest, read_transcripts, read_trials
+    from llmhpo.harness.revisions import of_manifest
     from llmhpo.harness.spec import RunSpec
 
     start = time.perf_counter()
@@ -76,7 +77,7 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
     gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True),
                       capabilities=replay_capabilities(manifest))
     try:
-        states = build_states(runs, gateway, reference, read_transcripts(directory))
+        states = build_states(runs, gateway, reference, read_transcripts(directory), revisions=of_manifest(manifest))
         for state in states:
             state.stop_at = len(state.reference)
         driver = Driver(states, executor=SerialExecutor(), store=store, mode=Mode.REPLAY, gateway=gateway,

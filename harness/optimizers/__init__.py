@@ -117,7 +117,8 @@ def _wrap(name: str, build: Callable[..., Optimizer], defaults: dict[str, Any], 
     fields: dict[str, Any] = {key: (Any if value is None else type(value), value) for key, value in defaults.items()}
     model = create_model(f"Options[{name}]", __base__=Options, **fields)
 
-    def build_from(cls: type, options: Options, *, workdir: Any = None, **context: Any) -> Optimizer:
+    def build_from(cls: type, options: Options, *, workdir: Any = None, revisions: Any = None,
+                   **context: Any) -> Optimizer:
         return build(**context, **options.model_dump())
 
     return type(f"Registered[{name}]", (OptimizerPlugin,), {
@@ -168,11 +169,13 @@ def create(
     model: str | None = None,
     gateway: Any = None,
     workdir: Any = None,
+    revisions: dict[str, str] | None = None,
     **options: Any,
 ) -> Optimizer:
     """A fresh optimizer for one run. `space` defaults to `task.space`; LLM optimizers default to
     `gateway.DEFAULT_MODEL` through a Gateway on the default cache. `workdir`: a directory of this
-    run's own where an optimizer may keep files when its options ask (a campaign passes one)."""
+    run's own where an optimizer may keep files when its options ask (a campaign passes one).
+    `revisions`: the campaign's (harness/revisions.py); None = the newest."""
     cls = plugin_class(name)
     if space is None:
         if task is None:
@@ -185,4 +188,4 @@ def create(
         model, gateway = _llm_defaults(model, gateway)
         check_model(name, model, gateway)
     return cls.build(opts, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway,
-                     workdir=workdir)
+                     workdir=workdir, revisions=revisions)

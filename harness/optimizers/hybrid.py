@@ -28,6 +28,7 @@ from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, design
 from llmhpo.harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
 from llmhpo.harness.optimizers.tpe import TPEOptimizer
 from llmhpo.harness.recorded_attempts import failure_text
+from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields
 
@@ -68,8 +69,9 @@ class LLMHybrid(OptimizerPlugin):
 
     @classmethod
     def build(cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-              model: str | None = None, gateway: Any = None, **_: Any) -> Any:
-        llm = LLMOptimizer(space, seed, budget, model=model, gateway=gateway, task=task, options=options)
+              model: str | None = None, gateway: Any = None, revisions: Revisions | None = None, **_: Any) -> Any:
+        llm = LLMOptimizer(space, seed, budget, model=model, gateway=gateway, task=task, options=options,
+                           revisions=revisions)
         return cls.combine(llm, options, space=space, seed=seed, budget=budget)
 
     @classmethod

@@ -30,12 +30,15 @@ from llmhpo.harness.optimizers.patience import PatienceOptions, WithPatience
 from llmhpo.harness.optimizers.perturb import perturb
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.recorded_attempts import failure_text
+from llmhpo.harness.revisions import Revisions, current
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields, summarize
 
 Style = Literal["chat", "compressed"]
 SpaceStyle = Literal["zhang", "json"]
 FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
+# every proposals revision (how a reply becomes the evaluated config) a recorded campaign may name
+PROPOSAL_REVISIONS: tuple[str, ...] = ("1",)
 
 
 class LLMOptions(Options):
@@ -77,20 +80,22 @@ class LLMOptimizer(OptimizerPlugin):
     @classmethod
     def build(
         cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-        model: str | None = None, gateway: Any = None, **_: Any,
+        model: str | None = None, gateway: Any = None, revisions: Revisions | None = None, **_: Any,
     ) -> Optimizer:
-        llm = cls(space, seed, budget, model=model, gateway=gateway, task=task, options=options)
+        llm = cls(space, seed, budget, model=model, gateway=gateway, task=task, options=options, revisions=revisions)
         patience = options.patience if isinstance(options, PatienceOptions) else 0
         return WithPatience(llm, patience) if patience else llm
 
     def __init__(
         self, space: SearchSpace, seed: int, budget: int, *, model: str, gateway: Any, task: Any = None,
-        options: LLMOptions | None = None,
+        options: LLMOptions | None = None, revisions: Revisions | None = None,
     ) -> None:
         """`options`: validated (LLMOptions; None = this class's defaults); a hybrid passes its own,
-        which extend LLMOptions. The model's vision was checked by `check_model`."""
+        which extend LLMOptions. The model's vision was checked by `check_model`. `revisions`: what
+        the campaign was recorded with (harness/revisions.py; None = the newest)."""
         o = options if options is not None else self.Options()
         assert isinstance(o, LLMOptions)
+        self.revisions = dict(revisions) if revisions is not None else current()
         self.space, self.seed, self.budget = space, int(seed), int(budget)
         self.model, self.gateway = model, gateway
         self.multimodal = self.needs_images
@@ -107,6 +112,7 @@ class LLMOptimizer(OptimizerPlugin):
             space_style=o.space_style,
             deterministic=self.deterministic,
             image_only=self.image_only,
+            revision=self.revisions["prompts"],
         )
         self.temperature = float(o.temperature)
         self.max_tokens = o.max_tokens or (512 if o.cot else 160)
@@ -125,7 +131,7 @@ class LLMOptimizer(OptimizerPlugin):
             return None
         from llmhpo.harness.optimizers.plots import render
 
-        return render(self.history, self.space)
+        return render(self.history, self.space, self.revisions["plots"])
 
     def _call(self, messages: list[Message], replicate: int, record: dict[str, Any]) -> Response | None:
         request = Request(
@@ -184,7 +190,7 @@ class LLMOptimizer(OptimizerPlugin):
             "style": self.spec.style,
             "cot": self.spec.cot,
             "output": self.output,
-            "template_version": prompts.TEMPLATE_VERSION,
+            "template_version": self.spec.revision,
             "last_try": last,
             "image": image.fingerprint if image is not None else None,
             "attempts": [],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from llmhpo.cache.key import fingerprint
@@ -23,21 +23,22 @@ PANEL_INCHES = (3.6, 2.7)
 MAX_COLUMNS = 3
 
 
-def plot_fingerprint(history: Sequence[Observation], space: SearchSpace) -> str:
-    """Hash of what the figure shows (configs, losses, crash marks, axes) + the plot version."""
+def plot_fingerprint(history: Sequence[Observation], space: SearchSpace, revision: str | None = None) -> str:
+    """Hash of what the figure shows (configs, losses, crash marks, axes) + the plot revision."""
     body = {
-        "plot_version": PLOT_VERSION,
+        "plot_version": revision or PLOT_VERSION,
         "space": space.to_dict(),
         "points": [[space.canonical(o.config), o.loss, o.crashed] for o in history],
     }
     return fingerprint(body, namespace="plot")
 
 
-def render(history: Sequence[Observation], space: SearchSpace) -> ImagePart:
-    """PNG of `figure(history, space)`, keyed by the plotted data (see plot_fingerprint)."""
+def render(history: Sequence[Observation], space: SearchSpace, revision: str | None = None) -> ImagePart:
+    """PNG of the figure of `revision` (default: the newest), keyed by the plotted data (plot_fingerprint)."""
+    revision = revision or PLOT_VERSION
     buf = io.BytesIO()
-    figure(history, space).savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space))
+    PLOT_REVISIONS[revision](history, space).savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space, revision))
 
 
 def figure(history: Sequence[Observation], space: SearchSpace) -> Any:
@@ -103,3 +104,7 @@ def figure(history: Sequence[Observation], space: SearchSpace) -> Any:
         bar.locator = MaxNLocator(integer=True)
         bar.update_ticks()
     return fig
+
+
+# revision -> figure function; every revision a recorded campaign may name stays here (harness/revisions.py)
+PLOT_REVISIONS: dict[str, Callable[[Sequence[Observation], SearchSpace], Any]] = {"2": figure}

@@ -6,8 +6,10 @@ A plugin class declares
   type in a campaign spec is one error naming the option and the optimizer, before anything runs;
   rules between options (or between an option and the budget) live here too, once;
 - `uses_llm` / `needs_images`: what the campaign must give it (a model; a vision model);
-- `build(options, *, space, seed, budget, task, model, gateway, workdir)`: the optimizer for one run
-  (anything with `name`, `ask()` and `tell()`, see base.py), from options already validated.
+- `build(options, *, space, seed, budget, task, model, gateway, workdir, revisions)`: the optimizer
+  for one run (anything with `name`, `ask()` and `tell()`, see base.py), from options already
+  validated; `revisions` (harness/revisions.py) says which prompt, plot and proposal rules the
+  campaign was recorded with: an LLM optimizer must follow them, others ignore them.
 
 `harness.optimizers.create` validates the options (with the budget as context), fills in the model
 and gateway of LLM optimizers and calls `build`; nothing else builds one from raw options (a hybrid
@@ -62,6 +64,6 @@ class OptimizerPlugin:
     @classmethod
     def build(
         cls, options: Any, *, space: Any, seed: int, budget: int, task: Any = None, model: str | None = None,
-        gateway: Any = None, workdir: Any = None,
+        gateway: Any = None, workdir: Any = None, revisions: dict[str, str] | None = None,
     ) -> Optimizer:
         raise NotImplementedError(f"{cls.__name__} must define build()")

@@ -69,6 +69,9 @@ TEMPLATES: dict[str, str] = {
     "[lower, upper].",
 }
 
+# revision -> its templates; every revision a recorded campaign may name stays here (harness/revisions.py)
+PROMPT_REVISIONS: dict[str, dict[str, str]] = {"1": TEMPLATES}
+
 TEMPLATE_HASHES: dict[str, str] = {
     name: hashlib.sha256(f"{TEMPLATE_VERSION}\0{name}\0{text}".encode()).hexdigest()
     for name, text in sorted(TEMPLATES.items())
@@ -102,6 +105,7 @@ class PromptSpec:
     space_style: str = "zhang"  # zhang | json
     deterministic: bool = False
     image_only: bool = False
+    revision: str = TEMPLATE_VERSION  # the prompts revision (harness/revisions.py)
 
     @property
     def keys(self) -> str:

@@ -1,0 +1,96 @@
+"""Old recordings keep replaying: a campaign recorded by an earlier llmhpo replays identically today.
+
+tests/data/campaigns/wire-r1 was recorded by scripts/record_fixture_campaign.py from a checkout of
+the version before campaign revisions existed (its manifest has no `revisions`): every LLM
+optimizer style against the OpenAI wire server, its cache exported as a cassette. Any change of
+prompt wording, plot content, proposal rules or cache keys that is not kept as a revision makes a
+request of this replay miss the cache (strict replay: CacheMiss) or a trial differ.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from llmhpo.cache.cassette import import_cassette
+from llmhpo.cache.modes import Mode
+from llmhpo.cache.store import CacheStore
+from llmhpo.harness import revisions
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.replay import replay
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "campaigns"
+
+
+def recorded(tmp_path: Path, name: str = "wire-r1") -> tuple[Path, Path]:
+    """A copy of the recorded campaign and a fresh cache holding its cassette."""
+    directory = tmp_path / "results" / name
+    shutil.copytree(FIXTURES / name, directory)
+    cache = tmp_path / "cache"
+    store = CacheStore(cache)
+    import_cassette(store, FIXTURES / f"{name}.cassette.jsonl")
+    store.close()
+    return directory, cache
+
+
+def test_the_fixture_predates_revisions() -> None:
+    manifest = json.loads((FIXTURES / "wire-r1" / "manifest.json").read_text())
+    assert "revisions" not in manifest
+    assert revisions.of_manifest(manifest) == dict(revisions.LEGACY)
+
+
+def test_a_campaign_recorded_before_revisions_replays_identically(tmp_path: Path) -> None:
+    directory, cache = recorded(tmp_path)
+    result = replay(directory, cache_dir=cache)
+    assert result.identical, result.mismatches[:5]
+    assert result.trials == 84 and result.llm_calls > 0
+
+
+def test_a_recorded_revision_this_llmhpo_does_not_implement_is_refused(tmp_path: Path) -> None:
+    directory, cache = recorded(tmp_path)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["revisions"] = {"prompts": "99"}
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="prompts revision '99'.*implements 1"):
+        replay(directory, cache_dir=cache)
+
+
+def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Path, monkeypatch) -> None:
+    """With a plot revision "3" current, resuming the old campaign must still draw revision-2 plots:
+    the re-derived mmllm trials ask for exactly the recorded (cached) requests in strict replay.
+    (The last trials are dropped: their one attempt each has a stored reply; an attempt whose reply
+    was empty is never stored, so it can only be answered for a journaled trial.)"""
+    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.optimizers import plots
+    from llmhpo.harness.spec import CampaignSpec
+
+    monkeypatch.setitem(plots.PLOT_REVISIONS, "3", plots.figure)
+    monkeypatch.setattr(revisions, "CURRENT", {**revisions.CURRENT, "plots": "3"})
+    directory, cache = recorded(tmp_path)
+    manifest = json.loads((directory / "manifest.json").read_text())
+    kept = [line for line in (directory / "trials.jsonl").read_text().splitlines()
+            if not (json.loads(line)["optimizer_name"] == "mmllm" and json.loads(line)["index"] == 5)]
+    (directory / "trials.jsonl").write_text("\n".join(kept) + "\n")
+    spec = CampaignSpec.from_dict(manifest["spec"])
+    outcome = run_campaign(spec, out_dir=directory.parent, cache_dir=cache, mode=Mode.REPLAY, workers=1)
+    assert outcome.complete and outcome.stats.llm_calls > 0
+    after = json.loads((directory / "manifest.json").read_text())
+    assert after["revisions"] == dict(revisions.LEGACY)
+    assert replay(directory, cache_dir=cache).identical
+
+
+def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path, monkeypatch) -> None:
+    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.optimizers import plots
+    from llmhpo.harness.spec import loads_spec
+
+    monkeypatch.setitem(plots.PLOT_REVISIONS, "3", plots.figure)
+    monkeypatch.setattr(revisions, "CURRENT", {**revisions.CURRENT, "plots": "3"})
+    spec = loads_spec('name = "fresh"\nbudget = 2\nseeds = [0]\nbenchmarks = ["toy/branin"]\n'
+                      '[[optimizers]]\nname = "random"\n')
+    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    manifest = json.loads((outcome.directory / "manifest.json").read_text())
+    assert manifest["revisions"] == {**revisions.LEGACY, "plots": "3"}

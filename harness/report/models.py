@@ -94,7 +94,7 @@ def comparison_table(trials: pd.DataFrame, summary: pd.DataFrame, calls: pd.Data
              .merge(perturbed, on="optimizer", how="left").merge(_latency(trials, calls), on="optimizer", how="left"))
     table["perturbations"] = table["perturbations"].fillna(0).astype(int)
     table["live_calls_timed"] = table["live_calls_timed"].fillna(0).astype(int)
-    costs = table["would_have_cost_usd"].astype(float).to_numpy()
+    costs = table["would_have_cost_usd"].astype(float).to_numpy().copy()
     costs[table["cost_note"].to_numpy() != ""] = np.nan  # a lower bound or unknown is no point on the cost axis
     table["pareto"] = pareto(costs, table["mean_regret"].astype(float).to_numpy())
     return table[COLUMNS].sort_values(["mean_regret", "optimizer"], na_position="last", kind="stable").reset_index(drop=True)
@@ -108,13 +108,14 @@ def cost_quality_figure(table: pd.DataFrame, budget: int, path: Path) -> Path:
     colors = figures.palette(list(table["optimizer"]))
     known = table["cost_note"] == ""
     x = table["would_have_cost_usd"].astype(float)
-    right = float(x[known].max()) * 1.25 if known.any() and x[known].max() > 0 else 1.0
-    for row, is_known in zip(table.itertuples(), known, strict=True):
+    top = float(x[known].max()) if known.any() and x[known].max() > 0 else 1.0
+    right = top * 1.6  # the unknown-price strip, right of a dotted line
+    for i, (row, is_known) in enumerate(zip(table.itertuples(), known, strict=True)):
         cx = float(row.would_have_cost_usd) if is_known else right
-        ax.scatter([cx], [row.mean_regret], s=70, color=colors[row.optimizer], marker="o" if is_known else "x",
+        ax.scatter([cx], [row.mean_regret], s=70, color=colors[row.optimizer], marker="o" if is_known else "D",
                    edgecolors="black" if row.pareto else "none", linewidths=1.5, zorder=3)
-        ax.annotate(row.optimizer + ("" if is_known else " (price unknown)"), (cx, row.mean_regret), fontsize=8,
-                    xytext=(5, 4), textcoords="offset points")
+        ax.annotate(row.optimizer, (cx, row.mean_regret), fontsize=8, xytext=(6, 4 + 11 * (i % 3)),
+                    textcoords="offset points")
     front = table.loc[table["pareto"]].sort_values("would_have_cost_usd")
     if len(front) > 1:
         ax.step(front["would_have_cost_usd"].astype(float), front["mean_regret"], where="post", color="firebrick",
@@ -123,7 +124,9 @@ def cost_quality_figure(table: pd.DataFrame, budget: int, path: Path) -> Path:
         ax.scatter([], [], s=70, facecolors="none", edgecolors="black", label="on the Pareto front")
         ax.legend(fontsize=8, loc="upper right")
     if not known.all():
-        ax.axvline(right * 0.9, color="gray", linewidth=0.8, linestyle=":")
+        ax.axvline(top * 1.3, color="gray", linewidth=0.8, linestyle=":")
+        ax.text(right, 0.02, "price unknown", transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=8)
+        ax.set_xlim(right=right * 1.3)
     ax.set_xlabel("would-have-cost at list prices ($, every call live)")
     ax.set_ylabel("normalized regret (lower is better)")
     ax.set_title(f"Cost vs quality per optimizer@model, budget {budget}")

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from llmhpo.harness.names import slug
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.names import slug
 from llmhpo.harness.report import figures, ledger, merge, metrics, models, stats
 from llmhpo.harness.report.fidelity_section import fidelity_blocks
 from llmhpo.harness.report.load import Results, load_results

@@ -71,6 +71,10 @@ def _shape(r: Results) -> tuple[set[str], list[int], list[int]]:
     return set(r.runs["benchmark"]), sorted(set(int(s) for s in r.runs["seed"])), sorted(set(int(b) for b in r.runs["budget"]))
 
 
+def _fidelity(overrides: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in overrides.items()) or "the default fidelity"
+
+
 def _task_lines(s: Source, ref: Source, mine: set[str], theirs: set[str]) -> list[str]:
     """Tasks only one side ran; the same base task at another fidelity is named as such."""
     lines = []
@@ -79,9 +83,8 @@ def _task_lines(s: Source, ref: Source, mine: set[str], theirs: set[str]) -> lis
         base, fid = parse_name(task)
         other = bases.get(base)
         if other is not None:
-            other_fid = parse_name(other)[1]
-            show = (lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "the default fidelity")
-            lines.append(f"{s.letter}: task {base} ran at {show(fid)}, in {ref.letter} at {show(other_fid)} "
+            lines.append(f"{s.letter}: task {base} ran at {_fidelity(fid)}, in {ref.letter} at "
+                         f"{_fidelity(parse_name(other)[1])} "
                          f"({task} != {other})")
         else:
             lines.append(f"{s.letter}: task {task} is not in {ref.letter}")

@@ -26,7 +26,17 @@ from matplotlib.figure import Figure
 
 from llmhpo.harness.journal import read_transcripts
 from llmhpo.harness.report import figures, ledger
-from llmhpo.harness.report.render import Block, Heading, Image, Paragraph, Table, fmt_loss, fmt_share, is_missing, write_csv
+from llmhpo.harness.report.render import (
+    Block,
+    Heading,
+    Image,
+    Paragraph,
+    Table,
+    fmt_loss,
+    fmt_share,
+    is_missing,
+    write_csv,
+)
 
 PERTURBED = "-perturbed"
 COLUMNS = ["optimizer", "model", "beats_random_pct", "mean_rank", "mean_regret", "llm_calls", "prompt_tokens",

@@ -218,6 +218,9 @@ def merge(sources: list[Source]) -> MergedResults:
     if lines:
         raise UserError("cannot merge these campaigns into one report:\n" + "\n".join(f"  - {line}" for line in lines))
     notes: list[str] = [f"{s.letter}: {n}" for s in sources for n in s.results.notes]
+    notes += [f"{s.letter}: benchmark versions not recorded (a campaign older than that record); compared by the "
+              "losses of the evaluations both campaigns made" for s in sources
+              if not s.results.manifest.get("benchmark_versions")]
     seen: dict[str, Source] = {}
     parts = [_relabel(s, seen, notes) for s in sources]
     runs = pd.concat([p[0] for p in parts], ignore_index=True)

@@ -182,3 +182,27 @@ def test_pareto_front():
     nan = float("nan")
     front = pareto(pd.Series([1.0, 2.0, 0.5, 3.0, nan]).to_numpy(), pd.Series([0.2, 0.1, 0.3, 0.1, 0.0]).to_numpy())
     assert front.tolist() == [True, True, True, False, False]  # 3.0 costs more for the same 0.1; NaN is unknown
+
+
+def test_a_label_whose_runs_differ_is_kept_per_source_and_identical_ones_once(tmp_path):
+    """Hand-made campaigns (tests/report/report_synthetic.py): B's LLM runs proposed other configs."""
+    import report_synthetic as syn
+
+    a = syn.write_results(tmp_path / "a")
+    b = syn.write_results(tmp_path / "b")
+    rows = [json.loads(line) for line in (b / "trials.jsonl").read_text().splitlines()]
+    for row in rows:
+        if row["optimizer"] == syn.LLM:
+            row["config"] = {"x": row["config"]["x"] + 0.05}
+            row["loss"] -= 0.01
+    (b / "trials.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    html = build_report([a, b], tmp_path / "cmp", given=["published.llmhpo", "mine"])
+    md = _markdown(html)
+    summary = pd.read_csv(html.parent / "tables/summary_b3.csv")
+    assert sorted(summary["optimizer"]) == sorted(["random", "gp", syn.LLM, f"{syn.LLM} [B]"])
+    assert f"`{syn.LLM}` ran in A and B with different results: B's is shown as `{syn.LLM} [B]`" in md
+    assert "`gp`: identical runs in A and B, counted once (A's)" in md
+    assert "A: benchmark versions not recorded" in md
+    assert "| A | synthetic | published.llmhpo |" in md  # the source as the user named it
+    # one model under two labels is still one model: no comparison section
+    assert "## Model comparison" not in md

@@ -132,10 +132,13 @@ def test_a_different_budget_is_refused_naming_it_and_nothing_is_written(campaign
     assert not out.exists()
 
 
-def test_several_sources_need_out(campaigns, capsys):
+def test_several_sources_need_out_and_a_missing_one_is_named(campaigns, tmp_path, capsys):
     assert main(["report", str(campaigns["A"]), str(campaigns["B"])]) == 2
     assert "--out" in capsys.readouterr().err
     assert not (campaigns["A"] / "report").exists()
+    assert main(["report", str(campaigns["A"]), str(tmp_path / "nowhere"), "--out", str(tmp_path / "never")]) == 2
+    assert f"results directory not found: {tmp_path / 'nowhere'}" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
 
 
 def test_a_different_fidelity_is_refused_as_a_fidelity(tmp_path, capsys):

@@ -84,13 +84,12 @@ def _task_lines(s: Source, ref: Source, mine: set[str], theirs: set[str]) -> lis
         other = bases.get(base)
         if other is not None:
             lines.append(f"{s.letter}: task {base} ran at {_fidelity(fid)}, in {ref.letter} at "
-                         f"{_fidelity(parse_name(other)[1])} "
-                         f"({task} != {other})")
+                         f"{_fidelity(parse_name(other)[1])} ({task} != {other})")
         else:
             lines.append(f"{s.letter}: task {task} is not in {ref.letter}")
-    for task in sorted(theirs - mine):
-        if parse_name(task)[0] not in {parse_name(t)[0] for t in mine}:
-            lines.append(f"{s.letter}: lacks task {task} of {ref.letter}")
+    my_bases = {parse_name(t)[0] for t in mine}
+    lines += [f"{s.letter}: lacks task {task} of {ref.letter}" for task in sorted(theirs - mine)
+              if parse_name(task)[0] not in my_bases]
     return lines
 
 
@@ -141,7 +140,7 @@ def _loss_mismatch(s: Source, ref: Source) -> list[str]:
 def _signature(trials: pd.DataFrame) -> list[tuple[Any, ...]]:
     """What makes two sources' runs of one label identical: every trial's run, config and result."""
     rows = trials.sort_values(["run_id", "index"])
-    return [(r.run_id, r.index, canonical_json(r.config), r.loss, r.status, r.model)
+    return [(r.run_id, r.index, canonical_json(r.config), None if math.isnan(r.loss) else r.loss, r.status, r.model)
             for r in rows[["run_id", "index", "config", "loss", "status", "model"]].itertuples()]
 
 

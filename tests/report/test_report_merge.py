@@ -209,3 +209,20 @@ def test_a_label_whose_runs_differ_is_kept_per_source_and_identical_ones_once(tm
     assert "| A | synthetic | published.llmhpo |" in md  # the source as the user named it
     # one model under two labels is still one model: no comparison section
     assert "## Model comparison" not in md
+
+
+def test_other_tasks_and_seeds_are_each_named(tmp_path):
+    import report_synthetic as syn
+
+    a = syn.write_results(tmp_path / "a")
+    b = syn.write_results(tmp_path / "b")
+    for name in ("manifest.json", "trials.jsonl"):
+        text = (b / name).read_text().replace("toy/b", "toy/c").replace('"seed": 1', '"seed": 2')
+        (b / name).write_text(text)
+    with pytest.raises(UserError) as err:
+        build_report([a, b], tmp_path / "never")
+    lines = str(err.value).splitlines()
+    assert lines[0] == "cannot merge these campaigns into one report:"
+    assert lines[1:] == ["  - B: task toy/c is not in A", "  - B: lacks task toy/b of A",
+                         "  - B: seeds [0, 2] != [0, 1] in A"]
+    assert not (tmp_path / "never").exists()

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "one report when they ran the same tasks, seeds, budgets and benchmark versions (refused otherwise, "
         "naming each difference); --out is then required.",
     )
-    parser.add_argument("sources", nargs="+", metavar="RESULTS_DIR")
+    parser.add_argument("sources", nargs="+", metavar="RESULTS_DIR",
+                        help="a campaign results directory; several are merged into one report (A, B, ... in this order)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default RESULTS_DIR/report; required with several sources)")
     parser.set_defaults(func=run)

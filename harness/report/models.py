@@ -46,7 +46,7 @@ HEADERS = {"beats_random_pct": "beats random", "mean_rank": "mean rank", "mean_r
            "llm_calls": "LLM calls", "prompt_tokens": "input tokens", "completion_tokens": "output tokens",
            "live_cost_usd": "live $", "would_have_cost_usd": "would-have-cost $", "cost_note": "cost note",
            "latency_p50_s": "p50 latency", "latency_p95_s": "p95 latency", "live_calls_timed": "timed calls",
-           "reasked": "re-asks", "pareto": "Pareto"}
+           "reasked": "re-asked trials", "pareto": "Pareto"}
 
 
 def fmt_cost(value: Any) -> str:

@@ -73,7 +73,7 @@ def live_latencies(results: Any) -> pd.DataFrame:
                     if call.get("error") or call.get("cache_hit") or call.get("latency_s") is None:
                         continue
                     rows.append((prefix + run_id, index, float(call["latency_s"])))
-    return pd.DataFrame(rows, columns=["run_id", "index", "latency_s"])
+    return pd.DataFrame(rows, columns=["run_id", "index", "latency_s"]).astype({"index": int, "latency_s": float})
 
 
 def _latency(trials: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:

@@ -226,3 +226,23 @@ def test_other_tasks_and_seeds_are_each_named(tmp_path):
     assert lines[1:] == ["  - B: task toy/c is not in A", "  - B: lacks task toy/b of A",
                          "  - B: seeds [0, 2] != [0, 1] in A"]
     assert not (tmp_path / "never").exists()
+
+
+def test_latency_is_unknown_without_timed_calls_and_a_lower_bound_cost_is_off_the_front(tmp_path):
+    """Hand-made campaigns have no transcripts (as campaigns recorded before latency was): latency is
+    unknown, said so; A's LLM trials include one of unknown price, so its cost is a lower bound."""
+    import report_synthetic as syn
+
+    a = syn.write_results(tmp_path / "a")
+    b = syn.write_results(tmp_path / "b")
+    for name in ("manifest.json", "trials.jsonl"):
+        (b / name).write_text((b / name).read_text().replace("local/smollm2-135m", "local/other"))
+    html = build_report([a, b], tmp_path / "cmp")
+    table = pd.read_csv(html.parent / "tables/models_b3.csv").set_index("optimizer")
+    other = "llm@local/other"
+    assert sorted(table.index) == sorted([syn.LLM, other])
+    assert table["live_calls_timed"].tolist() == [0, 0] and table["latency_p50_s"].isna().all()
+    assert (table["cost_note"] == "lower bound: some prices unknown").all() and not table["pareto"].any()
+    md = _markdown(html)
+    assert f"Latency unknown for `{other}`, `{syn.LLM}`: no call was sent to a provider" in md
+    assert (html.parent / "figures/models_b3.png").is_file()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness import fidelity, revisions
+from llmhpo.harness import benchmarks, fidelity, revisions
 from llmhpo.harness.benchmarks.base import Benchmark
 from llmhpo.harness.driver import Driver, RunState
 from llmhpo.harness.errors import UserError
@@ -148,6 +148,7 @@ class _Parts:
                 endpoints = {**endpoints, **endpoints_from(recorded, pinned=True)}
             capabilities.update(fidelity.replay_capabilities(previous))  # and ask no provider (no litellm import)
         manifest = build_manifest(spec, list(spec.runs), str(self.cache_dir), mode.value, self.revisions)
+        manifest["benchmark_versions"] = benchmarks.versions(spec.benchmarks)  # what `report A B` compares
         manifest["endpoints"] = record_endpoints(self.gateway or Gateway(mode=Mode.OFF, endpoints=endpoints), spec.models)
         journal = Journal.open(self.directory, manifest)  # refuses a different spec before anything is written
         self.owned.append(journal)

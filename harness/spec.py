@@ -38,6 +38,11 @@ from llmhpo.harness.spec_document import (
 )
 from llmhpo.harness.spec_errors import problems_of, where
 
+# where an entry's model is written in its [[optimizers]] table: ("model",) or ("models", j)
+ModelAt = tuple[str] | tuple[str, int]
+# (index of the [[optimizers]] table, its resolved entry, where its model is written)
+Located = tuple[int, "OptimizerSpec", ModelAt]
+
 __all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
            "loads_spec", "make_runs", "parse_spec"]
 
@@ -131,29 +136,48 @@ class CampaignSpec:
         return hashlib.sha256(canonical_json(self.identity()).encode()).hexdigest()
 
 
+def _expand(entries: list[tuple[int, OptimizerEntry]]) -> list[tuple[int, OptimizerEntry, ModelAt]]:
+    """One entry per model of a `models = [...]` table (label `name@model`, or `label@model` when the
+    table gives a label), each with where its model is written (`model` or `models[j]`); a spec
+    without `models` resolves to exactly the entries (and spec hash) it always did."""
+    out: list[tuple[int, OptimizerEntry, ModelAt]] = []
+    for index, entry in entries:
+        if not entry.models:
+            out.append((index, entry, ("model",)))
+            continue
+        out += [(index, entry.model_copy(update={"model": model, "models": None}), ("models", j))
+                for j, model in enumerate(entry.models)]
+    return out
+
+
 def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_override: str | None,
-                        problems: list[str]) -> list[tuple[int, OptimizerSpec]]:
-    """Models filled in (--model, else the entry's, else the default) and labels made unique."""
+                        problems: list[str]) -> list[Located]:
+    """Models filled in (--model, else the entry's, else the default) and labels made unique.
+
+    `--model M` replaces every entry's model, a `models` list included: the entries of one table then
+    become the same entry, which runs once (on M)."""
     from llmhpo.gateway import DEFAULT_MODEL
     from llmhpo.harness import optimizers
 
-    resolved: list[tuple[int, OptimizerSpec, str | None]] = []
-    for index, entry in entries:
+    resolved: list[tuple[int, OptimizerSpec, str | None, ModelAt]] = []
+    for index, entry, model_at in _expand(entries):
         model = (model_override or entry.model or DEFAULT_MODEL) if optimizers.uses_llm(entry.name) else None
         label = entry.label or entry.name + (f"@{model}" if model else "")
+        if model_at[0] == "models":  # a models axis: each entry's label names its model
+            label = f"{entry.label or entry.name}@{model}"
         # the model an entry named before --model replaced it (only when its label is the default)
         original = entry.model if model_override and not entry.label else None
-        resolved.append((index, OptimizerSpec(entry.name, model, dict(entry.options), label), original))
+        resolved.append((index, OptimizerSpec(entry.name, model, dict(entry.options), label), original, model_at))
     # After a --model override two entries may have become the same one: keep the first; entries
     # that still differ (options) keep the model they named in their label.
-    unique: dict[str, tuple[int, OptimizerSpec]] = {}
-    for index, opt, original in resolved:
+    unique: dict[str, Located] = {}
+    for index, opt, original, model_at in resolved:
         prior = unique.get(opt.label)
         if prior is not None and prior[1] != opt and original:
             opt = replace(opt, label=f"{opt.label}~{original}")
             prior = unique.get(opt.label)
         if prior is None:
-            unique[opt.label] = (index, opt)
+            unique[opt.label] = (index, opt, model_at)
         elif prior[1] != opt:
             problems.append(f"{where(('optimizers', index, 'label'))}: {opt.label!r} is already the label of "
                             f"{where(('optimizers', prior[0]))}; give each entry a distinct `label`")
@@ -231,7 +255,7 @@ def parse_spec(
         raise UserError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n{lines}")
     spec = CampaignSpec(
         name=doc.name, budgets=tuple(doc.budget), seeds=tuple(doc.seeds), benchmarks=tuple(doc.benchmarks),
-        optimizers=tuple(opt for _, opt in located), description=doc.description, cache_dir=doc.cache.dir,
+        optimizers=tuple(opt for _, opt, _ in located), description=doc.description, cache_dir=doc.cache.dir,
         cache_mode=doc.cache.mode.value, output=doc.output, workers=doc.workers, dask=doc.dask,
         baseline_samples=doc.baseline_samples, llm_concurrency=doc.llm_concurrency, source=source,
         notes=tuple(notes), model_settings=settings,

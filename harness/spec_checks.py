@@ -15,10 +15,7 @@ from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec_errors import where
 
 if TYPE_CHECKING:
-    from llmhpo.harness.spec import OptimizerSpec
-
-# (index of the [[optimizers]] table, its resolved entry): problems point at the table.
-Located = tuple[int, "OptimizerSpec"]
+    from llmhpo.harness.spec import Located, OptimizerSpec
 
 
 def check_optimizers(
@@ -35,14 +32,14 @@ def check_optimizers(
         before = len(problems)
         opts = _drop_image_optimizers(opts, model_override, gateway, notes, problems)
         if len(problems) > before:  # --model itself is refused: say so once, not once per entry
-            opts = [(index, opt) for index, opt in opts if opt.model != model_override]
-    for index, opt in opts:
-        _check_optimizer(index, opt, benchmark, budget, gateway, problems)
+            opts = [(index, opt, at) for index, opt, at in opts if opt.model != model_override]
+    for index, opt, model_at in opts:
+        _check_optimizer(index, opt, model_at, benchmark, budget, gateway, problems)
     return opts
 
 
-def _check_optimizer(index: int, opt: OptimizerSpec, benchmark: str, budget: int, gateway: Any,
-                     problems: list[str]) -> None:
+def _check_optimizer(index: int, opt: OptimizerSpec, model_at: tuple[str | int, ...], benchmark: str, budget: int,
+                     gateway: Any, problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
     from llmhpo.harness import benchmarks, optimizers
 
@@ -52,7 +49,7 @@ def _check_optimizer(index: int, opt: OptimizerSpec, benchmark: str, budget: int
             gateway.capabilities(opt.model)  # an unknown provider prefix, say
             optimizers.check_model(opt.name, opt.model, gateway)
         except Exception as exc:  # UserError, gateway.errors.ConfigurationError
-            problems.append(f"{at}.model: {exc}")
+            problems.append(f"{where(('optimizers', index, *model_at))}: {exc}")
             return
     try:
         bench = benchmarks.load(benchmark)
@@ -75,11 +72,11 @@ def _drop_image_optimizers(opts: list[Located], model: str, gateway: Any, notes:
         problems.append(f"--model: {exc}")
         return opts
     kept = []
-    for index, opt in opts:
+    for index, opt, model_at in opts:
         try:
             optimizers.check_model(opt.name, model, gateway)
         except UserError:
             notes.append(f"skipped {opt.name}: it sends plots and --model {model} is text-only")
             continue
-        kept.append((index, opt))
+        kept.append((index, opt, model_at))
     return kept

@@ -152,6 +152,27 @@ def _model_if_used(model: str | None, info: ValidationInfo) -> str | None:
     return model
 
 
+def _models(value: Any, info: ValidationInfo) -> list[str]:
+    """`models = [...]`: the models axis of one table (one entry per model, see spec._expand)."""
+    from llmhpo.harness import optimizers
+
+    if not isinstance(value, list) or not value:
+        raise invalid(f"expected a non-empty list of model names (got {value!r})")
+    bad = [m for m in value if not isinstance(m, str) or not m.strip()]
+    if bad:
+        raise invalid(f"expected model names, got {bad[0]!r}")
+    models = [m.strip() for m in value]
+    twice = sorted({m for m in models if models.count(m) > 1})
+    if twice:
+        raise invalid(f"{', '.join(map(repr, twice))} listed more than once")
+    if info.data.get("model") is not None:
+        raise invalid("give either `model` or `models`, not both")
+    name = info.data.get("name")
+    if name is not None and not optimizers.uses_llm(name):
+        raise invalid(f"{name} does not use a model (got models {models!r})")
+    return models
+
+
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
@@ -173,10 +194,12 @@ class _Table(BaseModel):
 
 
 class OptimizerEntry(_Table):
-    """One [[optimizers]] table. `model` is filled in later (--model, the default model)."""
+    """One [[optimizers]] table. `model` is filled in later (--model, the default model); `models`
+    instead of `model` makes one entry per model (`harness.spec` expands it)."""
 
     name: Annotated[str, PlainValidator(_optimizer_name)] = Field(None, validate_default=True)
     model: Annotated[StrictStr | None, AfterValidator(_model_if_used)] = None
+    models: Annotated[list[str], PlainValidator(_models)] | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     label: Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
 

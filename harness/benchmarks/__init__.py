@@ -38,7 +38,7 @@ FAMILIES: dict[str, str] = {
 }
 
 __all__ = ["BaseBenchmark", "Benchmark", "CanonicalConfig", "Evaluation", "canonical_config", "family_class",
-           "load", "names", "parse_name", "register", "unregister"]
+           "load", "names", "parse_name", "register", "unregister", "versions"]
 
 
 def family_class(family: str) -> type[BaseBenchmark]:
@@ -98,3 +98,9 @@ def load(name: str, fidelity: dict[str, Any] | None = None) -> Benchmark:
     close = difflib.get_close_matches(base, names(), n=5, cutoff=0.5)
     hint = f"; did you mean: {', '.join(close)}?" if close else "; run `llmhpo benchmarks` for the list"
     raise UserError(f"unknown benchmark {base!r}{hint}")
+
+
+def versions(names: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Each benchmark's version, as a campaign's manifest records it (`benchmark_versions`): reports
+    that merge campaigns refuse to set results of different versions side by side."""
+    return {name: str(load(name).version) for name in names}

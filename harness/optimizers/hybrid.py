@@ -147,8 +147,8 @@ class LLMTPE(LLMHybrid):
             return
         reply = response.text
         record.update(
-            **call_fields(response), fingerprint=response.fingerprint,
-        )
+            **call_fields(response), latency_s=response.latency_s, fingerprint=response.fingerprint,
+        )  # latency as llm.py's attempts record it (the report's p50/p95; never part of a cache key)
         found, _ = extract(reply, numeric)
         record.update(reply=reply, finish_reason=response.finish_reason)
         if found:

@@ -6,14 +6,16 @@ Output layout (all links relative, so the directory is self-contained):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from llmhpo.harness.errors import UserError
 from llmhpo.harness.names import slug
-from llmhpo.harness.report import figures, ledger, metrics, stats
+from llmhpo.harness.report import figures, ledger, merge, metrics, models, stats
 from llmhpo.harness.report.fidelity_section import fidelity_blocks
 from llmhpo.harness.report.load import Results, load_results
 from llmhpo.harness.report.render import (
@@ -256,16 +258,25 @@ def _footer_blocks(results: Results) -> list[Block]:
     return blocks
 
 
-def build_report(results_dir: Path | str, out_dir: Path | str | None = None) -> Path:
-    """Write report.md, report.html, figures and CSV tables for a campaign; returns the HTML path."""
-    results = load_results(results_dir)
+def build_report(results_dir: Path | str | Sequence[Path | str], out_dir: Path | str | None = None, *,
+                 given: Sequence[str] | None = None) -> Path:
+    """Write report.md, report.html, figures and CSV tables for a campaign, or for several comparable
+    campaigns merged into one (`harness.report.merge`; `given`: the sources as the user named them;
+    out_dir is then required); returns the HTML path. Nothing is written when they cannot be merged."""
+    directories = [results_dir] if isinstance(results_dir, str | Path) else list(results_dir)
+    if len(directories) > 1 and out_dir is None:
+        raise UserError("several campaigns: pass --out DIR for the merged report (it belongs to none of them)")
+    if len(directories) == 1:
+        results = load_results(directories[0])
+    else:
+        results = merge.merge(merge.load_sources([Path(d) for d in directories], list(given or directories)))
     out = Path(out_dir) if out_dir is not None else results.directory / "report"
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     budgets = sorted(int(b) for b in set(results.runs["budget"]))
     bounds = metrics.loss_bounds(results.trials, results.baseline)
     rand = random_label(results.runs)
-    blocks = _header_blocks(results, budgets, rand) + fidelity_blocks(results)
+    blocks = _header_blocks(results, budgets, rand) + merge.source_blocks(results) + merge.per_source(fidelity_blocks, results)
     by_budget = []
     for budget in budgets:
         result = analyse_budget(results, budget, bounds, budgets[-1])
@@ -275,6 +286,7 @@ def build_report(results_dir: Path | str, out_dir: Path | str | None = None) -> 
         by_budget.append(result)
         blocks += _budget_blocks(result, out, rand)
     if by_budget:
+        blocks += models.model_blocks(results, by_budget[-1].trials, by_budget[-1].summary, by_budget[-1].budget, out)
         blocks += _task_blocks(results, by_budget, out)
     blocks += _ledger_blocks(results, out)
     blocks += _incident_blocks(results, out)

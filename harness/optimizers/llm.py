@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from llmhpo.gateway.gateway import check_sampling
 from llmhpo.gateway.types import ImagePart, Message, Request, Response
+from llmhpo.harness.benchmarks.base import task_description
 from llmhpo.harness.optimizers import prompts, protocol
 from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.optimizers.history import Observation
@@ -103,7 +104,8 @@ class LLMOptimizer(OptimizerPlugin):
         self.deterministic = bool(getattr(task, "deterministic", False))
         self.spec = prompts.PromptSpec(
             space=space,
-            description=task.describe() if task is not None else prompts.DEFAULT_DESCRIPTION,
+            description=task_description(task, self.revisions["prompts"]) if task is not None
+            else prompts.DEFAULT_DESCRIPTION,
             budget=self.budget,
             style=o.style,
             cot=o.cot,

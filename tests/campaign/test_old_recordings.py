@@ -79,18 +79,20 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
     assert outcome.complete and outcome.stats.llm_calls > 0
     after = json.loads((directory / "manifest.json").read_text())
     assert after["revisions"] == dict(revisions.LEGACY)
+    assert after["template_hashes"] == manifest["template_hashes"]  # the words it ran with, not the newest
     assert replay(directory, cache_dir=cache).identical
 
 
-def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path, monkeypatch) -> None:
+def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path) -> None:
     from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.optimizers import plots
+    from llmhpo.harness.optimizers.templates import template_hashes
     from llmhpo.harness.spec import loads_spec
 
-    monkeypatch.setitem(plots.PLOT_REVISIONS, "3", plots.figure)
-    monkeypatch.setattr(revisions, "CURRENT", {**revisions.CURRENT, "plots": "3"})
     spec = loads_spec('name = "fresh"\nbudget = 2\nseeds = [0]\nbenchmarks = ["toy/branin"]\n'
                       '[[optimizers]]\nname = "random"\n')
     outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
     manifest = json.loads((outcome.directory / "manifest.json").read_text())
-    assert manifest["revisions"] == {**revisions.LEGACY, "plots": "3"}
+    assert manifest["revisions"] == dict(revisions.CURRENT) != dict(revisions.LEGACY)
+    assert manifest["template_hashes"] == template_hashes(revisions.CURRENT["prompts"])
+    old = json.loads((FIXTURES / "wire-r1" / "manifest.json").read_text())
+    assert manifest["template_hashes"] != old["template_hashes"] == template_hashes("1")

@@ -133,7 +133,8 @@ class LLMOptimizer(OptimizerPlugin):
             return None
         from llmhpo.harness.optimizers.plots import render
 
-        return render(self.history, self.space, self.revisions["plots"])
+        # the best losses are labelled unless the point is that the numbers are only in the plot
+        return render(self.history, self.space, self.revisions["plots"], annotate=not self.image_only)
 
     def _call(self, messages: list[Message], replicate: int, record: dict[str, Any]) -> Response | None:
         request = Request(

@@ -58,17 +58,16 @@ def test_a_recorded_revision_this_llmhpo_does_not_implement_is_refused(tmp_path:
         replay(directory, cache_dir=cache)
 
 
-def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Path, monkeypatch) -> None:
-    """With a plot revision "3" current, resuming the old campaign must still draw revision-2 plots:
-    the re-derived mmllm trials ask for exactly the recorded (cached) requests in strict replay.
+def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Path) -> None:
+    """With newer revisions current (prompts 2, plots 3), resuming the old campaign must still send
+    revision-1 words and revision-2 plots: the re-derived mmllm trials ask for exactly the recorded
+    (cached) requests in strict replay.
     (The last trials are dropped: their one attempt each has a stored reply; an attempt whose reply
     was empty is never stored, so it can only be answered for a journaled trial.)"""
     from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.optimizers import plots
     from llmhpo.harness.spec import CampaignSpec
 
-    monkeypatch.setitem(plots.PLOT_REVISIONS, "3", plots.figure)
-    monkeypatch.setattr(revisions, "CURRENT", {**revisions.CURRENT, "plots": "3"})
+    assert revisions.CURRENT["prompts"] != revisions.LEGACY["prompts"] and revisions.CURRENT["plots"] != "2"
     directory, cache = recorded(tmp_path)
     manifest = json.loads((directory / "manifest.json").read_text())
     kept = [line for line in (directory / "trials.jsonl").read_text().splitlines()

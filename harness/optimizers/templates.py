@@ -64,10 +64,10 @@ TEMPLATES_1: Mapping[str, str] = {
 TEMPLATES_2: Mapping[str, str] = {
     **TEMPLATES_1,
     "intro": "You are helping tune the hyperparameters of {description}.\nThis is the search space:\n{space}",
-    "feedback_image_only": "Below are the configurations tried so far, one per iteration, without their validation "
-    "losses (lower is better).",
-    "image_note_image_only": "Their validation losses are shown only in the attached plot: the loss per iteration "
-    "with the best so far, and the loss against each hyperparameter.",
+    "feedback_image_only": "Below are the configurations tried so far, one per iteration; their validation losses "
+    "(lower is better) are not listed.",
+    "image_note_image_only": "The validation losses of the configurations tried so far are shown only in the attached "
+    "plot: the loss per iteration with the best so far, and the loss against each hyperparameter.",
 }
 
 # revision -> its templates; every revision a recorded campaign may name stays here (harness/revisions.py)

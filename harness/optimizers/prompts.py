@@ -22,7 +22,8 @@ from llmhpo.harness.revisions import CURRENT
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.values import short_number
 
-# the newest revision's hashes (a campaign's manifest records those of its own revision: template_hashes)
+# the newest revision's templates and hashes (a campaign's manifest records those of its own revision)
+TEMPLATES = PROMPT_REVISIONS[CURRENT["prompts"]]
 TEMPLATE_HASHES: dict[str, str] = template_hashes(CURRENT["prompts"])
 
 DEFAULT_DESCRIPTION = "a machine learning model"

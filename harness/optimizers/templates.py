@@ -58,12 +58,13 @@ TEMPLATES_1: Mapping[str, str] = {
     "[lower, upper].",
 }
 
-# Revision 2 (issue #26): the task description states the fixed settings (benchmarks' describe()),
-# and no sentence speaks of a plot unless one is attached: the image-only preamble no longer says
-# the losses are "in the attached plot" (its first prompt has none); that sentence joins the plot.
+# Revision 2 (issue #26): the task description states the fixed settings (benchmarks' describe(),
+# filled into the same intro), and no sentence speaks of a plot unless one is attached: the
+# image-only preamble no longer says the losses are "in the attached plot" (its first prompt has
+# none); that sentence joins the plot. A task whose description did not change (toy, plugins) gets
+# the same text-only prompts as in revision 1, so their recordings stay valid for both.
 TEMPLATES_2: Mapping[str, str] = {
     **TEMPLATES_1,
-    "intro": "You are helping tune the hyperparameters of {description}.\nThis is the search space:\n{space}",
     "feedback_image_only": "Below are the configurations tried so far, one per iteration; their validation losses "
     "(lower is better) are not listed.",
     "image_note_image_only": "The validation losses of the configurations tried so far are shown only in the attached "

@@ -129,7 +129,7 @@ def test_template_hashes_cover_every_template_of_a_revision() -> None:
         assert set(hashes) == set(texts_)
         assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes.values())
     assert prompts.TEMPLATE_HASHES == templates.template_hashes(revisions.CURRENT["prompts"])
-    assert templates.template_hashes("1")["intro"] != templates.template_hashes("2")["intro"]
+    assert templates.PROMPT_REVISIONS["1"]["feedback_image_only"] != templates.PROMPT_REVISIONS["2"]["feedback_image_only"]
     assert templates.template_hashes("1")["system"] != templates.template_hashes("2")["system"]  # the revision is hashed
     for revision in templates.PROMPT_REVISIONS:
         assert prompts.t("transition", revision, loss=0.5) == "loss = 5.0000e-01. Specify the next config."

@@ -394,11 +394,11 @@ def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str,
                    revisions: dict[str, str]) -> dict[str, Any]:
     """The manifest of a campaign (format shared with `llmhpo report`); `revisions`: what it runs with."""
     from llmhpo.cache.store import llmhpo_version
-    from llmhpo.harness.optimizers.prompts import TEMPLATE_HASHES
+    from llmhpo.harness.optimizers.templates import template_hashes
 
     return {
         "campaign": spec.name, "spec": spec.to_dict(), "spec_hash": spec.spec_hash,
-        "llmhpo_version": llmhpo_version(), "versions": versions(), "template_hashes": dict(TEMPLATE_HASHES),
+        "llmhpo_version": llmhpo_version(), "versions": versions(), "template_hashes": template_hashes(revisions["prompts"]),
         "cache": {"path": cache_path, "mode": mode}, "created_at": now_iso(),
         "runs": [r.to_dict() for r in runs], "live_wall_s": None, "revisions": dict(revisions),
     }

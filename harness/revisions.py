@@ -6,8 +6,9 @@ manifest (`revisions`); a resume and a replay use those, a new campaign the newe
 them means adding a new revision beside the old one (never editing an old one) and bumping CURRENT.
 
 kinds:
-- prompts:   the template wording and task descriptions (harness/optimizers/prompts.py)
-- plots:     the history plot's content and layout (harness/optimizers/plots.py)
+- prompts:   the template wording (harness/optimizers/templates.py) and task descriptions
+             (BaseBenchmark.describe / old_descriptions, benchmarks.base.task_description)
+- plots:     the history plot's content and layout (harness/optimizers/plots.py, plot_rules.py)
 - proposals: how a reply becomes the evaluated config (repair, rounding, duplicates, fallback)
 """
 
@@ -23,12 +24,13 @@ Revisions = dict[str, str]
 
 # What a campaign whose manifest has no `revisions` ran (every campaign recorded before they existed).
 LEGACY: Mapping[str, str] = {"prompts": "1", "plots": "2", "proposals": "1"}
-# What a new campaign runs.
-CURRENT: Mapping[str, str] = {"prompts": "1", "plots": "2", "proposals": "1"}
+# What a new campaign runs. prompts 2: task descriptions with fixed settings, plot sentences only
+# beside a plot; plots 3: robust loss axis, ties counted, best losses labelled (issue #26).
+CURRENT: Mapping[str, str] = {"prompts": "2", "plots": "3", "proposals": "1"}
 
 # kind -> "module:attribute" of the mapping that holds every revision the code still implements
 IMPLEMENTED: Mapping[str, str] = {
-    "prompts": "llmhpo.harness.optimizers.prompts:PROMPT_REVISIONS",
+    "prompts": "llmhpo.harness.optimizers.templates:PROMPT_REVISIONS",
     "plots": "llmhpo.harness.optimizers.plots:PLOT_REVISIONS",
     "proposals": "llmhpo.harness.optimizers.llm:PROPOSAL_REVISIONS",
 }

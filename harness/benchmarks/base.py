@@ -12,8 +12,9 @@ benchmark all use that same dict instead of each checking it again.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, NoReturn, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, NoReturn, Protocol, runtime_checkable
 
 from llmhpo.harness.space import SearchSpace
 
@@ -96,6 +97,13 @@ class CanonicalConfig(dict[str, Any]):
     __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
 
 
+def task_description(task: Benchmark, revision: str) -> str:
+    """The prompt's description of `task` under prompts revision `revision`: `describe_for` of a
+    BaseBenchmark, else its one `describe()` (a plain Benchmark or a wrapper keeps one wording)."""
+    describe_for = getattr(task, "describe_for", None)
+    return describe_for(revision) if callable(describe_for) else task.describe()
+
+
 def canonical_config(benchmark: Benchmark, config: Any) -> CanonicalConfig:
     """The validated, canonical config (InvalidConfig naming the parameter otherwise); a config
     already canonicalised for this benchmark is returned as it is, not checked again."""
@@ -122,9 +130,18 @@ class BaseBenchmark(Benchmark, ABC):
     def create(cls, name: str, fidelity: dict[str, Any] | None = None) -> BaseBenchmark:
         """The benchmark `name` (KeyError when this family has no such name; UserError for a bad fidelity)."""
 
+    # prompts revision -> the family's description under it, where it differs from describe() (never
+    # edited once a campaign may have run with it: harness/revisions.py); a function of the benchmark
+    old_descriptions: ClassVar[Mapping[str, Callable[[Any], str]]] = {}
+
     @abstractmethod
     def describe(self) -> str:
-        """Model and dataset description used in LLM prompts."""
+        """Model and dataset description used in LLM prompts (the newest prompts revision's)."""
+
+    def describe_for(self, revision: str) -> str:
+        """The description a campaign of prompts revision `revision` is shown."""
+        old = self.old_descriptions.get(revision)
+        return old(self) if old is not None else self.describe()
 
     @abstractmethod
     def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:

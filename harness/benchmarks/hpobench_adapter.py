@@ -89,13 +89,26 @@ class HPOBenchBenchmark(BaseBenchmark):
             scale *= v / maxima[k]
         self.expected_seconds = SAFETY * MEASURED_SECONDS[PROJECT_MODEL.get(model, model)][self.dataset] * max(scale, 0.05)
 
-    def describe(self) -> str:
+    def _describe_r1(self) -> str:
         from llmhpo.harness.benchmarks.ml_data import DATASETS
 
         leak = ("1 - validation accuracy" if self.fixed_quirks else
                 "1 - validation accuracy of a model that was also trained on the validation rows (HPOBench master)")
         return (f"HPOBench's {self.model} benchmark on OpenML task {self.task_id} ({self.dataset}: "
                 f"{DATASETS[self.dataset].about}). The loss is {leak}.")
+
+    old_descriptions = {"1": _describe_r1}
+
+    def describe(self) -> str:
+        """Revision 1's words plus the model's fixed settings and the data pipeline: HPOBench's model is the
+        built-in family's (ml_models: same arguments), its data the bundled dataset's, split by OpenML."""
+        from llmhpo.harness.benchmarks.ml_data import data_text, dataset_facts, hpobench_split
+        from llmhpo.harness.benchmarks.ml_models import MODELS, model_text
+
+        spec = MODELS[PROJECT_MODEL.get(self.model, self.model)]
+        first, _, loss = self._describe_r1().partition(" The loss is ")
+        return "\n".join([first, model_text(spec, self.fidelity, dataset_facts(self.dataset).n_classes),
+                          data_text(self.dataset, hpobench_split(self.task_id)), "The loss is " + loss])
 
     def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
         from llmhpo.harness.hpobench.client import worker

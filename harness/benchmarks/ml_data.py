@@ -12,6 +12,7 @@ Prepared splits are cached per process: worker processes load benchmarks by name
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -25,6 +26,10 @@ TEST_SPLIT_SEED = 0  # stands in for OpenML task fold 0
 VALID_SPLIT_SEED = 1  # HPOBench global_seed
 TEST_SIZE = 0.1
 VALID_SIZE = 0.33
+# the preprocessing, read by load_splits and by the prompts' description (data_text): one source
+CATEGORICAL_IMPUTE = "most_frequent"
+NUMERIC_IMPUTE = "median"
+IMPUTE_WORDS = {"most_frequent": "the most frequent value", "median": "the median"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,22 @@ class Facts:
     n_rows: int
     n_raw_features: int
     n_classes: int
+    n_nominal: int = 0  # categorical features (one-hot encoded)
+    n_encoded: int = 0  # input columns after one-hot encoding (= Splits.n_features)
+    n_missing: int = 0  # missing feature cells ("" or "?")
+
+    @property
+    def n_numeric(self) -> int:
+        return self.n_raw_features - self.n_nominal
+
+    def split_sizes(self) -> tuple[int, int, int]:
+        """(train, valid, test) rows, by train_test_split's rule (test = ceil(size * n))."""
+        test = math.ceil(TEST_SIZE * self.n_rows)
+        valid = math.ceil(VALID_SIZE * (self.n_rows - test))
+        return self.n_rows - test - valid, valid, test
+
+
+MISSING = ("", "?")  # the cells read_table reads as missing
 
 
 @functools.cache
@@ -118,10 +139,36 @@ def dataset_facts(dataset: str) -> Facts:
     with resources.files("llmhpo.harness.benchmarks").joinpath("data", info.file).open("r", encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader)
-        target = header.index(info.target)
-        labels = [row[target] for row in reader if row]
-    features = len(header) - 1 - len([c for c in info.ignore if c in header])
-    return Facts(n_rows=len(labels), n_raw_features=features, n_classes=len(set(labels)))
+        rows = [row for row in reader if row]
+    target = header.index(info.target)
+    labels = [row[target] for row in rows]
+    features = [i for i, c in enumerate(header) if i != target and c not in info.ignore]
+    nominal = [i for i in features if header[i] in info.nominal]
+    categories = sum(len({row[i] for row in rows} - set(MISSING)) for i in nominal)
+    return Facts(n_rows=len(labels), n_raw_features=len(features), n_classes=len(set(labels)), n_nominal=len(nominal),
+                 n_encoded=categories + len(features) - len(nominal),
+                 n_missing=sum(row[i] in MISSING for row in rows for i in features))
+
+
+def hpobench_split(task_id: int) -> str:
+    """The split sentence of HPOBench's own runs (its tables and `hpobench/...`): OpenML's test rows."""
+    return f"OpenML task {task_id}'s test split held out, then {VALID_SIZE:.0%} of the rest for validation"
+
+
+def data_text(dataset: str, split: str | None = None) -> str:
+    """What the prompt says about the data pipeline, from the constants load_splits uses; `split`
+    replaces the sentence on the split (HPOBench's own runs use OpenML's test split)."""
+    f = dataset_facts(dataset)
+    train, valid, test = f.split_sizes()
+    parts = [f"{f.n_nominal} categorical features one-hot encoded"] if f.n_nominal else []
+    if f.n_numeric:
+        parts.append(f"{f.n_numeric} numeric features standardized (zero mean, unit variance)")
+    missing = (f"{f.n_missing} missing values, set to {IMPUTE_WORDS[CATEGORICAL_IMPUTE]} (categorical) or "
+               f"{IMPUTE_WORDS[NUMERIC_IMPUTE]} (numeric)") if f.n_missing else "no missing values"
+    split = split or (f"stratified, {TEST_SIZE:.0%} of the rows held out for testing, then {VALID_SIZE:.0%} of the "
+                      f"rest for validation: {train} training rows, {valid} validation rows")
+    return (f"Preprocessing, fitted on the training rows: {', '.join(parts)}; {f.n_encoded} input columns; "
+            f"{missing}. Split: {split}.")
 
 
 def read_table(dataset: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -171,9 +218,9 @@ def load_splits(dataset: str) -> Splits:
     _, test, train, valid = split_rows(y)
     prep = ColumnTransformer(
         [
-            ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+            ("cat", make_pipeline(SimpleImputer(strategy=CATEGORICAL_IMPUTE),
                                   OneHotEncoder(sparse_output=False, handle_unknown="ignore")), nominal),
-            ("cont", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            ("cont", make_pipeline(SimpleImputer(strategy=NUMERIC_IMPUTE), StandardScaler()), numeric),
         ]
     )
     x_train = prep.fit_transform(frame.iloc[train]).astype(np.float64)

@@ -19,20 +19,24 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
-from llmhpo.harness.benchmarks.ml_data import DATASETS, Splits, dataset_facts, load_splits
+from llmhpo.harness.benchmarks.ml_data import DATASETS, Splits, data_text, dataset_facts, load_splits
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.space import Float, Int, Param, SearchSpace
 
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """One model family. `estimator` and `fixed` (its constant constructor arguments, passed by
+    `build`), `fidelity_args` (fidelity -> constructor argument) and `notes` (what those settings
+    imply, formatted with the fidelity) are also what the prompt states (`model_text`): one source."""
+
     key: str
     title: str
     library: str
@@ -40,23 +44,52 @@ class ModelSpec:
     fidelity: dict[str, float | int]  # maximum = default
     fidelity_bounds: dict[str, tuple[float, float]]
     build: Callable[[dict[str, Any], dict[str, Any], int, Splits], Any]
+    estimator: str = ""
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    fidelity_args: Mapping[str, str] = field(default_factory=dict)
+    notes: str = ""
+    class_args: Callable[[int], Mapping[str, Any]] | None = None  # constructor arguments set by the class count
+
+
+def model_text(spec: ModelSpec, fidelity: Mapping[str, Any], n_classes: int) -> str:
+    """The prompt's sentence on the model's fixed settings: the very arguments `build` passes."""
+    fidelity = {**spec.fidelity, **fidelity}
+    args = {**spec.fixed, **(spec.class_args(n_classes) if spec.class_args else {}),
+            **{arg: fidelity[key] for key, arg in spec.fidelity_args.items()}}
+    call = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    tuned = ", ".join(p.name for p in spec.params)
+    text = f"Model: {spec.estimator}({call}); tuned: {tuned}."
+    if spec.notes:
+        text += " " + spec.notes.format(**fidelity) + "."
+    if fidelity.get("subsample", 1.0) < 1.0:
+        text += f" Trained on a random {fidelity['subsample']:.0%} of the training rows (subsample fidelity)."
+    return text
+
+
+SVM_FIXED: Mapping[str, Any] = {"kernel": "rbf"}
+XGB_FIXED: Mapping[str, Any] = {"booster": "gbtree", "subsample": 1}
+RF_FIXED: Mapping[str, Any] = {"bootstrap": True}
+LR_FIXED: Mapping[str, Any] = {"loss": "log_loss", "learning_rate": "adaptive", "tol": None}
+MLP_FIXED: Mapping[str, Any] = {"activation": "relu", "solver": "adam"}
+
+
+def xgb_objective(n_classes: int) -> dict[str, Any]:
+    return {"objective": "binary:logistic"} if n_classes <= 2 else {"objective": "multi:softmax", "num_class": n_classes}
 
 
 def _svm(c: dict[str, Any], f: dict[str, Any], seed: int, d: Splits) -> Any:
     from sklearn.svm import SVC
 
-    return SVC(C=c["C"], gamma=c["gamma"], random_state=seed, cache_size=200)
+    return SVC(C=c["C"], gamma=c["gamma"], **SVM_FIXED, random_state=seed, cache_size=200)
 
 
 def _xgb(c: dict[str, Any], f: dict[str, Any], seed: int, d: Splits) -> Any:
     import xgboost as xgb
 
-    extra = {"objective": "binary:logistic"} if d.n_classes <= 2 else {
-        "objective": "multi:softmax", "num_class": d.n_classes}
     return xgb.XGBClassifier(
         learning_rate=c["eta"], max_depth=c["max_depth"], colsample_bytree=c["colsample_bytree"],
-        reg_lambda=c["reg_lambda"], booster="gbtree", n_estimators=int(f["n_estimators"]), subsample=1,
-        random_state=seed, n_jobs=1, **extra,
+        reg_lambda=c["reg_lambda"], **XGB_FIXED, n_estimators=int(f["n_estimators"]),
+        random_state=seed, n_jobs=1, **xgb_objective(d.n_classes),
     )
 
 
@@ -66,24 +99,21 @@ def _rf(c: dict[str, Any], f: dict[str, Any], seed: int, d: Splits) -> Any:
     return RandomForestClassifier(
         max_depth=c["max_depth"], min_samples_split=c["min_samples_split"],
         max_features=int(np.rint(d.n_features ** c["max_features"])), min_samples_leaf=c["min_samples_leaf"],
-        n_estimators=int(f["n_estimators"]), bootstrap=True, random_state=seed, n_jobs=1,
+        n_estimators=int(f["n_estimators"]), **RF_FIXED, random_state=seed, n_jobs=1,
     )
 
 
 def _lr(c: dict[str, Any], f: dict[str, Any], seed: int, d: Splits) -> Any:
     from sklearn.linear_model import SGDClassifier
 
-    return SGDClassifier(
-        alpha=c["alpha"], eta0=c["eta0"], loss="log_loss", max_iter=int(f["iter"]), learning_rate="adaptive",
-        tol=None, random_state=seed,
-    )
+    return SGDClassifier(alpha=c["alpha"], eta0=c["eta0"], **LR_FIXED, max_iter=int(f["iter"]), random_state=seed)
 
 
 def _mlp(c: dict[str, Any], f: dict[str, Any], seed: int, d: Splits) -> Any:
     from sklearn.neural_network import MLPClassifier
 
     return MLPClassifier(
-        hidden_layer_sizes=[c["width"]] * c["depth"], activation="relu", solver="adam", alpha=c["alpha"],
+        hidden_layer_sizes=[c["width"]] * c["depth"], **MLP_FIXED, alpha=c["alpha"],
         batch_size=c["batch_size"], learning_rate_init=c["learning_rate_init"], max_iter=int(f["iter"]),
         random_state=seed,
     )
@@ -98,7 +128,7 @@ MODELS: dict[str, ModelSpec] = {
             Float("gamma", 2**-10, 2**10, log=True, default=0.1,
                   meaning="RBF kernel coefficient; larger values make the decision boundary more local"),
         ),
-        {"subsample": 1.0}, {"subsample": (0.1, 1.0)}, _svm,
+        {"subsample": 1.0}, {"subsample": (0.1, 1.0)}, _svm, "sklearn.svm.SVC", SVM_FIXED,
     ),
     "xgb": ModelSpec(
         "xgb", "an XGBoost gradient-boosted tree ensemble", "XGBoost",
@@ -109,6 +139,9 @@ MODELS: dict[str, ModelSpec] = {
             Float("reg_lambda", 2**-10, 2**10, log=True, default=1.0, meaning="L2 regularization of the leaf weights"),
         ),
         {"n_estimators": 2000, "subsample": 1.0}, {"n_estimators": (50, 2000), "subsample": (0.1, 1.0)}, _xgb,
+        "xgboost.XGBClassifier", XGB_FIXED, {"n_estimators": "n_estimators"},
+        "The tuned eta is passed as learning_rate; every tree sees all training rows (subsample=1); xgboost's default "
+        "tree method (hist)", xgb_objective,
     ),
     "rf": ModelSpec(
         "rf", "a random forest", "scikit-learn",
@@ -121,6 +154,9 @@ MODELS: dict[str, ModelSpec] = {
             Int("min_samples_leaf", 1, 20, default=1, meaning="minimum number of samples in each leaf"),
         ),
         {"n_estimators": 512, "subsample": 1.0}, {"n_estimators": (16, 512), "subsample": (0.1, 1.0)}, _rf,
+        "sklearn.ensemble.RandomForestClassifier", RF_FIXED, {"n_estimators": "n_estimators"},
+        "Each split tries round(n_input_columns ** max_features) columns; split criterion gini (scikit-learn's "
+        "default)",
     ),
     "lr": ModelSpec(
         "lr", "a logistic regression trained by stochastic gradient descent", "scikit-learn",
@@ -130,6 +166,9 @@ MODELS: dict[str, ModelSpec] = {
             Float("eta0", 1e-5, 1.0, log=True, default=1e-2, meaning="initial learning rate of the adaptive schedule"),
         ),
         {"iter": 1000, "subsample": 1.0}, {"iter": (10, 1000), "subsample": (0.1, 1.0)}, _lr,
+        "sklearn.linear_model.SGDClassifier", LR_FIXED, {"iter": "max_iter"},
+        "L2 penalty (the default); with tol=None the adaptive schedule never lowers the step size and training never "
+        "stops early, so eta0 is the learning rate of all {iter} epochs",
     ),
     "mlp": ModelSpec(
         "mlp", "a multi-layer perceptron (ReLU, Adam)", "scikit-learn",
@@ -141,6 +180,9 @@ MODELS: dict[str, ModelSpec] = {
             Float("learning_rate_init", 1e-5, 1.0, log=True, default=1e-3, meaning="initial Adam step size"),
         ),
         {"iter": 243, "subsample": 1.0}, {"iter": (3, 243), "subsample": (0.1, 1.0)}, _mlp,
+        "sklearn.neural_network.MLPClassifier", MLP_FIXED, {"iter": "max_iter"},
+        "The network has depth hidden layers of width units each; at most {iter} epochs, stopping earlier when the "
+        "training loss improves by less than 1e-4 for 10 epochs in a row (scikit-learn's defaults)",
     ),
 }
 
@@ -202,13 +244,23 @@ class MLBenchmark(BaseBenchmark):
             scale *= v / self.spec.fidelity[k]
         self.expected_seconds = SAFETY * MEASURED_SECONDS[model][dataset] * max(scale, 0.05)
 
-    def describe(self) -> str:
+    def _describe_r1(self) -> str:
         d = dataset_facts(self.dataset)
         return (
             f"{self.spec.title}, trained with {self.spec.library}, on the {self.dataset} dataset "
             f"({d.n_rows} samples, {d.n_raw_features} features, {d.n_classes} classes): {DATASETS[self.dataset].about}. "
             "The loss is 1 - validation accuracy (the error rate)."
         )
+
+    old_descriptions = {"1": _describe_r1}
+
+    def describe(self) -> str:
+        """Model, fixed settings, data pipeline and loss, from the constants the evaluation uses."""
+        d = dataset_facts(self.dataset)
+        headline = (f"{self.spec.title} ({self.spec.library}) on the {self.dataset} dataset ({d.n_rows} samples, "
+                    f"{d.n_raw_features} features, {d.n_classes} classes): {DATASETS[self.dataset].about}.")
+        return "\n".join([headline, model_text(self.spec, self.fidelity, d.n_classes),
+                          data_text(self.dataset), "The loss is 1 - validation accuracy (the error rate)."])
 
     def _fit_score(self, x: np.ndarray, y: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
                    config: dict[str, Any], seed: int, data: Splits) -> tuple[float, float, float]:

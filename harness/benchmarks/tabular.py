@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,29 @@ class Family:
     meanings: dict[str, str]
     title: str
     loss_text: str
+    repeats: int  # recorded training runs per table cell (the run seed picks one)
+    settings: Callable[[str], str]  # dataset -> the fixed settings of the recorded runs (prompts revision 2)
+
+
+def _nn_settings(dataset: str) -> str:
+    """HPOBench's MLP at its maximal fidelity on HPOBench's data: the built-in mlp's own definition."""
+    from llmhpo.harness.benchmarks.ml_data import DATASETS, data_text, dataset_facts, hpobench_split
+    from llmhpo.harness.benchmarks.ml_models import MODELS, model_text
+
+    mlp = MODELS["mlp"]
+    return (model_text(mlp, mlp.fidelity, dataset_facts(dataset).n_classes) + "\n"
+            + data_text(dataset, hpobench_split(DATASETS[dataset].task_id)))
+
+
+def _fcnet_settings(dataset: str) -> str:
+    return ("Fixed by the benchmark: two fully connected layers (n_units_1, n_units_2) and a linear output, trained "
+            "with Adam for 100 epochs on the mean squared error.")
+
+
+def _nas201_settings(dataset: str) -> str:
+    return ("Fixed by the benchmark: the cell is stacked in a fixed skeleton (3 stages of 5 cells, 16/32/64 "
+            "channels), trained with SGD (Nesterov momentum 0.9, initial learning rate 0.1, cosine annealing, weight "
+            "decay 5e-4, batch size 256) for 200 epochs.")
 
 
 _NN_DATASETS = ("blood-transfusion", "vehicle", "australian", "car", "phoneme", "segment", "credit-g", "kc1")
@@ -54,7 +77,7 @@ FAMILIES: dict[str, Family] = {
         {"alpha": "L2 regularization", "batch_size": "minibatch size", "depth": "number of hidden layers",
          "learning_rate_init": "initial Adam step size", "width": "units in each hidden layer"},
         "a multi-layer perceptron (scikit-learn, Adam) from HPOBench's tabular benchmark, on the {name} dataset",
-        "The loss is 1 - validation accuracy (the error rate).",
+        "The loss is 1 - validation accuracy (the error rate).", 5, _nn_settings,
     ),
     "hpolib": Family(
         "HPOLib", {d.replace("_", "-"): d for d in (
@@ -67,13 +90,13 @@ FAMILIES: dict[str, Family] = {
          "init_lr": "initial learning rate of Adam", "lr_schedule": "learning-rate schedule",
          "n_units_1": "units in layer 1", "n_units_2": "units in layer 2"},
         "a two-layer fully connected regression network (HPOLib FCNet tabular benchmark) on the {name} dataset",
-        "The loss is the validation mean squared error.",
+        "The loss is the validation mean squared error.", 4, _fcnet_settings,
     ),
     "nas201": Family(
         "NASBench201", {"cifar10": "cifar10", "cifar100": "cifar100", "imagenet": "imagenet"}, "val_acc", 100.0,
         (), {}, {f"Op{i}": f"operation on edge {i} of the cell" for i in range(6)},
         "a NAS-Bench-201 convolutional cell (6 edges, one operation each) trained on {name}",
-        "The loss is 1 - validation accuracy.",
+        "The loss is 1 - validation accuracy.", 3, _nas201_settings,
     ),
 }
 
@@ -141,8 +164,18 @@ class TabularBenchmark(BaseBenchmark):
         """1.0 for accuracy losses; the largest recorded MSE for HPOLib (finite, so it can be stored)."""
         return 1.0 if self.family.scale else _max_metric(self.family_key, self.package_dataset)
 
-    def describe(self) -> str:
+    def _describe_r1(self) -> str:
         return self.family.title.format(name=self.dataset) + ". " + self.family.loss_text
+
+    old_descriptions = {"1": _describe_r1}
+
+    def describe(self) -> str:
+        """What was trained, its fixed settings, and the loss; the table's repeats stand for noise."""
+        repeats = (f"The table holds {self.family.repeats} recorded training runs per configuration; the run seed "
+                   "picks one, so the loss is as noisy as one real training run.")
+        return "\n".join([self.family.title.format(name=self.dataset) + ".",
+                          self.family.settings(self.dataset), repeats,
+                          self.family.loss_text])
 
     def lookup(self, config: dict[str, Any], seed: int) -> tuple[dict[str, float], int]:
         """The table row for a valid config and the repeat the seed selects."""

@@ -126,7 +126,7 @@ class LLMTPE(LLMHybrid):
         if not numeric:
             return
         spec = self.llm.spec
-        text = prompts.t(
+        text = spec.text(
             "narrow", intro=spec.intro(), history=prompts.history_block(spec, self.llm.history),
             keys=", ".join(f'"{n}"' for n in numeric),
         )

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
 from llmhpo.gateway.gateway import check_sampling
 from llmhpo.gateway.types import ImagePart, Message, Request, Response
+from llmhpo.harness.benchmarks.base import task_description
 from llmhpo.harness.optimizers import prompts, protocol
 from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.optimizers.history import Observation
@@ -103,7 +104,8 @@ class LLMOptimizer(OptimizerPlugin):
         self.deterministic = bool(getattr(task, "deterministic", False))
         self.spec = prompts.PromptSpec(
             space=space,
-            description=task.describe() if task is not None else prompts.DEFAULT_DESCRIPTION,
+            description=task_description(task, self.revisions["prompts"]) if task is not None
+            else prompts.DEFAULT_DESCRIPTION,
             budget=self.budget,
             style=o.style,
             cot=o.cot,
@@ -131,7 +133,8 @@ class LLMOptimizer(OptimizerPlugin):
             return None
         from llmhpo.harness.optimizers.plots import render
 
-        return render(self.history, self.space, self.revisions["plots"])
+        # the best losses are labelled unless the point is that the numbers are only in the plot
+        return render(self.history, self.space, self.revisions["plots"], annotate=not self.image_only)
 
     def _call(self, messages: list[Message], replicate: int, record: dict[str, Any]) -> Response | None:
         request = Request(

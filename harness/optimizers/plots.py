@@ -1,8 +1,10 @@
-"""The history plot sent to multimodal optimizers, rendered deterministically.
+"""The history plot sent to multimodal optimizers, rendered deterministically, one figure per plots revision.
 
 The same history must give the same PNG bytes (so recordings replay) and the same cache key even
 after a matplotlib upgrade changes pixels: the ImagePart fingerprint hashes the *plotted data*
-and PLOT_VERSION, not the bytes. Bump PLOT_VERSION whenever the figure's content or layout changes.
+and the plots revision, not the bytes. Changing the figure's content or layout = a new revision in
+PLOT_REVISIONS beside the old ones (harness/revisions.py); a campaign draws its recorded revision.
+Revision 3's reading aids (robust y-axis, ties, labels) live in plot_rules.py.
 """
 
 from __future__ import annotations
@@ -15,34 +17,46 @@ from typing import Any
 from llmhpo.cache.key import fingerprint
 from llmhpo.gateway.types import ImagePart
 from llmhpo.harness.optimizers.history import Observation, best_so_far
+from llmhpo.harness.optimizers.plot_rules import figure_r3
+from llmhpo.harness.revisions import CURRENT
 from llmhpo.harness.space import SearchSpace
 
-PLOT_VERSION = "2"  # 2: integer iteration ticks, iteration colour bar, incumbent marked
+PLOT_VERSION = CURRENT["plots"]  # the newest revision (the default of render and plot_fingerprint)
 DPI = 72
 PANEL_INCHES = (3.6, 2.7)
 MAX_COLUMNS = 3
 
 
-def plot_fingerprint(history: Sequence[Observation], space: SearchSpace, revision: str | None = None) -> str:
-    """Hash of what the figure shows (configs, losses, crash marks, axes) + the plot revision."""
-    body = {
-        "plot_version": revision or PLOT_VERSION,
+def plot_fingerprint(history: Sequence[Observation], space: SearchSpace, revision: str | None = None, *,
+                     annotate: bool = False) -> str:
+    """Hash of what the figure shows (configs, losses, crash marks, axes, from revision 3 whether the
+    best losses are labelled) + the plot revision."""
+    revision = revision or PLOT_VERSION
+    body: dict[str, Any] = {
+        "plot_version": revision,
         "space": space.to_dict(),
         "points": [[space.canonical(o.config), o.loss, o.crashed] for o in history],
     }
+    if revision not in UNANNOTATED:
+        body["annotate"] = bool(annotate)
     return fingerprint(body, namespace="plot")
 
 
-def render(history: Sequence[Observation], space: SearchSpace, revision: str | None = None) -> ImagePart:
-    """PNG of the figure of `revision` (default: the newest), keyed by the plotted data (plot_fingerprint)."""
+def render(history: Sequence[Observation], space: SearchSpace, revision: str | None = None, *,
+           annotate: bool = False) -> ImagePart:
+    """PNG of the figure of `revision` (default: the newest), keyed by the plotted data (plot_fingerprint);
+    `annotate`: label the best losses with their values (mmllm; never image-only, whose numbers are the plot's)."""
     revision = revision or PLOT_VERSION
     buf = io.BytesIO()
-    PLOT_REVISIONS[revision](history, space).savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space, revision))
+    PLOT_REVISIONS[revision](history, space, annotate=annotate).savefig(buf, format="png", dpi=DPI,
+                                                                        metadata={"Software": None})
+    return ImagePart(data=buf.getvalue(), mime="image/png",
+                     fingerprint=plot_fingerprint(history, space, revision, annotate=annotate))
 
 
-def figure(history: Sequence[Observation], space: SearchSpace) -> Any:
-    """Loss per iteration (with best so far) and loss against each hyperparameter.
+def figure(history: Sequence[Observation], space: SearchSpace, *, annotate: bool = False) -> Any:
+    """Revision 2: loss per iteration (with best so far) and loss against each hyperparameter
+    (`annotate` did not exist yet: ignored).
 
     Readable on its own: iterations are integer ticks, point colour is the iteration (a colour bar
     says so), and the incumbent (best loss so far) is a red star in every panel.
@@ -106,5 +120,8 @@ def figure(history: Sequence[Observation], space: SearchSpace) -> Any:
     return fig
 
 
-# revision -> figure function; every revision a recorded campaign may name stays here (harness/revisions.py)
-PLOT_REVISIONS: dict[str, Callable[[Sequence[Observation], SearchSpace], Any]] = {"2": figure}
+# revision -> figure function(history, space, *, annotate); every revision a recorded campaign may name
+# stays here (harness/revisions.py)
+PLOT_REVISIONS: dict[str, Callable[..., Any]] = {"2": figure, "3": figure_r3}
+UNANNOTATED = frozenset({"2"})  # revisions whose fingerprint predates `annotate` (kept as they were)
+

@@ -108,6 +108,15 @@ class BenchmarkSuite:
         assert math.isfinite(benchmark.expected_seconds) and benchmark.expected_seconds >= 0
         assert isinstance(benchmark.describe(), str) and benchmark.describe().strip()
 
+    def test_described_under_every_prompts_revision(self, benchmark: Benchmark) -> None:
+        """Old campaigns are shown their revision's description (harness/revisions.py); the newest is describe()."""
+        from llmhpo.harness.benchmarks.base import task_description
+        from llmhpo.harness.revisions import CURRENT, implemented
+
+        for revision in implemented("prompts"):
+            assert task_description(benchmark, revision).strip()
+        assert task_description(benchmark, CURRENT["prompts"]) == benchmark.describe()
+
     def test_space_is_valid(self, benchmark: Benchmark) -> None:
         space = benchmark.space
         assert isinstance(space, SearchSpace) and len(space) >= 1

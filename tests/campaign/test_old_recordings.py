@@ -58,17 +58,16 @@ def test_a_recorded_revision_this_llmhpo_does_not_implement_is_refused(tmp_path:
         replay(directory, cache_dir=cache)
 
 
-def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Path, monkeypatch) -> None:
-    """With a plot revision "3" current, resuming the old campaign must still draw revision-2 plots:
-    the re-derived mmllm trials ask for exactly the recorded (cached) requests in strict replay.
+def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Path) -> None:
+    """With newer revisions current (prompts 2, plots 3), resuming the old campaign must still send
+    revision-1 words and revision-2 plots: the re-derived mmllm trials ask for exactly the recorded
+    (cached) requests in strict replay.
     (The last trials are dropped: their one attempt each has a stored reply; an attempt whose reply
     was empty is never stored, so it can only be answered for a journaled trial.)"""
     from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.optimizers import plots
     from llmhpo.harness.spec import CampaignSpec
 
-    monkeypatch.setitem(plots.PLOT_REVISIONS, "3", plots.figure)
-    monkeypatch.setattr(revisions, "CURRENT", {**revisions.CURRENT, "plots": "3"})
+    assert revisions.CURRENT["prompts"] != revisions.LEGACY["prompts"] and revisions.CURRENT["plots"] != "2"
     directory, cache = recorded(tmp_path)
     manifest = json.loads((directory / "manifest.json").read_text())
     kept = [line for line in (directory / "trials.jsonl").read_text().splitlines()
@@ -79,18 +78,85 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
     assert outcome.complete and outcome.stats.llm_calls > 0
     after = json.loads((directory / "manifest.json").read_text())
     assert after["revisions"] == dict(revisions.LEGACY)
+    assert after["template_hashes"] == manifest["template_hashes"]  # the words it ran with, not the newest
     assert replay(directory, cache_dir=cache).identical
 
 
-def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path, monkeypatch) -> None:
+def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path) -> None:
     from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.optimizers import plots
+    from llmhpo.harness.optimizers.templates import template_hashes
     from llmhpo.harness.spec import loads_spec
 
-    monkeypatch.setitem(plots.PLOT_REVISIONS, "3", plots.figure)
-    monkeypatch.setattr(revisions, "CURRENT", {**revisions.CURRENT, "plots": "3"})
     spec = loads_spec('name = "fresh"\nbudget = 2\nseeds = [0]\nbenchmarks = ["toy/branin"]\n'
                       '[[optimizers]]\nname = "random"\n')
     outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
     manifest = json.loads((outcome.directory / "manifest.json").read_text())
-    assert manifest["revisions"] == {**revisions.LEGACY, "plots": "3"}
+    assert manifest["revisions"] == dict(revisions.CURRENT) != dict(revisions.LEGACY)
+    assert manifest["template_hashes"] == template_hashes(revisions.CURRENT["prompts"])
+    old = json.loads((FIXTURES / "wire-r1" / "manifest.json").read_text())
+    assert manifest["template_hashes"] != old["template_hashes"] == template_hashes("1")
+
+
+SPEC_NOW = """
+name = "now"
+budget = 3
+seeds = [0]
+benchmarks = ["svm/blood-transfusion"]
+workers = 1
+[[optimizers]]
+name = "llm"
+model = "openai/gpt-4o"
+[[optimizers]]
+name = "mmllm"
+model = "openai/gpt-4o"
+[[optimizers]]
+name = "mmllm-image-only"
+model = "openai/gpt-4o"
+[[optimizers]]
+name = "llm-tpe"
+model = "openai/gpt-4o"
+options = {{p = 1.0}}
+[model_settings."openai/gpt-4o"]
+api_base = "{url}"
+api_key_env = "REVISION_TEST_KEY"
+"""
+
+
+def test_a_campaign_recorded_with_the_current_revisions_replays_after_newer_ones_exist(tmp_path: Path, monkeypatch) -> None:
+    """Revision N+1 of prompts and plots beside N (as the next change will add them): a campaign
+    recorded with today's N replays identically in strict replay, while a new campaign gets N+1."""
+    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.optimizers import plot_rules, plots, templates
+    from llmhpo.harness.spec import loads_spec
+    from tests.servers import OpenAIServer
+
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("REVISION_TEST_KEY", "sk-revision-test-0123456789")
+    server = OpenAIServer().start()
+    try:
+        spec = loads_spec(SPEC_NOW.format(url=server.url))
+        recorded_with = dict(revisions.CURRENT)
+        first = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+        assert first.complete and first.stats.llm_calls >= 12
+        manifest = json.loads((first.directory / "manifest.json").read_text())
+        assert manifest["revisions"] == recorded_with
+
+        next_prompts, next_plots = str(int(recorded_with["prompts"]) + 1), str(int(recorded_with["plots"]) + 1)
+        newer_words = {**templates.PROMPT_REVISIONS[recorded_with["prompts"]], "system": "You tune hyperparameters."}
+        monkeypatch.setitem(templates.PROMPT_REVISIONS, next_prompts, newer_words)  # type: ignore[index]
+        monkeypatch.setitem(plots.PLOT_REVISIONS, next_plots,
+                            lambda history, space, annotate=False: plot_rules.figure_r3(history, space, annotate=True))
+        monkeypatch.setattr(revisions, "CURRENT", {**recorded_with, "prompts": next_prompts, "plots": next_plots})
+
+        result = replay(first.directory, cache_dir=tmp_path / "cache")
+        assert result.identical, result.mismatches[:5]
+        assert result.trials == 12 and result.llm_calls > 0
+
+        newer = run_campaign(loads_spec(SPEC_NOW.format(url=server.url).replace('"now"', '"newer"')),
+                             out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+        assert json.loads((newer.directory / "manifest.json").read_text())["revisions"]["prompts"] == next_prompts
+        sent = [r.body for r in server.received]
+        assert any(m["content"] == "You tune hyperparameters." for body in sent for m in body["messages"]
+                   if m["role"] == "system")
+    finally:
+        server.stop()

@@ -44,7 +44,7 @@ def test_mmllm_attaches_the_history_plot(server, server_gateway) -> None:
         (part,) = image_parts(body)
         url = part["image_url"]["url"] if isinstance(part["image_url"], dict) else part["image_url"]
         assert url.startswith("data:image/png;base64,")
-        expected = render(opt.history[:n], BRANIN.space)
+        expected = render(opt.history[:n], BRANIN.space, annotate=True)  # mmllm labels its best losses
         assert base64.b64decode(url.split(",", 1)[1]) == expected.data
         assert p.transcript["image"] == expected.fingerprint
         content = p.transcript["attempts"][0]["messages"][-1]["content"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
-import pytest
-
+from llmhpo.harness import revisions
 from llmhpo.harness.optimizers import prompts
 from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.prompts import PromptSpec, build
 from llmhpo.harness.space import Float, Int, SearchSpace
 
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 SPACE = SearchSpace([Float("C", 0.001, 1000.0, log=True, default=1.0), Int("depth", 1, 10, default=3)])
 
 
@@ -119,12 +121,28 @@ def test_image_only_history_has_no_loss_values() -> None:
     assert not re.search(r"loss\s*=", text)
 
 
-def test_template_hashes_cover_every_template_and_change_with_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert set(prompts.TEMPLATE_HASHES) == set(prompts.TEMPLATES)
-    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in prompts.TEMPLATE_HASHES.values())
-    assert prompts.TEMPLATES["transition"] == "loss = {loss:.4e}. Specify the next config."
-    assert prompts.TEMPLATES["last_try"] == "This is the last try."
-    assert prompts.TEMPLATES["system"] == "You are a machine learning expert."
+def test_template_hashes_cover_every_template_of_a_revision() -> None:
+    from llmhpo.harness.optimizers import templates
+
+    for revision, texts_ in templates.PROMPT_REVISIONS.items():
+        hashes = templates.template_hashes(revision)
+        assert set(hashes) == set(texts_)
+        assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes.values())
+    assert prompts.TEMPLATE_HASHES == templates.template_hashes(revisions.CURRENT["prompts"])
+    assert templates.PROMPT_REVISIONS["1"]["feedback_image_only"] != templates.PROMPT_REVISIONS["2"]["feedback_image_only"]
+    assert templates.template_hashes("1")["system"] != templates.template_hashes("2")["system"]  # the revision is hashed
+    for revision in templates.PROMPT_REVISIONS:
+        assert prompts.t("transition", revision, loss=0.5) == "loss = 5.0000e-01. Specify the next config."
+        assert prompts.t("last_try", revision) == "This is the last try."
+
+
+def test_revision_1_templates_are_the_recorded_ones() -> None:
+    """The words campaigns recorded before revisions existed were sent with: their manifests hold
+    the hashes of every template, so an edit of revision 1 shows here (and in the wire-r1 replay)."""
+    from llmhpo.harness.optimizers import templates
+
+    manifest = json.loads((FIXTURES / "wire-r1" / "manifest.json").read_text())
+    assert templates.template_hashes("1") == manifest["template_hashes"]
 
 
 def test_grid_values_print_exactly_so_an_echo_needs_no_repair() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 import sqlite3
 from collections import Counter
@@ -174,6 +175,8 @@ class CacheStore:
             ) from None
         except OSError as exc:
             raise CacheNotWritable(f"cache directory {self.path} cannot be created: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a NUL byte in the path
+            raise CacheNotWritable(f"cache directory {str(self.path)!r} cannot be created: {exc}") from None
         if not self.path.is_dir():
             raise CacheNotWritable(f"cache directory {self.path} is not a directory")
         try:
@@ -308,7 +311,7 @@ class CacheStore:
         """
         if older_than_days is None and namespace is None and not corrupt:
             raise CacheError("prune needs older_than_days, namespace or corrupt; refusing to delete everything")
-        if older_than_days is not None and older_than_days < 0:
+        if older_than_days is not None and not (math.isfinite(older_than_days) and older_than_days >= 0):
             raise CacheError(f"older_than_days must be >= 0, got {older_than_days}")
         cutoff = None if older_than_days is None else datetime.now(UTC) - timedelta(days=older_than_days)
         removed = 0

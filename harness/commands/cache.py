@@ -58,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from llmhpo.cache.errors import CacheError
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
+    if args.action == "prune":
+        from llmhpo.harness.limits import check_days
+
+        check_days(args.older_than, "--older-than")
     if args.action == "prune" and args.older_than is None and args.namespace is None and not args.corrupt:
         raise CacheError("prune needs --older-than DAYS, --namespace NS or --corrupt (refusing to delete everything)")
     if args.action == "import" and not Path(args.file).is_file():

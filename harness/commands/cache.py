@@ -57,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
 
     from llmhpo.cache.errors import CacheError
 
+    from llmhpo.harness.limits import check_path
+
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
+    check_path(directory, "cache directory")
     if args.action == "prune":
         from llmhpo.harness.limits import check_days
 

@@ -56,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from llmhpo.cache.errors import CacheError
-
     from llmhpo.harness.limits import check_path
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()

@@ -110,7 +110,19 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
           f"eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} ({s.llm_hits} cached, "
           f"{s.llm_failures} failed), LLM cost ${s.cost_usd:.4f}")
     print(f"results: {outcome.directory}")
-    return _fidelity_summary(s)
+    return max(_fidelity_summary(s), _crash_summary(outcome.directory))
+
+
+def _crash_summary(directory: Path) -> int:
+    """1 (with the first error) when all trials, or more than half of a run's, crashed (harness.crash_share)."""
+    from llmhpo.harness.crash_share import crash_problem
+    from llmhpo.harness.journal import read_trials
+
+    problem = crash_problem(read_trials(Path(directory)))
+    if problem:
+        print(f"llmhpo: {problem}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _fidelity_summary(stats: Any) -> int:

@@ -72,7 +72,7 @@ def _parse_line(line: str) -> tuple[dict[str, Any] | None, str | None]:
         envelope = json.loads(line)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc})"
-    problem = envelope_problem(envelope) or _line_hazard(line)
+    problem = envelope_problem(envelope, check_key=True) or _line_hazard(line)
     return (None, problem) if problem else (envelope, None)
 
 

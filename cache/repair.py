@@ -17,6 +17,7 @@ recording, entries whose bytes do not verify) is moved to `<dir>.lost+found/<tim
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
@@ -248,9 +249,12 @@ def repair(directory: Path, cassettes: tuple[Path, ...] = ()) -> Repair:
                 path.unlink()
             else:
                 _move_aside(path, directory, lost_found)
+        for folder, _, _ in sorted(os.walk(directory), key=lambda w: -len(w[0])):  # deepest first
+            if folder != str(directory) and not os.listdir(folder):
+                os.rmdir(folder)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            store._cache.check(fix=True, retry=True)  # counters, sizes, empty folders (every stray is moved)
+            store._cache.check(fix=True, retry=True)  # counters and sizes (every stray is moved or re-indexed)
     return report
 
 

@@ -65,7 +65,8 @@ def _header_problem(path: Path) -> str | None:
         return f"index {path} is not a SQLite database (damaged header)"
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
+    # the page count is trusted only when "version-valid-for" equals the change counter (SQLite's rule)
+    pages = int.from_bytes(header[28:32], "big") if header[92:96] == header[24:28] else 0
     if pages and size < pages * page_size:
         return f"index {path} is truncated ({size} of {pages * page_size} bytes)"
     return None
@@ -129,6 +130,7 @@ def inspect(directory: Path) -> list[str]:
 
     directory = Path(directory)
     problems: list[str] = []
+    known: set[str] = set()
     has_index = (directory / DB).is_file()
     problem = index_problem(directory) if has_index else None
     if not has_index and value_files(directory):
@@ -180,7 +182,7 @@ class Repair:
 
 def repair(directory: Path, cassettes: tuple[Path, ...] = ()) -> Repair:
     """Rebuild a cache from everything readable; never removes a readable recording (see module doc)."""
-    from llmhpo.cache.cassette import _parse_line, _read_lines
+    from llmhpo.cache.cassette import parse_line, read_lines
     from llmhpo.cache.store import CacheStore
 
     directory = Path(directory)
@@ -218,8 +220,8 @@ def repair(directory: Path, cassettes: tuple[Path, ...] = ()) -> Repair:
             recovered.setdefault((envelope["namespace"], envelope["fingerprint"]), envelope)
             intact.append(path)
     for cassette in cassettes:
-        for number, line in _read_lines(cassette):
-            envelope, why = _parse_line(line)
+        for number, line in read_lines(cassette):
+            envelope, why = parse_line(line)
             if envelope is None:
                 raise CorruptEntry(f"cassette {cassette} line {number}: {why}; nothing was changed")
             recovered.setdefault((envelope["namespace"], envelope["fingerprint"]), envelope)
@@ -254,7 +256,7 @@ def repair(directory: Path, cassettes: tuple[Path, ...] = ()) -> Repair:
                 os.rmdir(folder)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            store._cache.check(fix=True, retry=True)  # counters and sizes (every stray is moved or re-indexed)
+            store.check_storage(fix=True)  # counters and sizes (every stray is moved or re-indexed)
     return report
 
 
@@ -270,7 +272,7 @@ def _index_entries(directory: Path) -> tuple[dict[tuple[str, str], dict[str, Any
     good: dict[tuple[str, str], dict[str, Any]] = {}
     bad: list[tuple[str, str, str]] = []
     with CacheStore(directory) as store:
-        for _, ns, fp in list(store._keys()):
+        for _, ns, fp in store.raw_keys():
             try:
                 envelope = store.get_envelope(fp, ns)
             except CorruptEntry as exc:
@@ -290,14 +292,14 @@ def _quarantine_entry(store: Any, ns: str, fp: str, why: str, lost_found: Path, 
     """Remove an index row that does not verify, keeping whatever bytes it still has in lost+found."""
     dkey = f"{ns}/{fp}"
     try:
-        data = store._cache.get(dkey)
+        data = store.raw_get(dkey)
     except (CorruptEntry, OSError):
         data = None
     if isinstance(data, bytes | str):
         name = lost_found / "entries" / f"{ns}-{fp[:64]}.json"
         name.parent.mkdir(parents=True, exist_ok=True)
         name.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
-    report.removed += bool(store._cache.delete(dkey, retry=True))
+    report.removed += store.raw_delete(dkey)
     report.quarantined.append(f"{dkey}: {' '.join(why.split())}")
 
 

@@ -286,6 +286,22 @@ class CacheStore:
             if envelope is not None:  # deleted by another process meanwhile
                 yield envelope
 
+    # -- raw rows, for cache.repair: bytes as stored, nothing verified ------------------------------
+    def raw_keys(self) -> list[tuple[str, str, str]]:
+        """(diskcache key, namespace, fingerprint) of every row of the index."""
+        return list(self._keys())
+
+    def raw_get(self, dkey: str) -> Any:
+        """The stored bytes of a row (CorruptEntry when its value file is gone)."""
+        return self._cache.get(dkey)
+
+    def raw_delete(self, dkey: str) -> bool:
+        return bool(self._cache.delete(dkey, retry=True))
+
+    def check_storage(self, *, fix: bool) -> list[Any]:
+        """diskcache's own `check()` (integrity, file sizes, unknown files, counters) as warnings."""
+        return list(self._cache.check(fix=fix, retry=True))
+
     def stats(self) -> dict[str, Any]:
         """Entry counts per namespace, total entries, bytes on disk and the directory."""
         counts = Counter(ns for _, ns, _ in self._keys())

@@ -25,6 +25,7 @@ from llmhpo.harness.errors import UserError
 SEED_LIMIT = 2**31  # seeds are 0 <= seed < SEED_LIMIT
 MAX_SEEDS = 1_000  # seeds per campaign, unless --allow-large (each seed is a run per task x optimizer)
 MAX_RUNS = 100_000  # runs per campaign (benchmarks x optimizers x budgets x seeds), unless --allow-large
+HARD_MAX_RUNS = 2_000_000  # not even --allow-large: the run list alone would not fit in memory
 MAX_NAME = 128  # characters of a campaign name or an optimizer label (run ids and file names derive from them)
 NAME_MAX_BYTES = 255  # bytes of one path component on common file systems (ext4, xfs, btrfs, APFS, NTFS)
 RUN_ID_MAX = 239  # a longer run id is shortened with a hash (its transcript's temporary file must fit 255 bytes)

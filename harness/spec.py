@@ -23,7 +23,14 @@ from pydantic import ValidationError
 from llmhpo.cache.key import canonical_json
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.limits import MAX_RUNS, RUN_ID_MAX, check_depth, parse_json_spec, read_spec_text
+from llmhpo.harness.limits import (
+    HARD_MAX_RUNS,
+    MAX_RUNS,
+    RUN_ID_MAX,
+    check_depth,
+    parse_json_spec,
+    read_spec_text,
+)
 from llmhpo.harness.model_settings import ModelSettingsTable, settings_table
 from llmhpo.harness.names import slug
 from llmhpo.harness.spec_document import (
@@ -227,8 +234,8 @@ def parse_spec(
                                    notes=notes)
         if not located and not problems:  # --model skipped every entry: a campaign of nothing is a mistake
             problems.append(f"optimizers: none left to run ({'; '.join(notes)})")
-    if doc and not allow_large:
-        problems.extend(run_count_problems(doc, len(located)))
+    if doc:
+        problems.extend(run_count_problems(doc, len(located), allow_large))
     if problems or doc is None:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise UserError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n{lines}")
@@ -246,10 +253,13 @@ def _get(data: Any, key: str, default: Any = None) -> Any:
     return data.get(key, default) if isinstance(data, dict) else default
 
 
-def run_count_problems(doc: SpecDocument, optimizers: int) -> list[str]:
+def run_count_problems(doc: SpecDocument, optimizers: int, allow_large: bool) -> list[str]:
     """benchmarks x optimizers x budgets x seeds above MAX_RUNS (before any run is built)."""
     runs = len(doc.benchmarks) * optimizers * len(doc.budget) * len(doc.seeds)
-    if runs > MAX_RUNS:
+    if runs > HARD_MAX_RUNS:
+        return [f"spec: {runs} runs (benchmarks x optimizers x budgets x seeds) cannot be held in memory; at most "
+                f"{HARD_MAX_RUNS}, even with --allow-large"]
+    if runs > MAX_RUNS and not allow_large:
         return [f"spec: {runs} runs (benchmarks x optimizers x budgets x seeds) is above the limit of {MAX_RUNS} "
                 "(pass --allow-large if you really mean it)"]
     return []

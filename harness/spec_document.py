@@ -29,7 +29,14 @@ from pydantic import (
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError, suggest
-from llmhpo.harness.limits import MAX_SEEDS, SEED_LIMIT, dask_problem, name_problem, seed_problem
+from llmhpo.harness.limits import (
+    HARD_MAX_RUNS,
+    MAX_SEEDS,
+    SEED_LIMIT,
+    dask_problem,
+    name_problem,
+    seed_problem,
+)
 from llmhpo.harness.model_settings import ModelSettingsTable
 from llmhpo.harness.spec_errors import invalid
 
@@ -93,6 +100,8 @@ def _seeds(value: Any, info: ValidationInfo) -> list[int]:
             raise invalid(f"a count must be >= 1 (got {value})")
         if value > SEED_LIMIT:
             raise invalid(f"a count of {value} seeds: seeds are 0 <= seed < 2**31, so at most {SEED_LIMIT}")
+        if value > HARD_MAX_RUNS:
+            raise invalid(f"a count of {value} seeds: at most {HARD_MAX_RUNS} runs fit in memory, even with --allow-large")
         seeds = range(value)
     elif isinstance(value, list):
         seeds = _int_list(value, 0)

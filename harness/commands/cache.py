@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     from pathlib import Path
 
-    from llmhpo.cache.errors import CacheError
+    from llmhpo.cache.errors import CacheError, CorruptEntry
     from llmhpo.harness.limits import check_days, check_path
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
@@ -93,7 +94,12 @@ def run(args: argparse.Namespace) -> int:
         return _repair(directory, []) if code and args.repair else code
     if args.action == "repair" or (args.action == "prune" and args.corrupt):
         return _repair(directory, args.sources if args.action == "repair" else [])
-    with CacheStore(directory) as store:
+    try:
+        store = CacheStore(directory)
+    except CorruptEntry as exc:  # a damaged index: exit 1 like verify (2 is for usage errors)
+        print(f"llmhpo: damaged cache: {exc}", file=sys.stderr)
+        return 1
+    with store:
         if args.action == "stats":
             info = store.stats()
             if args.json:
@@ -109,11 +115,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"exported {count} entries to {args.file}")
             return 0
         if args.action == "import":
-            count = import_cassette(store, args.file)
+            saved: list[str] = []
+            count = import_cassette(store, args.file,
+                                    backup=lambda old: saved.append(str(backup(directory, old, "replaced"))))
             print(f"imported {count} entries into {store.path}")
+            if saved:
+                print(f"the entries it replaced were saved first to {saved[0]}")
             return 0
         if args.action == "prune":
-            saved: list[str] = []
+            saved = []
             removed = store.prune(older_than_days=args.older_than, namespace=args.namespace,
                                   backup=lambda envelopes: saved.append(str(backup(directory, envelopes, "pruned"))))
             print(f"removed {removed} entries from {store.path}")

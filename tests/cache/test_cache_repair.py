@@ -74,6 +74,8 @@ def test_zeroed_index_is_damage_not_an_empty_cache(recorded: Path, capsys) -> No
         (recorded / "c" / extra).unlink(missing_ok=True)
     code, out = _verify(recorded, capsys)
     assert code == 1 and "is empty (0 bytes)" in out and out.count("lost recording:") == 2
+    assert main(["cache", "stats", "--cache", str(recorded / "c")]) == 1  # damage, not a usage error
+    assert "cache repair" in capsys.readouterr().err
     # a live run refuses to start over a forgotten cache (it would pay for every call again)
     run = main(["run", str(recorded / "spec.toml"), "--out", str(recorded / "out2"), "--cache", str(recorded / "c"),
                 "--workers", "1"])
@@ -182,3 +184,15 @@ def test_repair_changes_nothing_when_its_backup_cannot_be_written(recorded: Path
         recorded.chmod(0o755)
     assert "nothing was changed" in capsys.readouterr().err
     assert (recorded / "c" / "cache.db").stat().st_size == 0
+
+
+def test_import_saves_the_entries_it_replaces(recorded: Path, capsys) -> None:
+    with CacheStore(recorded / "c") as store:
+        old = next(iter(store.entries("eval")))
+    newer = {**old, "value": {**old["value"], "cost_s": 123.0}}
+    newer["checksum"] = envelope_checksum(newer)
+    (recorded / "newer.jsonl").write_text(json.dumps(newer, sort_keys=True, separators=(",", ":")) + "\n")
+    assert main(["cache", "import", str(recorded / "newer.jsonl"), "--cache", str(recorded / "c")]) == 0
+    (saved,) = recorded.glob("c.replaced-*.jsonl")
+    assert str(saved) in capsys.readouterr().out
+    assert [json.loads(line) for line in saved.read_text().splitlines()] == [old]

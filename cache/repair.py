@@ -17,6 +17,7 @@ recording, entries whose bytes do not verify) is moved to `<dir>.lost+found/<tim
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -103,7 +104,8 @@ def _indexed_files(directory: Path) -> set[str]:
 
 
 def _salvage_rows(directory: Path) -> tuple[list[dict[str, Any]], int]:
-    """Envelopes still readable row by row in a damaged index, and how many rows could not be read."""
+    """Envelopes still readable in a damaged index (row by row, else by scanning its bytes), and how
+    many rows SQLite could not read."""
     from llmhpo.cache.store import decode_envelope
 
     found: list[dict[str, Any]] = []
@@ -112,7 +114,7 @@ def _salvage_rows(directory: Path) -> tuple[list[dict[str, Any]], int]:
         con = _open_index(directory)
         rowids = [r for (r,) in con.execute("SELECT rowid FROM Cache")]
     except sqlite3.Error:
-        return found, 0
+        return _scan_bytes(directory), 0
     for rowid in rowids:
         try:
             (mode, name, value), = con.execute("SELECT mode, filename, value FROM Cache WHERE rowid = ?", (rowid,))
@@ -121,7 +123,33 @@ def _salvage_rows(directory: Path) -> tuple[list[dict[str, Any]], int]:
         except (sqlite3.Error, OSError, ValueError, CorruptEntry):
             lost += 1
     con.close()
-    return found, lost
+    return (found + _scan_bytes(directory) if lost else found), lost
+
+
+def _scan_bytes(directory: Path) -> list[dict[str, Any]]:
+    """Envelopes found in the raw bytes of the index and its WAL, wherever SQLite can no longer reach
+    them (a lost interior page hides every row below it). Safe because an envelope verifies itself:
+    canonical JSON starts with its checksum, and only bytes that match it are taken. A value split
+    over SQLite overflow pages (over about one page) is not found this way."""
+    from llmhpo.cache.store import decode_envelope
+
+    found = []
+    decoder = json.JSONDecoder()
+    for name in (DB, f"{DB}-wal"):
+        try:
+            data = Path(directory, name).read_bytes()
+        except OSError:
+            continue
+        start = data.find(b'{"checksum":"')
+        while start >= 0:
+            try:
+                text = data[start:start + 2**16].decode("utf-8", "ignore")
+                _, length = decoder.raw_decode(text)
+                found.append(decode_envelope(text[:length].encode("utf-8"), f"{name} at byte {start}"))
+            except (ValueError, CorruptEntry):
+                pass
+            start = data.find(b'{"checksum":"', start + 1)
+    return found
 
 
 def inspect(directory: Path) -> list[str]:

@@ -83,6 +83,9 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.config is None:
         config, repairs = bench.space.default(), []
     else:
+        from llmhpo.harness.limits import check_depth
+
+        check_depth(args.config, "--config")  # a recursive parser must not see 100,000 nested brackets
         try:
             config = json.loads(args.config)
         except json.JSONDecodeError as exc:

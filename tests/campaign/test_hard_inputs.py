@@ -137,6 +137,15 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], str]] = {
     "fidelity with a trailing comma": (_eval("xgb/australian@n_estimators=10,"), "key=value"),
     "empty benchmark name": spec_run("benchmarks", benchmarks='[""]'),
     "eval --config with NaN": (_eval("toy/branin", "--config", '{"x1": NaN, "x2": 0.0}'), "x1"),
+    "eval --config nested 100,000 deep": (_eval("toy/branin", "--config", "[" * 100_000 + "]" * 100_000),
+                                         "nested more than"),
+    "eval --config that is a list": (_eval("toy/branin", "--config", "[1, 2]"), "config"),
+    "eval --config with a huge number": (_eval("toy/branin", "--config", '{"x1": 1e999, "x2": 0.0}'), "x1"),
+    "spec is a symlink loop": ((lambda t: (t / "loop.toml").symlink_to(t / "loop.toml") or run(t, t / "loop.toml")),
+                               "loop.toml"),
+    "--out through a symlink loop": ((lambda t: (t / "oloop").symlink_to(t / "oloop") or run(t, spec(t))[:3]
+                                      + [str(t / "oloop" / "x"), *run(t, spec(t))[4:]]), "oloop"),
+    "--out under /dev/null": ((lambda t: run(t, spec(t))[:3] + ["/dev/null/x", *run(t, spec(t))[4:]]), "/dev/null"),
     # -- flags agree with the spec ----------------------------------------------------------------
     "run --dask bogus": ((lambda t: run(t, spec(t), "--dask", "bogus")), "--dask"),
     "run --dask tcp://host (no port)": ((lambda t: run(t, spec(t), "--dask", "tcp://host")), "--dask"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ def export_cassette(store: CacheStore, path: str | Path, namespace: str | None =
     return len(lines)
 
 
-def _read_lines(path: str | Path) -> list[tuple[int, str]]:
+def read_lines(path: str | Path) -> list[tuple[int, str]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -65,14 +66,14 @@ def _line_hazard(line: str) -> str | None:
     return None
 
 
-def _parse_line(line: str) -> tuple[dict[str, Any] | None, str | None]:
+def parse_line(line: str) -> tuple[dict[str, Any] | None, str | None]:
     from llmhpo.cache.store import envelope_problem
 
     try:
         envelope = json.loads(line)
     except json.JSONDecodeError as exc:
         return None, f"not valid JSON ({exc})"
-    problem = envelope_problem(envelope) or _line_hazard(line)
+    problem = envelope_problem(envelope, check_key=True) or _line_hazard(line)
     return (None, problem) if problem else (envelope, None)
 
 
@@ -80,8 +81,8 @@ def verify_cassette(path: str | Path) -> list[str]:
     """Every problem in a cassette: bad JSON, checksum, field, order, duplicate, secret or image data."""
     problems: list[str] = []
     previous: tuple[str, str] | None = None
-    for number, line in _read_lines(path):
-        envelope, problem = _parse_line(line)
+    for number, line in read_lines(path):
+        envelope, problem = parse_line(line)
         if envelope is None:
             problems.append(f"{path}:{number}: {problem}")
             continue
@@ -94,18 +95,30 @@ def verify_cassette(path: str | Path) -> list[str]:
     return problems
 
 
-def import_cassette(store: CacheStore, path: str | Path) -> int:
+def import_cassette(store: CacheStore, path: str | Path,
+                    backup: Callable[[list[dict[str, Any]]], Any] | None = None) -> int:
     """Load a cassette into `store` (overwriting equal keys); returns the number of entries.
 
     All-or-nothing: every line is verified first and the first bad line is refused with its
     line number, so a damaged cassette never half-populates a cache.
     """
     envelopes = []
-    for number, line in _read_lines(path):
-        envelope, problem = _parse_line(line)
+    for number, line in read_lines(path):
+        envelope, problem = parse_line(line)
         if envelope is None:
             raise CorruptEntry(f"cassette {path} line {number}: {problem}; nothing was imported")
         envelopes.append(envelope)
+    if backup is not None:  # the entries this import replaces with different content, saved first
+        replaced = []
+        for envelope in envelopes:
+            try:
+                old = store.get_envelope(envelope["fingerprint"], envelope["namespace"])
+            except CorruptEntry:
+                continue  # unreadable: `cache repair` keeps its bytes; nothing readable is lost here
+            if old is not None and old["checksum"] != envelope["checksum"]:
+                replaced.append(old)
+        if replaced:
+            backup(replaced)
     for envelope in envelopes:
         store.put_envelope(envelope)
     return len(envelopes)

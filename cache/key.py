@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from typing import Any
 
 KEY_VERSION = 1
@@ -56,3 +57,24 @@ def fingerprint(obj: Any, *, namespace: str = "llm") -> str:
     payload = canonical_json({"v": KEY_VERSION, "ns": namespace, "body": obj})
     # surrogatepass: a Python str may hold a lone surrogate (not valid UTF-8); it still gets its own key
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def fingerprint_problem(key: str, request: Any, namespace: str) -> str | None:
+    """Why an entry stored under `key` does not hold `request` (None when it does, or cannot be told).
+
+    A key that is a fingerprint (64 hex digits) must be the fingerprint of the request stored with it:
+    otherwise replaying that request would serve another request's reply, even with a valid checksum.
+    Keys that are no fingerprint (hand-made in tests) and entries stored without a request are not
+    served for any real request, so there is nothing to compare."""
+    if request is None or not isinstance(key, str) or not _HEX64.match(key):
+        return None
+    try:
+        expected = fingerprint(request, namespace=namespace)
+    except (UnhashableValue, TypeError, ValueError):
+        return "its request has no canonical form"
+    if expected != key:
+        return f"its fingerprint does not match the request it holds (that request's is {expected[:16]}...)"
+    return None

@@ -16,10 +16,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
 
 from llmhpo.cache.errors import CacheError, CacheNotWritable, CorruptEntry
-from llmhpo.cache.key import canonical_json
+from llmhpo.cache.key import canonical_json, fingerprint_problem
 
 ENVELOPE_FIELDS = ("fingerprint", "namespace", "request", "value", "created_at", "llmhpo_version", "checksum")
 _NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -105,8 +106,11 @@ def make_envelope(key: str, namespace: str, value: dict[str, Any], request: dict
     return envelope
 
 
-def envelope_problem(envelope: Any, *, checksum_verified: bool = False) -> str | None:
-    """Why `envelope` is not a valid entry (None when it is); skips the checksum if already verified."""
+def envelope_problem(envelope: Any, *, checksum_verified: bool = False, check_key: bool = False) -> str | None:
+    """Why `envelope` is not a valid entry (None when it is); skips the checksum if already verified.
+
+    check_key: also that its fingerprint is its request's (`cache.key.fingerprint_problem`); verify,
+    import and repair ask for it, a read does not (it would cost a canonicalisation per hit)."""
     if not isinstance(envelope, dict):
         return "entry is not a JSON object"
     missing = [f for f in ENVELOPE_FIELDS if f not in envelope]
@@ -118,14 +122,18 @@ def envelope_problem(envelope: Any, *, checksum_verified: bool = False) -> str |
     if not isinstance(envelope["value"], dict):
         return "entry value is not a JSON object"
     if checksum_verified:
-        return None
+        return _key_problem(envelope) if check_key else None
     try:
         expected = envelope_checksum(envelope)
     except (TypeError, ValueError) as exc:
         return f"entry is not canonical JSON ({exc})"
     if envelope["checksum"] != expected:
         return "checksum mismatch (entry was modified or damaged)"
-    return None
+    return _key_problem(envelope) if check_key else None
+
+
+def _key_problem(envelope: dict[str, Any]) -> str | None:
+    return fingerprint_problem(envelope["fingerprint"], envelope["request"], str(envelope["namespace"]))
 
 
 _CHECKSUM_PREFIX = b'{"checksum":"'
@@ -174,8 +182,15 @@ class CacheStore:
             ) from None
         except OSError as exc:
             raise CacheNotWritable(f"cache directory {self.path} cannot be created: {exc.strerror or exc}") from None
+        except ValueError as exc:  # a NUL byte in the path
+            raise CacheNotWritable(f"cache directory {str(self.path)!r} cannot be created: {exc}") from None
         if not self.path.is_dir():
             raise CacheNotWritable(f"cache directory {self.path} is not a directory")
+        from llmhpo.cache.repair import index_problem
+
+        problem = index_problem(self.path)  # an empty or cut index would silently forget every recording
+        if problem:
+            raise CorruptEntry(f"{problem}; rebuild it with: llmhpo cache repair --cache {self.path}")
         try:
             # eviction 'none' + no size limit: recordings must never be culled behind the user's back.
             self._cache = diskcache.Cache(
@@ -233,7 +248,7 @@ class CacheStore:
 
     def put_envelope(self, envelope: dict[str, Any]) -> None:
         """Store an envelope as-is (cassette import), after verifying its checksum."""
-        problem = envelope_problem(envelope)
+        problem = envelope_problem(envelope, check_key=True)
         if problem:
             raise CorruptEntry(f"refusing to store entry {envelope.get('fingerprint')!r}: {problem}")
         self._write(envelope)
@@ -271,6 +286,22 @@ class CacheStore:
             if envelope is not None:  # deleted by another process meanwhile
                 yield envelope
 
+    # -- raw rows, for cache.repair: bytes as stored, nothing verified ------------------------------
+    def raw_keys(self) -> list[tuple[str, str, str]]:
+        """(diskcache key, namespace, fingerprint) of every row of the index."""
+        return list(self._keys())
+
+    def raw_get(self, dkey: str) -> Any:
+        """The stored bytes of a row (CorruptEntry when its value file is gone)."""
+        return self._cache.get(dkey)
+
+    def raw_delete(self, dkey: str) -> bool:
+        return bool(self._cache.delete(dkey, retry=True))
+
+    def check_storage(self, *, fix: bool) -> list[Any]:
+        """diskcache's own `check()` (integrity, file sizes, unknown files, counters) as warnings."""
+        return list(self._cache.check(fix=fix, retry=True))
+
     def stats(self) -> dict[str, Any]:
         """Entry counts per namespace, total entries, bytes on disk and the directory."""
         counts = Counter(ns for _, ns, _ in self._keys())
@@ -287,9 +318,13 @@ class CacheStore:
         problems: list[str] = []
         for _, ns, fp in self._keys():
             try:
-                self.get_envelope(fp, ns)
+                envelope = self.get_envelope(fp, ns)
             except CorruptEntry as exc:
                 problems.append(str(exc))
+                continue
+            problem = None if envelope is None else _key_problem(envelope)
+            if problem:
+                problems.append(f"corrupt cache entry {ns}/{fp} in {self.path}: {problem}")
         reported = " ".join(problems)
         for warning in self._cache.check(fix=False, retry=True):  # check() returns its warnings
             message = str(warning.message)
@@ -300,39 +335,36 @@ class CacheStore:
         return problems
 
     def prune(
-        self, older_than_days: float | None = None, namespace: str | None = None, *, corrupt: bool = False
+        self, older_than_days: float | None = None, namespace: str | None = None, *, corrupt: bool = False,
+        backup: Callable[[list[dict[str, Any]]], Any] | None = None,
     ) -> int:
-        """Delete entries matching every filter given; `corrupt=True` deletes only unverifiable ones.
+        """Delete entries matching every filter given; returns how many index entries were removed.
 
+        `corrupt=True` is `cache.repair.repair`: entries that do not verify are moved aside, recordings
+        the index lost are re-indexed, nothing readable is deleted (the other filters do not apply).
+        `backup(envelopes)` is called with the doomed entries before anything is deleted.
         Refuses to run with no filter at all, so a typo cannot wipe a whole set of recordings.
         """
         if older_than_days is None and namespace is None and not corrupt:
             raise CacheError("prune needs older_than_days, namespace or corrupt; refusing to delete everything")
-        if older_than_days is not None and older_than_days < 0:
-            raise CacheError(f"older_than_days must be >= 0, got {older_than_days}")
+        if older_than_days is not None and not (math.isfinite(older_than_days) and older_than_days >= 0):
+            raise CacheError(f"older_than_days must be a finite number >= 0, got {older_than_days}")
+        if corrupt:
+            from llmhpo.cache.repair import repair
+
+            return repair(self.path).removed
         cutoff = None if older_than_days is None else datetime.now(UTC) - timedelta(days=older_than_days)
-        removed = 0
+        doomed: list[tuple[str, dict[str, Any]]] = []
         for dkey, ns, fp in list(self._keys(namespace)):
             try:
                 envelope = self.get_envelope(fp, ns)
-                bad = False
             except CorruptEntry:
-                envelope, bad = None, True
-            if corrupt:
-                doomed = bad
-            elif envelope is None:
-                continue  # corrupt entries are only removed on request; verify() reports them
-            else:
-                doomed = cutoff is None or _parse_time(envelope["created_at"]) < cutoff
-            if doomed and self._cache.delete(dkey, retry=True):
-                removed += 1
-        if corrupt:  # and what diskcache's check() finds: stray files, wrong sizes, counters
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._cache.check(fix=True, retry=True)
-        return removed
+                continue  # corrupt entries are only removed by a repair; verify() reports them
+            if envelope is not None and (cutoff is None or _parse_time(envelope["created_at"]) < cutoff):
+                doomed.append((dkey, envelope))
+        if doomed and backup is not None:
+            backup([envelope for _, envelope in doomed])
+        return sum(bool(self._cache.delete(dkey, retry=True)) for dkey, _ in doomed)
 
     def close(self) -> None:
         """Close this thread's database connection (the store reopens on next use)."""

@@ -84,7 +84,7 @@ def run_campaign(
     The campaign directory is locked while this runs (harness/lock.py).
     """
     from llmhpo.harness.executor import make_executor
-    from llmhpo.harness.journal import check_creatable
+    from llmhpo.harness.limits import check_creatable
     from llmhpo.harness.lock import campaign_lock
     from llmhpo.harness.model_settings import endpoints_for
 
@@ -102,7 +102,10 @@ def run_campaign(
     # a remote Dask scheduler that cannot be reached fails here, before anything is created
     connected = make_executor(workers, dask) if executor is None and dask and dask != "local" else None
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # what check_creatable cannot foresee (a full disk, a race)
+            raise UserError(f"output directory {directory} cannot be created: {exc.strerror or exc}") from None
         notes: list[str] = []
         with campaign_lock(directory, notes):
             cache_path = Path(store.path if store is not None else cache_dir)  # what the manifest records

@@ -127,6 +127,10 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         import multiprocessing
 
+        from llmhpo.harness import pool_tmp
+
+        pool_tmp.sweep()  # folders of pools whose driver was killed
+        pool_tmp.own_temp_dir()  # this pool's: pid-named, so the next run can tell it was ours
         self.capacity = workers
         self.description = f"process pool ({workers} workers)"
         ctx = multiprocessing.get_context("forkserver")

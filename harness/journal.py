@@ -332,17 +332,6 @@ def write_jsonl_atomic(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     write_text_atomic(path, "".join(jsonl_line(row) for row in rows))
 
 
-def check_creatable(path: Path, what: str) -> None:
-    """UserError now, before anything is created, if `path` cannot be a directory (a file in the way)."""
-    for p in (path, *path.parents):
-        if p.exists():
-            if not p.is_dir():
-                raise UserError(f"{what} {path} cannot be created: {p} is a file, not a directory")
-            if not os.access(p, os.W_OK | os.X_OK) and p != path:
-                raise UserError(f"{what} {path} cannot be created: {p} is not writable")
-            return
-
-
 def read_transcripts(directory: Path) -> dict[str, dict[int, dict[str, Any]]]:
     """Journaled transcripts by run id and trial index (read only; the first line of an index wins)."""
     out: dict[str, dict[int, dict[str, Any]]] = {}

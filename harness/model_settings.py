@@ -14,19 +14,17 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
 from llmhpo.gateway.endpoints import Endpoint
+from llmhpo.harness.limits import check_api_base, check_http_url
 from llmhpo.harness.spec_errors import invalid
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_HTTP_URL = re.compile(r"^https?://[^/\s]+")
 
 
 def _api_base(url: str) -> str:
-    if not _HTTP_URL.match(url):
-        raise invalid(f'must be an http(s) URL like "http://127.0.0.1:8000/v1" (got {url!r})')
-    if _has_credentials(url):
-        raise invalid("must not carry credentials (user:password@ or a query string); "
-                      "name the variable holding the key in api_key_env")
-    return url
+    try:
+        return check_http_url(url, "api_base")
+    except ValueError as exc:
+        raise invalid(str(exc).removeprefix("api_base ")) from None
 
 
 def _env_name(name: str) -> str:
@@ -75,13 +73,6 @@ def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {m: s["capabilities"] for m, s in settings.items() if s.get("capabilities")}
 
 
-def _has_credentials(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return bool(parts.username or parts.password or parts.query)
-
-
 def endpoints_for(settings: dict[str, dict[str, Any]], models: list[str],
                   api_base: str | None = None) -> dict[str, Endpoint]:
     """Endpoints per model from the spec's settings, with `llmhpo run --api-base` for a single model."""
@@ -89,8 +80,7 @@ def endpoints_for(settings: dict[str, dict[str, Any]], models: list[str],
 
     out = {m: Endpoint(api_base=s.get("api_base"), api_key_env=s.get("api_key_env")) for m, s in settings.items()}
     if api_base is not None:
-        if not _HTTP_URL.match(api_base):
-            raise UserError(f"--api-base must be an http(s) URL like http://127.0.0.1:8000/v1 (got {api_base!r})")
+        check_api_base(api_base)
         distinct = sorted(set(models))
         if len(distinct) != 1:
             listing = ", ".join(distinct) or "none"

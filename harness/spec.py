@@ -13,7 +13,6 @@ A run is one (benchmark, optimizer entry, seed, budget); its id is a readable, f
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +23,14 @@ from pydantic import ValidationError
 from llmhpo.cache.key import canonical_json
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.limits import (
+    HARD_MAX_RUNS,
+    MAX_RUNS,
+    RUN_ID_MAX,
+    check_depth,
+    parse_json_spec,
+    read_spec_text,
+)
 from llmhpo.harness.model_settings import ModelSettingsTable, settings_table
 from llmhpo.harness.names import slug
 from llmhpo.harness.spec_document import (
@@ -206,9 +213,10 @@ def make_runs(spec: CampaignSpec) -> tuple[RunSpec, ...]:
             for budget in spec.budgets:
                 for seed in spec.seeds:
                     run_id = f"{slug(bench)}.{slug(opt.label)}.b{budget}.s{seed}"
-                    if run_id in seen:
+                    if run_id in seen or len(run_id) > RUN_ID_MAX:
                         raw = canonical_json([bench, opt.to_dict(), budget, seed])
-                        run_id += "." + hashlib.sha256(raw.encode()).hexdigest()[:8]
+                        # a too long id (it never fitted a file name) keeps its readable start
+                        run_id = run_id[: RUN_ID_MAX - 9] + "." + hashlib.sha256(raw.encode()).hexdigest()[:8]
                     seen.add(run_id)
                     runs.append(RunSpec(run_id, bench, opt.label, opt.name, opt.model, dict(opt.options), seed, budget))
     return tuple(runs)
@@ -226,7 +234,7 @@ def parse_spec(
     problems: list[str] = []
     doc: SpecDocument | None = None
     try:
-        doc = SpecDocument.model_validate(data, context={"allow_large": allow_large})
+        doc = SpecDocument.model_validate(data, context={"allow_large": allow_large, "recorded": not check})
     except ValidationError as exc:
         problems.extend(problems_of(exc, SpecDocument))
     entries = list(enumerate(doc.optimizers)) if doc else _valid_entries(_get(data, "optimizers"))
@@ -250,6 +258,8 @@ def parse_spec(
                                    notes=notes)
         if not located and not problems:  # --model skipped every entry: a campaign of nothing is a mistake
             problems.append(f"optimizers: none left to run ({'; '.join(notes)})")
+    if doc:
+        problems.extend(run_count_problems(doc, len(located), allow_large))
     if problems or doc is None:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise UserError(f"{source}: {len(problems)} problem(s) in the campaign spec:\n{lines}")
@@ -267,19 +277,26 @@ def _get(data: Any, key: str, default: Any = None) -> Any:
     return data.get(key, default) if isinstance(data, dict) else default
 
 
+def run_count_problems(doc: SpecDocument, optimizers: int, allow_large: bool) -> list[str]:
+    """benchmarks x optimizers x budgets x seeds above MAX_RUNS (before any run is built)."""
+    runs = len(doc.benchmarks) * optimizers * len(doc.budget) * len(doc.seeds)
+    if runs > HARD_MAX_RUNS:
+        return [f"spec: {runs} runs (benchmarks x optimizers x budgets x seeds) cannot be held in memory; at most "
+                f"{HARD_MAX_RUNS}, even with --allow-large"]
+    if runs > MAX_RUNS and not allow_large:
+        return [f"spec: {runs} runs (benchmarks x optimizers x budgets x seeds) is above the limit of {MAX_RUNS} "
+                "(pass --allow-large if you really mean it)"]
+    return []
+
+
 def load_spec(path: str | Path, *, model_override: str | None = None, check: bool = True,
               allow_large: bool = False) -> CampaignSpec:
-    """Read and validate a spec file: TOML, or JSON when it is named *.json."""
+    """Read and validate a spec file: TOML, or JSON when it is named *.json (size, depth and UTF-8
+    bounded first: `harness.limits`)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read campaign spec {path}: {exc.strerror or exc}") from None
+    text = read_spec_text(path)
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise UserError(f"{path}: not valid JSON: {exc}") from None
+        data = parse_json_spec(text, str(path))
         return parse_spec(data, source=str(path), model_override=model_override, check=check, allow_large=allow_large)
     return loads_spec(text, source=str(path), model_override=model_override, check=check, allow_large=allow_large)
 
@@ -287,8 +304,11 @@ def load_spec(path: str | Path, *, model_override: str | None = None, check: boo
 def loads_spec(text: str, *, source: str = "<spec>", model_override: str | None = None, check: bool = True,
                allow_large: bool = False) -> CampaignSpec:
     """Validate a TOML spec given as text."""
+    check_depth(text, source)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{source}: nested too deeply") from None
     return parse_spec(data, source=source, model_override=model_override, check=check, allow_large=allow_large)

@@ -29,6 +29,14 @@ from pydantic import (
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError, suggest
+from llmhpo.harness.limits import (
+    HARD_MAX_RUNS,
+    MAX_SEEDS,
+    SEED_LIMIT,
+    dask_problem,
+    name_problem,
+    seed_problem,
+)
 from llmhpo.harness.model_settings import ModelSettingsTable
 from llmhpo.harness.spec_errors import invalid
 
@@ -59,6 +67,11 @@ def _allow_large(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("allow_large"))
 
 
+def _recorded(info: ValidationInfo) -> bool:
+    """Re-reading the spec of a campaign that already ran (replay, resume): its names and seeds stand."""
+    return bool((info.context or {}).get("recorded"))
+
+
 def _int_list(value: Any, lo: int) -> list[int]:
     items = value if isinstance(value, list) else [value]
     if not items:
@@ -79,19 +92,36 @@ def _budgets(value: Any, info: ValidationInfo) -> list[int]:
     return budgets
 
 
-def _seeds(value: Any) -> list[int]:
+def _seeds(value: Any, info: ValidationInfo) -> list[int]:
+    """A count n (seeds 0..n-1) or a list of seeds, each in `limits.SEED_LIMIT`'s range; at most
+    MAX_SEEDS of them unless --allow-large."""
     if _is_int(value):
         if value < 1:
             raise invalid(f"a count must be >= 1 (got {value})")
-        return list(range(value))
-    if isinstance(value, list):
-        return _int_list(value, 0)
-    raise invalid(f"expected a count or a list of integers (got {value!r})")
+        if value > SEED_LIMIT:
+            raise invalid(f"a count of {value} seeds: seeds are 0 <= seed < 2**31, so at most {SEED_LIMIT}")
+        if value > HARD_MAX_RUNS:
+            raise invalid(f"a count of {value} seeds: at most {HARD_MAX_RUNS} runs fit in memory, even with --allow-large")
+        seeds = range(value)
+    elif isinstance(value, list):
+        seeds = _int_list(value, 0)
+        if not _recorded(info):
+            bad = next((p for p in map(seed_problem, seeds) if p), None)
+            if bad:
+                raise invalid(bad)
+    else:
+        raise invalid(f"expected a count or a list of integers (got {value!r})")
+    if len(seeds) > MAX_SEEDS and not _allow_large(info):
+        raise invalid(f"{len(seeds)} seeds is above the limit of {MAX_SEEDS} (pass --allow-large if you really mean it)")
+    return list(seeds)
 
 
-def _campaign_name(name: Any) -> str:
+def _campaign_name(name: Any, info: ValidationInfo) -> str:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise invalid(f"expected a campaign name of letters, digits, '.', '_', '-' (got {name!r})")
+    problem = None if _recorded(info) else name_problem(name, "the name")
+    if problem:
+        raise invalid(problem)
     return name
 
 
@@ -178,9 +208,17 @@ def _lower(value: Any) -> Any:
 
 
 def _dask(address: str) -> str:
-    if not (address == "local" or "://" in address):
-        raise invalid(f'expected "local" or a scheduler address like "tcp://host:8786" (got {address!r})')
+    problem = dask_problem(address)
+    if problem:
+        raise invalid(problem)
     return address
+
+
+def _label(label: str | None, info: ValidationInfo) -> str | None:
+    problem = None if label is None or _recorded(info) else name_problem(label, "the label")
+    if problem:
+        raise invalid(problem)
+    return label
 
 
 def _baseline_limit(n: int, info: ValidationInfo) -> int:
@@ -201,7 +239,8 @@ class OptimizerEntry(_Table):
     model: Annotated[StrictStr | None, AfterValidator(_model_if_used)] = None
     models: Annotated[list[str], PlainValidator(_models)] | None = None
     options: dict[str, Any] = Field(default_factory=dict)
-    label: Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)] | None = None
+    label: Annotated[Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1)] | None,
+                     AfterValidator(_label)] = None
 
 
 class CacheTable(_Table):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 from typing import Any
 
 from llmhpo.harness.benchmarks.base import (
@@ -73,16 +74,23 @@ def names() -> list[str]:
 
 def parse_name(name: str) -> tuple[str, dict[str, Any]]:
     """Split `base@k=v,k=v` into the base name and a fidelity dict (numbers parsed)."""
-    base, _, suffix = name.strip().partition("@")
+    base, at, suffix = name.strip().partition("@")
     fidelity: dict[str, Any] = {}
-    for item in filter(None, (s.strip() for s in suffix.split(","))):
+    if at and not suffix.strip():
+        raise UserError(f"{name!r} ends with '@' but names no fidelity (expected e.g. {base}@n_estimators=100)")
+    for item in (s.strip() for s in suffix.split(",")) if at else ():
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
             raise UserError(f"bad fidelity override {item!r} in {name!r} (expected key=value)")
+        if key.strip() in fidelity:
+            raise UserError(f"fidelity {key.strip()!r} is given twice in {name!r}")
         try:
-            fidelity[key.strip()] = int(value) if value.strip().lstrip("-").isdigit() else float(value)
+            number = int(value) if value.strip().lstrip("-").isdigit() else float(value)
         except ValueError:
             raise UserError(f"fidelity {key.strip()}={value!r} in {name!r} is not a number") from None
+        if not math.isfinite(number):
+            raise UserError(f"fidelity {key.strip()}={value!r} in {name!r} is not a finite number")
+        fidelity[key.strip()] = number
     return base, fidelity
 
 

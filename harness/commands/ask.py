@@ -42,7 +42,11 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from llmhpo.gateway import DEFAULT_MODEL, Gateway, Message, Request, TextPart, load_image
     from llmhpo.gateway.errors import ConfigurationError, ProviderError
+    from llmhpo.harness.limits import check_api_base, check_seed
 
+    check_api_base(args.api_base)  # the same rule as `run --api-base` and a spec's api_base
+    if args.seed is not None:
+        check_seed(args.seed)
     if args.max_tokens is not None and args.max_tokens < 1:
         raise ConfigurationError(f"--max-tokens must be >= 1, got {args.max_tokens}")
     images = tuple(load_image(path) for path in args.image)

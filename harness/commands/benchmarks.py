@@ -76,11 +76,16 @@ def run_eval(args: argparse.Namespace) -> int:
     from llmhpo.harness.benchmarks.base import canonical_config
     from llmhpo.harness.errors import UserError
     from llmhpo.harness.evaluation import evaluate_cached
+    from llmhpo.harness.limits import check_seed
 
+    check_seed(args.seed)  # -1 or 2**32 would crash inside the model: a usage error, not a crashed evaluation
     bench = load(args.name)
     if args.config is None:
         config, repairs = bench.space.default(), []
     else:
+        from llmhpo.harness.limits import check_depth
+
+        check_depth(args.config, "--config")  # a recursive parser must not see 100,000 nested brackets
         try:
             config = json.loads(args.config)
         except json.JSONDecodeError as exc:

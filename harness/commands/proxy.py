@@ -63,6 +63,7 @@ def register(sub: Any) -> None:
 def parse_upstreams(items: list[str]) -> dict[str, str]:
     from llmhpo.gateway.errors import ConfigurationError
     from llmhpo.gateway.providers import PROVIDERS
+    from llmhpo.harness.limits import check_http_url
 
     upstreams: dict[str, str] = {}
     for item in items:
@@ -72,6 +73,10 @@ def parse_upstreams(items: list[str]) -> dict[str, str]:
                 f"--upstream {item!r}: expected PREFIX=http(s)://host:port/path with PREFIX one of "
                 f"{', '.join(sorted(PROVIDERS))}"
             )
+        try:  # the rule of `--api-base` in ask and run, and of a spec's api_base
+            check_http_url(url, f"--upstream {prefix}=")
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         upstreams[prefix] = url
     return upstreams
 

@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
     run.add_argument("--max-attempts", type=int, default=None, metavar="N",
                      help="attempts per LLM call on 429/5xx/timeouts/resets (default 4)")
     run.add_argument("--allow-large", action="store_true",
-                     help="lift the sanity limits (budget <= 10000, baseline_samples <= 100000)")
+                     help="lift the sanity limits (budget <= 10000, seeds <= 1000, runs <= 100000, "
+                     "baseline_samples <= 100000)")
     run.set_defaults(func=run_cmd)
 
     demo = sub.add_parser("demo", help="run the embedded offline demo campaign and build its report",
@@ -79,7 +80,7 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
         from llmhpo.harness.errors import UserError
 
         raise UserError(f"--workers must be >= 1 (got {workers})")
-    dask = args.dask or spec.dask
+    dask = _dask_flag(args.dask) or spec.dask
     gateway_options = _gateway_options(args)
     from llmhpo.harness.model_settings import endpoints_for
 
@@ -109,7 +110,19 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
           f"eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} ({s.llm_hits} cached, "
           f"{s.llm_failures} failed), LLM cost ${s.cost_usd:.4f}")
     print(f"results: {outcome.directory}")
-    return _fidelity_summary(s)
+    return max(_fidelity_summary(s), _crash_summary(outcome.directory))
+
+
+def _crash_summary(directory: Path) -> int:
+    """1 (with the first error) when all trials, or more than half of a run's, crashed (harness.crash_share)."""
+    from llmhpo.harness.crash_share import crash_problem
+    from llmhpo.harness.journal import read_trials
+
+    problem = crash_problem(read_trials(Path(directory)))
+    if problem:
+        print(f"llmhpo: {problem}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _fidelity_summary(stats: Any) -> int:
@@ -125,6 +138,17 @@ def _fidelity_summary(stats: Any) -> int:
               "fix the cause and run the same command again to retry them", file=sys.stderr)
         return 1
     return 0
+
+
+def _dask_flag(address: str | None) -> str | None:
+    """`--dask` checked like the spec's `dask` (a bogus address is one line, not a Dask traceback)."""
+    from llmhpo.harness.errors import UserError
+    from llmhpo.harness.limits import dask_problem
+
+    problem = dask_problem(address) if address else None
+    if problem:
+        raise UserError(f"--dask: {problem}")
+    return address
 
 
 def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:

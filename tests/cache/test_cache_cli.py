@@ -61,7 +61,8 @@ def test_verify_exit_codes(tmp_path: Path, raw_dir_handle, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "llm/b2" in out and "1 problem(s)" in out
     assert main(["cache", "prune", "--corrupt", "--cache", str(directory)]) == 0
-    assert "removed 1 entries" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "removed 1 unreadable entries" in out and ".backup-" in out  # backed up before the change
     assert main(["cache", "verify", "--cache", str(directory)]) == 0
 
 

@@ -154,7 +154,7 @@ def test_damaged_database_file_is_named(tmp_path: Path) -> None:
     directory = tmp_path / "cache"
     directory.mkdir()
     (directory / "cache.db").write_bytes(b"this is not sqlite " * 20)
-    with pytest.raises(CorruptEntry, match="cache.db is not a valid cache database"):
+    with pytest.raises(CorruptEntry, match="cache.db is not a SQLite database.*llmhpo cache repair"):
         CacheStore(directory)
 
 

@@ -55,10 +55,12 @@ def test_verify_reports_every_problem_with_entry_and_fix(tmp_path: Path, raw_dir
     assert "llm/small2" in out  # the rewritten entry
     assert "unknown file" in out and "stray.val" in out  # what only diskcache's check() sees
     assert "llm/small1" not in out
-    assert "fix: llmhpo cache prune --corrupt" in out
+    assert "fix: llmhpo cache repair" in out
     assert main(["cache", "prune", "--corrupt", "--cache", str(directory)]) == 0
-    assert "removed 2 entries" in capsys.readouterr().out
+    assert "removed 2 unreadable entries" in capsys.readouterr().out
     assert main(["cache", "verify", "--cache", str(directory)]) == 0
     with CacheStore(directory) as store:
         assert store.get("small1") == {"text": "fine"} and store.get("big1") is None
-    assert not (directory / "ab" / "stray.val").exists()
+    assert not (directory / "ab" / "stray.val").exists()  # moved aside, not deleted:
+    (kept,) = tmp_path.glob("c.lost+found/*/ab/stray.val")
+    assert kept.read_bytes() == b"left behind"

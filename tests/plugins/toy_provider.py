@@ -42,9 +42,7 @@ FINISH = {"end": "stop", "limit": "length"}
 
 class ToyProvider(Provider):
     """Serves `toy/<name>` from the server at `api_base` (else $TOY_API_BASE) with `api_key`
-    (else $TOY_API_KEY)."""
-
-    max_concurrency = 4
+    (else $TOY_API_KEY). `max_concurrency` and `resolve_api_base`: the Provider defaults."""
 
     def __init__(self, *, api_key: str | None = None, api_base: str | None = None) -> None:
         self._api_key = api_key

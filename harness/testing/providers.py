@@ -104,9 +104,13 @@ class ProviderSuite:
 
     @pytest.fixture
     def make_gateway(self, request: pytest.FixtureRequest, model: str) -> Callable[[Path, str], Gateway]:
-        """A gateway whose provider for `model`'s prefix is the `provider` fixture (fast retries)."""
+        """A gateway whose provider for `model`'s prefix is the `provider` fixture (fast retries); a
+        prefix not registered yet is registered to the provider's class for the test's duration."""
         provider = request.getfixturevalue("provider")
         prefix = model.partition("/")[0]
+        if prefix not in providers.names():
+            providers.register(prefix, type(provider))
+            request.addfinalizer(lambda: providers.unregister(prefix))
         return lambda cache_dir, mode: Gateway(cache_dir, mode=mode, providers={prefix: provider}, **FAST_RETRIES)
 
     def test_answers_then_replays_from_the_cache(

@@ -204,7 +204,7 @@ class SMACOptimizer(OptimizerPlugin):
         return Proposal(self.space.sample(self._exhausted_rng), f"{self.name}-exhausted")
 
     def tell(self, config: dict[str, Any], evaluation: Any) -> None:
-        """Reads only `.loss`, `.status` and `.cost_s` (CONTRACTS.md §4). A crash is told as
+        """Reads only `.loss`, `.status` and `.cost_s` (ARCHITECTURE.md, "Optimizer"). A crash is told as
         StatusType.CRASHED with the benchmark's worst loss as its cost, as SMAC's own runner does."""
         from ConfigSpace import Configuration
         from smac.runhistory.dataclasses import TrialInfo, TrialValue

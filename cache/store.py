@@ -29,6 +29,7 @@ import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW, UNKNOWN
 
 from llmhpo.cache.errors import CacheError, CacheNotWritable, CorruptEntry
+from llmhpo.cache.index_header import index_problem
 from llmhpo.cache.key import canonical_json, fingerprint_problem
 
 ENVELOPE_FIELDS = ("fingerprint", "namespace", "request", "value", "created_at", "llmhpo_version", "checksum")
@@ -186,8 +187,6 @@ class CacheStore:
             raise CacheNotWritable(f"cache directory {str(self.path)!r} cannot be created: {exc}") from None
         if not self.path.is_dir():
             raise CacheNotWritable(f"cache directory {self.path} is not a directory")
-        from llmhpo.cache.repair import index_problem
-
         problem = index_problem(self.path)  # an empty or cut index would silently forget every recording
         if problem:
             raise CorruptEntry(f"{problem}; rebuild it with: llmhpo cache repair --cache {self.path}")
@@ -335,24 +334,20 @@ class CacheStore:
         return problems
 
     def prune(
-        self, older_than_days: float | None = None, namespace: str | None = None, *, corrupt: bool = False,
+        self, older_than_days: float | None = None, namespace: str | None = None, *,
         backup: Callable[[list[dict[str, Any]]], Any] | None = None,
     ) -> int:
         """Delete entries matching every filter given; returns how many index entries were removed.
 
-        `corrupt=True` is `cache.repair.repair`: entries that do not verify are moved aside, recordings
-        the index lost are re-indexed, nothing readable is deleted (the other filters do not apply).
+        Corrupt entries are not this method's business: `cache.repair.repair` moves them aside and
+        re-indexes what the index lost (`llmhpo cache prune --corrupt` calls it).
         `backup(envelopes)` is called with the doomed entries before anything is deleted.
         Refuses to run with no filter at all, so a typo cannot wipe a whole set of recordings.
         """
-        if older_than_days is None and namespace is None and not corrupt:
-            raise CacheError("prune needs older_than_days, namespace or corrupt; refusing to delete everything")
+        if older_than_days is None and namespace is None:
+            raise CacheError("prune needs older_than_days or namespace; refusing to delete everything")
         if older_than_days is not None and not (math.isfinite(older_than_days) and older_than_days >= 0):
             raise CacheError(f"older_than_days must be a finite number >= 0, got {older_than_days}")
-        if corrupt:
-            from llmhpo.cache.repair import repair
-
-            return repair(self.path).removed
         cutoff = None if older_than_days is None else datetime.now(UTC) - timedelta(days=older_than_days)
         doomed: list[tuple[str, dict[str, Any]]] = []
         for dkey, ns, fp in list(self._keys(namespace)):

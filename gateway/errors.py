@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# HTTP statuses that no retry or re-ask can change: a provider raises ProviderRefused for them (the run
+# stops with the message); every other error status is transient. The one list (providers, the
+# conformance suite and the test servers use it).
+REFUSED_STATUSES = frozenset({400, 401, 403, 404, 413, 422})
+
 
 class GatewayError(Exception):
     """Base class for gateway problems."""
@@ -33,5 +38,5 @@ class TransientProviderError(ProviderError):
 
 
 class ProviderRefused(ProviderError):
-    """The provider refused the request (400/401/403/404, unsupported parameter, unknown model,
-    context too long): neither a retry nor a re-ask can help, so the run stops with this message."""
+    """The provider refused the request (REFUSED_STATUSES: unsupported parameter, bad key, unknown
+    model, context too long): neither a retry nor a re-ask can help, so the run stops with this message."""

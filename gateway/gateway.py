@@ -282,9 +282,8 @@ class Gateway:
         endpoint = self.endpoints.get(request.model)
         if request.api_base is None and endpoint is not None and endpoint.api_base is not None:
             request = dataclasses.replace(request, api_base=endpoint.api_base)
-        resolve_base = getattr(provider, "resolve_api_base", None)
-        if request.api_base is None and resolve_base is not None:
-            base = resolve_base(request)
+        if request.api_base is None:
+            base = provider.resolve_api_base(request)
             if base:
                 request = dataclasses.replace(request, api_base=base)
         return request, provider

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
+from llmhpo.registry import RegistryError, suggest
 
-
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """` (did you mean 'x'?)` for the close matches of `word`, else ''."""
-    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+__all__ = ["InvalidConfig", "RegistryUserError", "UserError", "suggest"]
 
 
 class UserError(Exception):
@@ -23,3 +18,7 @@ class InvalidConfig(UserError):
         self.param = param
         self.reason = reason
         super().__init__(f"invalid value for parameter {param!r}: {reason}")
+
+
+class RegistryUserError(UserError, RegistryError):
+    """An unknown optimizer or benchmark family, or a name already taken (llmhpo.registry)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from llmhpo.harness.journal import FAILURES as FAILURES  # the journal's file of refused runs, summarized here
+
 if TYPE_CHECKING:
     from llmhpo.harness.journal import Trial
 
 FALLBACK_WARN = 0.10  # above this share of LLM proposals replaced by random configs, results are suspect
-FAILURES = "failures.jsonl"
 
 
 def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:

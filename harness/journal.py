@@ -27,6 +27,7 @@ TRIALS = "trials.jsonl"
 TRANSCRIPTS = "transcripts"
 BASELINE = "baseline.jsonl"
 STOPPED = "stopped.jsonl"  # runs an optimizer ended before their budget (patience): they are complete
+FAILURES = "failures.jsonl"  # runs a provider refused (harness.fidelity summarizes them); a resume retries them
 _PACKAGES = {"numpy": "numpy", "scikit-learn": "scikit-learn", "xgboost": "xgboost", "optuna": "optuna",
              "scikit-optimize": "scikit-optimize", "xllamacpp": "xllamacpp"}
 
@@ -270,8 +271,6 @@ class Journal:
 
     def append_failure(self, record: dict[str, Any]) -> None:
         """Journal a run the provider refused (harness.fidelity reads them; a resume retries the run)."""
-        from llmhpo.harness.fidelity import FAILURES
-
         appender = _Appender(self.directory / FAILURES)
         try:
             appender.write({**record, "at": now_iso()})

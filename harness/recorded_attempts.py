@@ -102,7 +102,5 @@ class RecordedAttempts:
             latency_s=0.0, cost_usd=0.0, would_have_cost_usd=attempt.get("would_have_cost_usd"),
             cache_hit=True, fingerprint=fp,
         )
-        ledger = getattr(self.inner, "ledger", None)
-        if ledger is not None:
-            ledger.record(request.model, response)
+        self.inner.ledger.record(request.model, response)
         return response

@@ -8,20 +8,35 @@ off); only capabilities are looked up.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec_errors import where
 
-if TYPE_CHECKING:
-    from llmhpo.harness.spec import Located, OptimizerSpec
+
+class OptimizerEntry(Protocol):
+    """What these checks read of a resolved [[optimizers]] entry (spec.OptimizerSpec; named by its
+    fields here so that spec.py, which calls these checks, is not imported back)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
+
+
+E = TypeVar("E", bound=OptimizerEntry)
+# (index of the [[optimizers]] table, its resolved entry, where its model is written: ("model",) or
+# ("models", j)): problems point at the table, model problems at the model.
+Located = tuple[int, E, tuple[str | int, ...]]
 
 
 def check_optimizers(
-    opts: list[Located], *, benchmark: str, budget: int, model_settings: dict[str, dict[str, Any]],
+    opts: list[Located[E]], *, benchmark: str, budget: int, model_settings: dict[str, dict[str, Any]],
     model_override: str | None, problems: list[str], notes: list[str],
-) -> list[Located]:
+) -> list[Located[E]]:
     """The entries that stay (plot-reading ones go under a text-only --model, with a note); every
     problem appended to `problems`."""
     from llmhpo.gateway import Gateway
@@ -38,7 +53,7 @@ def check_optimizers(
     return opts
 
 
-def _check_optimizer(index: int, opt: OptimizerSpec, model_at: tuple[str | int, ...], benchmark: str, budget: int,
+def _check_optimizer(index: int, opt: OptimizerEntry, model_at: tuple[str | int, ...], benchmark: str, budget: int,
                      gateway: Any, problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
     from llmhpo.harness import benchmarks, optimizers
@@ -61,8 +76,8 @@ def _check_optimizer(index: int, opt: OptimizerSpec, model_at: tuple[str | int, 
         problems.append(f"{at}.options: bad options {sorted(opt.options)}: {exc}")
 
 
-def _drop_image_optimizers(opts: list[Located], model: str, gateway: Any, notes: list[str],
-                           problems: list[str]) -> list[Located]:
+def _drop_image_optimizers(opts: list[Located[E]], model: str, gateway: Any, notes: list[str],
+                           problems: list[str]) -> list[Located[E]]:
     """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
     from llmhpo.harness import optimizers
 

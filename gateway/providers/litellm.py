@@ -17,8 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from llmhpo.gateway import capabilities, pricing
-from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
-from llmhpo.gateway.providers.base import Capabilities
+from llmhpo.gateway.errors import (
+    REFUSED_STATUSES,
+    ConfigurationError,
+    ProviderError,
+    ProviderRefused,
+    TransientProviderError,
+)
+from llmhpo.gateway.providers.base import Capabilities, Provider
 from llmhpo.gateway.providers.openai_format import to_openai_message
 from llmhpo.gateway.types import Request, Response, Usage
 
@@ -36,8 +42,6 @@ ALT_KEY_ENV = {"gemini": ("GOOGLE_API_KEY",), "hosted_vllm": ("HOSTED_VLLM_API_K
 # Self-hosted servers (vLLM, llama.cpp, LM Studio) ignore the key, but the OpenAI client wants one.
 DUMMY_KEY = "sk-no-key-required"
 
-# HTTP statuses that no retry or re-ask can change (a ProviderRefused stops the run with the message).
-REFUSED_STATUS = frozenset({400, 401, 403, 404, 413, 422})
 # completion() arguments that Request.extra must not override.
 RESERVED = frozenset(
     {
@@ -54,7 +58,7 @@ RESERVED = frozenset(
 )
 
 
-class LiteLLMProvider:
+class LiteLLMProvider(Provider):
     """One instance serves every litellm prefix; `api_key` / `api_base` override the environment."""
 
     def __init__(
@@ -243,7 +247,7 @@ def map_exception(exc: Exception, model: str, *, secret: str | None = None) -> E
         return TransientProviderError(f"{model}: {text}", status=status, retry_after_s=retry_after_s(exc))
     if isinstance(exc, litellm.APIResponseValidationError):
         return TransientProviderError(f"{model}: malformed reply: {text}", status=status)
-    if isinstance(exc, litellm.BadRequestError | litellm.UnprocessableEntityError) or status in REFUSED_STATUS:
+    if isinstance(exc, litellm.BadRequestError | litellm.UnprocessableEntityError) or status in REFUSED_STATUSES:
         # unsupported parameter, context too long, content policy, a bad key some providers answer with 400
         return ProviderRefused(f"{model}: the provider refused the request (HTTP {status}): {text}",
                                status=status if isinstance(status, int) else None)

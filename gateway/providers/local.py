@@ -27,7 +27,7 @@ from typing import Any
 
 from llmhpo.gateway import models
 from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
-from llmhpo.gateway.providers.base import Capabilities
+from llmhpo.gateway.providers.base import Capabilities, Provider
 from llmhpo.gateway.providers.openai_format import to_openai_message
 from llmhpo.gateway.types import Request, Response, Usage
 
@@ -134,7 +134,7 @@ class _Loaded:
         self.lock = threading.BoundedSemaphore(slots)  # one call per llama.cpp slot
 
 
-class LocalProvider:
+class LocalProvider(Provider):
     """Serves `local/smollm2-135m`, `local/qwen2.5-coder-1.5b` and `local/<path.gguf>`.
 
     slots: requests decoded at once ($LLMHPO_LOCAL_SLOTS, default 2); reuse_prompt_cache: prefix

@@ -77,8 +77,7 @@ def _pin_upstream(state: ProxyState, request: Request) -> Request:
     if request.api_base is None and prefix in state.upstreams:
         request = dataclasses.replace(request, api_base=state.upstreams[prefix])
     if state.address is not None:
-        resolve = getattr(state.gateway.provider(request.model), "resolve_api_base", None)
-        base = request.api_base or (resolve(request) if resolve else None)
+        base = request.api_base or state.gateway.provider(request.model).resolve_api_base(request)
         if base and _is_address(base, state.address):
             raise ConfigurationError(
                 f"the endpoint for {request.model} is this proxy ({base}): it would call itself. Unset "

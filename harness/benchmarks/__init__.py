@@ -4,12 +4,12 @@ A name is `<family>/<rest>`, optionally with a fidelity override after "@", e.g.
 `xgb/australian@n_estimators=100` (the override becomes part of the benchmark's name, so journals
 and cache keys of different fidelities never mix). Each family is a `BaseBenchmark` subclass whose
 classmethods `names()` and `create(name, fidelity)` (KeyError for an unknown name) the registry calls.
+The family table is an `llmhpo.registry.Registry`, shared with optimizers and provider families.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
 from typing import Any
 
@@ -20,11 +20,12 @@ from llmhpo.harness.benchmarks.base import (
     Evaluation,
     canonical_config,
 )
-from llmhpo.harness.errors import UserError
+from llmhpo.harness.errors import RegistryUserError, UserError
+from llmhpo.registry import Registry
 
 # Adding a family: one module with a BaseBenchmark subclass and one line here (or `register`).
 # Entries are import paths, so a family's libraries are imported only when one of its benchmarks is used.
-FAMILIES: dict[str, str] = {
+FAMILIES: dict[str, str | type[BaseBenchmark]] = {
     "svm": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
     "xgb": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
     "rf": "llmhpo.harness.benchmarks.ml_models:MLBenchmark",
@@ -37,6 +38,8 @@ FAMILIES: dict[str, str] = {
     "hpobench": "llmhpo.harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
     "hpobench-fixed": "llmhpo.harness.benchmarks.hpobench_adapter:HPOBenchBenchmark",
 }
+REGISTRY: Registry[BaseBenchmark] = Registry("benchmark family", FAMILIES, BaseBenchmark, error=RegistryUserError,
+                                             forbidden="/@", plural="benchmark families")
 
 __all__ = ["BaseBenchmark", "Benchmark", "CanonicalConfig", "Evaluation", "canonical_config", "family_class",
            "load", "names", "parse_name", "register", "unregister", "versions"]
@@ -44,24 +47,18 @@ __all__ = ["BaseBenchmark", "Benchmark", "CanonicalConfig", "Evaluation", "canon
 
 def family_class(family: str) -> type[BaseBenchmark]:
     """The class registered for a family prefix, imported on first use."""
-    module, _, cls = FAMILIES[family].partition(":")
-    found = getattr(importlib.import_module(module), cls)
-    if not (isinstance(found, type) and issubclass(found, BaseBenchmark)):
-        raise TypeError(f"benchmark family {family!r}: {FAMILIES[family]} is not a BaseBenchmark subclass")
-    return found
+    return REGISTRY.resolve(family)
 
 
-def register(family: str, target: str) -> None:
-    """Add a family at run time: `register("bowl", "my_package.bowl:Bowl")` (same form as FAMILIES)."""
-    if family in FAMILIES:
-        raise UserError(f"benchmark family {family!r} is already registered ({FAMILIES[family]})")
-    if "/" in family or "@" in family or ":" not in target:
-        raise UserError(f"register({family!r}, {target!r}): expected a prefix without '/' or '@' and 'module:Class'")
-    FAMILIES[family] = target
+def register(family: str, target: str | type[BaseBenchmark]) -> None:
+    """Add a family at run time: `register("bowl", "my_package.bowl:Bowl")` (same form as FAMILIES) or
+    `register("bowl", Bowl)`."""
+    REGISTRY.register(family, target)
 
 
 def unregister(family: str) -> None:
-    FAMILIES.pop(family, None)
+    """Remove a family added by `register` (built-in ones stay)."""
+    REGISTRY.unregister(family)
 
 
 def names() -> list[str]:

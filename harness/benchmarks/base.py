@@ -47,11 +47,9 @@ class Evaluation:
 class Benchmark(Protocol):
     """What every benchmark provides (BaseBenchmark implements it; a wrapper may too).
 
-    name: registry name, e.g. "svm/credit-g"; version: bumped whenever results could change
-    (it is part of the evaluation-cache key); deterministic: the same (config, seed) always gives
-    the same loss (optimizers use it to re-ask on duplicates); worst_loss: the loss recorded for a
-    crashed evaluation; fidelity: the fixed fidelity used (part of the cache key);
-    expected_seconds: rough cost of one evaluation, for budgeting.
+    name: registry name, e.g. "svm/credit-g"; worst_loss: the loss recorded for a crashed
+    evaluation; version, deterministic, fidelity, expected_seconds: see BaseBenchmark, which
+    documents them and gives them defaults.
     """
 
     name: str
@@ -100,8 +98,7 @@ class CanonicalConfig(dict[str, Any]):
 def task_description(task: Benchmark, revision: str) -> str:
     """The prompt's description of `task` under prompts revision `revision`: `describe_for` of a
     BaseBenchmark, else its one `describe()` (a plain Benchmark or a wrapper keeps one wording)."""
-    describe_for = getattr(task, "describe_for", None)
-    return describe_for(revision) if callable(describe_for) else task.describe()
+    return task.describe_for(revision) if isinstance(task, BaseBenchmark) else task.describe()
 
 
 def canonical_config(benchmark: Benchmark, config: Any) -> CanonicalConfig:
@@ -115,10 +112,37 @@ def canonical_config(benchmark: Benchmark, config: Any) -> CanonicalConfig:
 class BaseBenchmark(Benchmark, ABC):
     """Base class of every benchmark family: one module with one subclass, one registry line.
 
-    A subclass sets the `Benchmark` attributes, implements `describe`, `_evaluate` (which receives
-    a valid, canonical config: parameter order, native numbers, grid values) and the two
-    classmethods the registry calls, `names()` and `create(name, fidelity)`.
+    A subclass sets `name`, `space` and `worst_loss`, implements `describe`, `_evaluate` (which
+    receives a valid, canonical config: parameter order, native numbers, grid values) and the two
+    classmethods the registry calls, `names()` and `create(name, fidelity)`. The other attributes
+    have defaults, below; set one only when the default is not true of the family.
     """
+
+    version: str = "1"
+    """Bumped whenever a result could change (code, data, metric): part of every evaluation-cache
+    key, so a new version never reads an old version's cached losses."""
+
+    deterministic: bool = False
+    """True when the same (config, seed) always gives the same loss (a table lookup, a seeded
+    training run on one thread). LLM optimizers then re-ask instead of proposing a config already
+    evaluated, prompts say so, and BenchmarkSuite checks it (also from a fresh instance). Default
+    False: nothing is assumed."""
+
+    expected_seconds: float = 1.0
+    """A rough upper bound on the wall time of one evaluation on a laptop core, for budgeting
+    campaigns (`llmhpo benchmarks` lists it; scripts/bench_benchmarks.py measures it against the
+    real time). Default 1.0: a second, when the family does not know better."""
+
+    @property
+    def fidelity(self) -> dict[str, Any]:
+        """The fixed fidelity this benchmark evaluates at (trees, epochs, subsample: its cost, not
+        its search space), as overridden by a `name@k=v` suffix; part of the evaluation-cache key.
+        Default {}: a benchmark without a fidelity. A subclass assigns `self.fidelity = {...}`."""
+        return self.__dict__.setdefault("_fidelity", {})
+
+    @fidelity.setter
+    def fidelity(self, value: dict[str, Any]) -> None:
+        self.__dict__["_fidelity"] = dict(value)
 
     @classmethod
     @abstractmethod

@@ -2,7 +2,8 @@
 
 Adding an optimizer: one module in this package whose class follows the plugin contract
 (plugin.py: `Options`, `uses_llm`, `needs_images`, `build`) and one line in REGISTRY; or, from
-outside the package, one `register(...)` call. Modules are imported when an optimizer is first
+outside the package, one `register(...)` call (the registry is `llmhpo.registry.Registry`, shared
+with benchmark and provider families). Modules are imported when an optimizer is first
 looked up, so importing this package imports no optimizer library (skopt, optuna, SMAC). Options
 are validated by the class's `Options` model before anything runs, so a typo in a campaign spec is
 one clear error naming the option and the optimizer, not a failure halfway through.
@@ -10,18 +11,19 @@ one clear error naming the option and the optimizer, not a failure halfway throu
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError, create_model
 
-from llmhpo.harness.errors import UserError, suggest
+from llmhpo.harness.errors import RegistryUserError, UserError, suggest
 from llmhpo.harness.optimizers.base import Optimizer, Proposal
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.registry import Registry
 
-# name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer
-REGISTRY: dict[str, str] = {
+# name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer; `register`
+# adds classes
+REGISTRY: dict[str, str | type[OptimizerPlugin]] = {
     "random": "llmhpo.harness.optimizers.random_search:RandomSearch",
     "gp": "llmhpo.harness.optimizers.skopt_bo:SkoptGP",
     "rf": "llmhpo.harness.optimizers.skopt_bo:SkoptForest",
@@ -34,25 +36,19 @@ REGISTRY: dict[str, str] = {
     "llm-tpe": "llmhpo.harness.optimizers.hybrid:LLMTPE",
     "llm-init-gp": "llmhpo.harness.optimizers.hybrid:LLMInitGP",
 }
-PLUGINS: dict[str, type[OptimizerPlugin]] = {}  # added by register()
+_REGISTRY: Registry[OptimizerPlugin] = Registry("optimizer", REGISTRY, OptimizerPlugin, error=RegistryUserError)
 
 __all__ = ["REGISTRY", "Optimizer", "OptimizerPlugin", "Options", "Proposal", "check_model", "create", "fits_model",
            "names", "options_for", "plugin_class", "register", "requires_images", "unregister", "uses_llm"]
 
 
 def names() -> list[str]:
-    return [*REGISTRY, *PLUGINS]
+    return _REGISTRY.names()
 
 
 def plugin_class(name: str) -> type[OptimizerPlugin]:
     """The class registered as `name` (its module imported now, not before)."""
-    if name in PLUGINS:
-        return PLUGINS[name]
-    if name not in REGISTRY:
-        valid = names()
-        raise UserError(f"unknown optimizer {name!r}{suggest(name, valid)}; valid optimizers: {', '.join(valid)}")
-    module, _, attr = REGISTRY[name].partition(":")
-    return getattr(importlib.import_module(module), attr)
+    return _REGISTRY.resolve(name)
 
 
 def options_for(name: str) -> dict[str, Any]:
@@ -86,7 +82,7 @@ def check_model(name: str, model: str | None, gateway: Any) -> None:
 
 def register(
     name: str,
-    build: type[OptimizerPlugin] | Callable[..., Optimizer],
+    build: str | type[OptimizerPlugin] | Callable[..., Optimizer],
     *,
     options: dict[str, Any] | None = None,
     uses_llm: bool = False,
@@ -94,21 +90,18 @@ def register(
 ) -> None:
     """Add an optimizer defined outside this package (a plugin, a test); from then on specs,
     campaigns and `create` know `name`. `build` is a plugin class (plugin.py; it declares its own
-    options and flags), or a plain callable called as `build(space=, seed=, budget=, task=, model=,
-    gateway=, **options)` with `options` = {name: default} (each option typed by its default)."""
-    if name in REGISTRY or name in PLUGINS:
-        raise UserError(f"optimizer {name!r} is already registered")
-    if isinstance(build, type) and issubclass(build, OptimizerPlugin):
-        if options is not None or uses_llm or needs_images:
-            raise UserError(f"optimizer {name!r}: a plugin class declares its own Options and flags")
-        PLUGINS[name] = build
-    else:
-        PLUGINS[name] = _wrap(name, build, options or {}, uses_llm=uses_llm, needs_images=needs_images)
+    options and flags) or its import path "module:Class" (imported on first use), or a plain
+    callable called as `build(space=, seed=, budget=, task=, model=, gateway=, **options)` with `options` = {name: default} (each option typed by its default)."""
+    plugin = isinstance(build, str) or (isinstance(build, type) and issubclass(build, OptimizerPlugin))
+    if plugin and (options is not None or uses_llm or needs_images):
+        raise UserError(f"optimizer {name!r}: a plugin class declares its own Options and flags")
+    _REGISTRY.register(name, build if plugin else _wrap(name, build, options or {}, uses_llm=uses_llm,
+                                                        needs_images=needs_images))
 
 
 def unregister(name: str) -> None:
     """Remove an optimizer added by `register` (built-in ones stay)."""
-    PLUGINS.pop(name, None)
+    _REGISTRY.unregister(name)
 
 
 def _wrap(name: str, build: Callable[..., Optimizer], defaults: dict[str, Any], *, uses_llm: bool,

@@ -44,6 +44,9 @@ def validation_only(evaluation: Evaluation | ValidationResult) -> ValidationResu
 
 @runtime_checkable
 class Optimizer(Protocol):
+    """What the driver asks of one run's optimizer. The optional hooks (early stop, calls made in
+    tell, narrowing) are declared with their defaults on `plugin.OptimizerPlugin`."""
+
     name: str
 
     def ask(self) -> Proposal: ...

@@ -11,6 +11,10 @@ A plugin class declares
   validated; `revisions` (harness/revisions.py) says which prompt, plot and proposal rules the
   campaign was recorded with: an LLM optimizer must follow them, others ignore them.
 
+Optional hooks (like optuna's `BaseSampler`): declared on `OptimizerPlugin` with defaults that do
+nothing, each saying when it is called; an optimizer overrides only those it needs. Nobody should
+probe an optimizer with `getattr` (the driver still does; see `HOOKS`).
+
 `harness.optimizers.create` validates the options (with the budget as context), fills in the model
 and gateway of LLM optimizers and calls `build`; nothing else builds one from raw options (a hybrid
 builds its LLM part from its own validated options).
@@ -54,12 +58,38 @@ class Options(BaseModel):
         return {name: field.default for name, field in cls.model_fields.items()}
 
 
+# The optional hooks below, by name (the guard in tests/test_hooks.py reads it).
+HOOKS = ("stopped", "stop_reason", "drain_calls", "narrow")
+
+
 class OptimizerPlugin:
-    """Base of a registered optimizer class; subclasses set `Options`, the flags and `build`."""
+    """Base of a registered optimizer class; subclasses set `Options`, the flags and `build`.
+
+    An instance is one run's optimizer (`name`, `ask()`, `tell()`, base.py) and may override the
+    optional hooks below."""
 
     Options: ClassVar[type[Options]] = Options
     uses_llm: ClassVar[bool] = False
     needs_images: ClassVar[bool] = False
+
+    stopped: bool = False
+    """Optional hook, read by the campaign driver before every ask: True ends this run before its
+    budget, and the run counts as complete (early stopping: the `patience` option). Default: never."""
+
+    stop_reason: str = "optimizer stopped"
+    """Optional hook, read by the driver once `stopped` turned True: why, journaled in stopped.jsonl."""
+
+    def drain_calls(self) -> list[dict[str, Any]]:
+        """Optional hook, called by the driver right after every `tell()`: the LLM calls this
+        optimizer made inside `tell()` since the last drain (llm-tpe's narrowing), which join that
+        trial's transcript as `tell_calls` so their usage is counted. Default: none."""
+        return []
+
+    def narrow(self, space: Any) -> None:
+        """Optional hook, called by a hybrid optimizer on its model-based part (llm-tpe on its TPE,
+        every `narrow_every` results) with a narrower space the LLM proposed: sample from it from now
+        on. Default: ignore it (an optimizer that cannot narrow keeps its full space)."""
+        return None
 
     @classmethod
     def build(

@@ -49,11 +49,3 @@ def request_extra(output: str) -> dict[str, Any]:
     """Request.extra for the protocol (the schema itself travels in Request.response_schema)."""
     return {"response_format": {"type": "json_object"}} if output == "json" else {}
 
-
-def of(optimizer: Any) -> str | None:
-    """The protocol an optimizer (or the LLM inside a hybrid) uses; None for classical ones."""
-    for candidate in (optimizer, getattr(optimizer, "llm", None)):
-        value = getattr(candidate, "output", None)
-        if isinstance(value, str):
-            return value
-    return None

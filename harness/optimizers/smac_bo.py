@@ -107,8 +107,9 @@ class SMACOptimizer(OptimizerPlugin):
               workdir: Any = None, **_: Any) -> SMACOptimizer:
         shared = options.initial_design == "shared"
         n_initial = design_size(options.n_initial, budget) if shared else options.n_initial
+        worst = math.inf if task is None else task.worst_loss  # every benchmark declares one
         return cls(space, seed, name=cls.name, budget=budget, n_initial=n_initial, initial_design=options.initial_design,
-                   keep_run_dir=options.keep_run_dir, worst_loss=getattr(task, "worst_loss", math.inf), workdir=workdir)
+                   keep_run_dir=options.keep_run_dir, worst_loss=worst, workdir=workdir)
 
     def __init__(
         self,
@@ -203,7 +204,7 @@ class SMACOptimizer(OptimizerPlugin):
         return Proposal(self.space.sample(self._exhausted_rng), f"{self.name}-exhausted")
 
     def tell(self, config: dict[str, Any], evaluation: Any) -> None:
-        """Reads only `.loss`, `.status` and `.cost_s` (CONTRACTS.md §4). A crash is told as
+        """Reads only `.loss`, `.status` and `.cost_s` (ARCHITECTURE.md, "Optimizer"). A crash is told as
         StatusType.CRASHED with the benchmark's worst loss as its cost, as SMAC's own runner does."""
         from ConfigSpace import Configuration
         from smac.runhistory.dataclasses import TrialInfo, TrialValue

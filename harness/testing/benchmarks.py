@@ -18,12 +18,15 @@ also the base-class contract: an invalid config never reaches `_evaluate`; `_eva
 the canonical config (parameter order, native values, read-only, marked for this benchmark) from
 any valid spelling of it, a config already canonical for this benchmark is not checked again, and
 spellings with the same cache key give the same loss.
+
+Every registered family: `@pytest.fixture(params=registered())` then `benchmarks.load(request.param)`
+(one representative per family, read from the registry at collection time).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,6 +38,22 @@ from llmhpo.harness.evaluation import eval_key
 from llmhpo.harness.space import SearchSpace
 
 N_SAMPLES = 2  # random configs evaluated per benchmark (kept small: some families train models)
+
+
+def registered(suffix: Mapping[str, str] | None = None) -> list:
+    """One pytest param per registered benchmark family (ids = families): its first listed benchmark,
+    plus `suffix[family]` (e.g. "@n_estimators=16" for a cheap fidelity); skipped when the family
+    lists no benchmark here (an optional package missing)."""
+    from llmhpo.harness import benchmarks
+
+    names = benchmarks.names()
+    out = []
+    for family in benchmarks.FAMILIES:
+        name = next((n for n in names if n.split("/", 1)[0] == family), None)
+        marks = [] if name is not None else [pytest.mark.skip(reason=f"family {family!r} lists no benchmark here")]
+        out.append(pytest.param(None if name is None else name + (suffix or {}).get(family, ""), id=family,
+                                marks=marks))
+    return out
 
 
 def check_evaluation(benchmark: Benchmark, evaluation: Evaluation) -> None:

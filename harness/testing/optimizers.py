@@ -10,6 +10,10 @@ Subclass `OptimizerSuite` in a test module and provide the `make_optimizer` fixt
         def make_optimizer(self):
             return lambda space, seed, budget, task: MyOptimizer(space, seed)
 
+Every registered optimizer: `@pytest.fixture(params=registered())` then
+`optimizers.create(request.param, ...)` (the names are read from the registry at collection time;
+`registered(select)` keeps those `select(name)` accepts, e.g. by `optimizers.uses_llm`).
+
 The test runs once per space of `harness.testing.spaces.SUITE_SPACES`. Set `stochastic = False`
 for an optimizer whose proposals do not depend on the seed (a temperature-0 LLM).
 
@@ -33,6 +37,14 @@ from llmhpo.harness.testing.spaces import SUITE_SPACES, SyntheticTask
 MakeOptimizer = Callable[[SearchSpace, int, int, Any], Optimizer]
 BUDGET = 4
 CRASH_AT = 1  # index of the trial reported as crashed in the crash test
+
+
+def registered(select: Callable[[str], bool] | None = None, marks: Callable[[str], list] | None = None) -> list:
+    """One pytest param per registered optimizer (ids = names) that `select` accepts, with `marks(name)`."""
+    from llmhpo.harness import optimizers
+
+    return [pytest.param(name, id=name, marks=marks(name) if marks else []) for name in optimizers.names()
+            if select is None or select(name)]
 
 
 def check_proposal(space: SearchSpace, proposal: Proposal) -> None:

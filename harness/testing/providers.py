@@ -1,21 +1,29 @@
-"""The provider conformance suite, driven through a real HTTP server speaking the provider's wire
-format (the project's own are in tests/servers/).
+"""The provider conformance suite: a provider's behaviour through the gateway, and the contract
+every registered provider family keeps.
 
-Subclass `ProviderSuite` and provide three fixtures:
+`ProviderSuite` drives one provider through its remote side, scripted by the test: a real HTTP
+server speaking the provider's wire format (the project's own are in tests/servers/), or, for an
+in-process provider (an embedded engine, a library; no server), an `InProcessWire` the provider
+calls where it would send a request. Subclass it and provide
 - `model`: the full model name served, e.g. "openai/gpt-4o";
-- `wire`: a `WireServer` (how the suite scripts the server and counts what reached it);
-- `make_gateway`: `(cache_dir, mode) -> Gateway` whose provider for `model` talks to the server
-  with the API key `SECRET` (through the provider's constructor or an environment variable).
+- `wire`: a `WireServer` (how the suite scripts the remote side and counts what reached it);
+- either `provider`: the provider instance, configured with the API key `SECRET` (the suite then
+  builds the gateway itself), or `make_gateway`: `(cache_dir, mode) -> Gateway` whose provider for
+  `model` reaches the remote side with `SECRET` (constructor or environment variable).
 
-Checks: a reply arrives with its text, token usage and finish reason, and the key went out on the
-wire; a strict replay then answers from the cache without calling; a refusal (400/401/403/404)
-raises the refusal error class at once (one request, no retry), names the model, never shows the
-key and caches nothing; a transient failure (429/503) is retried; the key never appears in any
-byte of the cache directory, even after the server echoed it in an error body.
+Checks: a reply arrives with its text, token usage and finish reason, and the key went out; a
+strict replay then answers from the cache without calling; a refusal (every status of
+`gateway.errors.REFUSED_STATUSES`) raises the refusal error class at once (one request, no retry),
+names the model, never shows the key and caches nothing; a transient failure (429/503) is retried;
+the key never appears in any byte of the cache directory, even after the remote side echoed it.
+
+`ProviderContract` needs no remote side: parametrized over `registered()`, every provider family in
+the registry (built-in or added by `gateway.providers.register`) is checked without a test list.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +31,15 @@ from pathlib import Path
 import pytest
 
 from llmhpo.cache import CacheMiss
-from llmhpo.gateway import Gateway, Message, Request, errors
+from llmhpo.gateway import Gateway, Message, Request, errors, providers
+from llmhpo.gateway.providers.base import Provider
 
 SECRET = "sk-conformance-3f9a1c77e2b54d08"  # a fake key: the suite checks it never leaks
-# Neither a retry nor a re-ask helps with these (CONTRACTS §1).
+# Neither a retry nor a re-ask helps with these.
 REFUSED: tuple[type[Exception], ...] = (errors.ProviderRefused,)
-REFUSAL_STATUSES = (400, 401, 403, 404)
+REFUSAL_STATUSES = tuple(sorted(errors.REFUSED_STATUSES))
 TRANSIENT_STATUSES = (429, 503)
+FAST_RETRIES = {"timeout_s": 2.0, "max_attempts": 3, "max_total_s": 10.0, "backoff_s": 0.01, "max_backoff_s": 0.05}
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,33 @@ class WireServer:
     fail_next: Callable[[int], None]  # the next request gets this HTTP error status with an error body
     request_count: Callable[[], int]  # requests received since the test started
     sent_secret: Callable[[str], bool]  # did some received request carry this credential?
+
+
+class InProcessWire:
+    """The scripted remote side of an in-process provider: the provider calls `receive(api_key)`
+    where it would send a request and answers with the `(status, text)` it gets (200: a reply;
+    otherwise the error a server would have sent with that status)."""
+
+    def __init__(self) -> None:
+        self._next: deque[tuple[int, str]] = deque()
+        self.keys: list[str | None] = []
+
+    def receive(self, api_key: str | None) -> tuple[int, str]:
+        self.keys.append(api_key)
+        return self._next.popleft() if self._next else (200, "ok")
+
+    def as_wire(self) -> WireServer:
+        return WireServer(
+            reply_next=lambda text: self._next.append((200, text)),
+            fail_next=lambda status: self._next.append((status, f"scripted error {status}")),
+            request_count=lambda: len(self.keys),
+            sent_secret=lambda secret: secret in self.keys,
+        )
+
+
+def registered() -> list:
+    """One pytest param per registered provider prefix (ids = prefixes), read when called."""
+    return [pytest.param(prefix, id=prefix) for prefix in providers.names()]
 
 
 def ping(model: str, text: str = "Reply with one word.") -> Request:
@@ -62,8 +99,19 @@ class ProviderSuite:
         raise NotImplementedError("provide a WireServer for the provider's wire-format test server")
 
     @pytest.fixture
-    def make_gateway(self) -> Callable[[Path, str], Gateway]:
-        raise NotImplementedError("provide (cache_dir, mode) -> Gateway reaching the server with SECRET")
+    def provider(self) -> Provider:
+        raise NotImplementedError("provide a `provider` (configured with SECRET) or override make_gateway")
+
+    @pytest.fixture
+    def make_gateway(self, request: pytest.FixtureRequest, model: str) -> Callable[[Path, str], Gateway]:
+        """A gateway whose provider for `model`'s prefix is the `provider` fixture (fast retries); a
+        prefix not registered yet is registered to the provider's class for the test's duration."""
+        provider = request.getfixturevalue("provider")
+        prefix = model.partition("/")[0]
+        if prefix not in providers.names():
+            providers.register(prefix, type(provider))
+            request.addfinalizer(lambda: providers.unregister(prefix))
+        return lambda cache_dir, mode: Gateway(cache_dir, mode=mode, providers={prefix: provider}, **FAST_RETRIES)
 
     def test_answers_then_replays_from_the_cache(
         self, model: str, wire: WireServer, make_gateway: Callable[[Path, str], Gateway], tmp_path: Path
@@ -106,3 +154,22 @@ class ProviderSuite:
             response = gw.complete(ping(model))
         assert response.text == "after a retry"
         assert wire.request_count() == 2
+
+
+class ProviderContract:
+    """What every registered provider family declares, checked without a remote side; a subclass
+    provides the `prefix` fixture, usually `@pytest.fixture(params=registered())`."""
+
+    @pytest.fixture
+    def prefix(self) -> str:
+        raise NotImplementedError("provide a registered provider prefix, e.g. params=registered()")
+
+    def test_is_a_provider_with_its_hooks(self, prefix: str) -> None:
+        cls = providers.provider_class(prefix)
+        assert issubclass(cls, Provider), f"{prefix}: {cls!r} does not subclass gateway.providers.base.Provider"
+        assert not getattr(cls, "__abstractmethods__", None), f"{prefix}: {cls.__name__} leaves methods abstract"
+        instance = providers.provider_for(f"{prefix}/conformance-model")
+        assert isinstance(instance.max_concurrency, int) and instance.max_concurrency >= 1
+        base = instance.resolve_api_base(ping(f"{prefix}/conformance-model"))
+        assert base is None or isinstance(base, str)
+

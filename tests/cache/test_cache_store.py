@@ -176,7 +176,9 @@ def test_prune_by_age_namespace_and_corruption(store: CacheStore, raw) -> None:
     assert store.get("old", "eval") is None and store.get("old", "llm") == {"k": "old"}
     assert store.prune(older_than_days=30) == 1
     assert store.get("old", "llm") is None and store.get("new", "llm") == {"k": "new"}
-    assert store.prune(corrupt=True) == 1
+    from llmhpo.cache.repair import repair
+
+    assert repair(store.path).removed == 1
     assert store.verify() == []
     assert store.prune(namespace="eval") == 1
     assert store.stats()["namespaces"] == {"llm": 1}

@@ -1,5 +1,5 @@
 """One campaign compares a model behind its own endpoint (api_base + the NAME of its key variable,
-CONTRACTS.md §2) with the embedded local model; the key never reaches the manifest, the journal,
+harness/model_settings.py) with the embedded local model; the key never reaches the manifest, the journal,
 the cache or the report."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from tests.fidelity.examples import EXAMPLES, REPO, reduced, run_against_servers
 from tests.servers.replies import SHAPES
 
 # The cache never stores an empty reply (gateway rule), so a run that met one replays only once the
-# journal records failed attempts (#15, CONTRACTS.md §1). Until then the replayed campaigns meet the
+# journal records failed attempts (#15, harness/recorded_attempts.py). Until then the replayed campaigns meet the
 # refusal as their unusable first reply; the empty reply has its own live test below.
 REPLAYABLE = tuple(s for s in SHAPES if s != "empty")
 

@@ -64,7 +64,7 @@ def test_ask_live_then_cached(openai_server, tmp_path, png_file, monkeypatch, ca
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["ask", "--model", "acme/x", "hi"], "known prefixes"),
+        (["ask", "--model", "acme/x", "hi"], "valid provider prefixes"),
         (["ask", "--model", "openai/gpt-4o", "hi"], "OPENAI_API_KEY"),
         (["ask", "--model", "anthropic/claude-3-5-sonnet-latest", "hi"], "ANTHROPIC_API_KEY"),
         (

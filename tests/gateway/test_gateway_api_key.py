@@ -1,5 +1,5 @@
-"""`Gateway.complete(request, api_key=...)` (CONTRACTS §2): an explicit key for one call overrides the
-environment's, reaches the provider, and never the cache key or the cache."""
+"""`Gateway.complete(request, api_key=...)` (ARCHITECTURE.md, "Request fingerprint"): an explicit key
+for one call overrides the environment's, reaches the provider, and never the cache key or the cache."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@ conformance suite and a campaign (proposals from its own wire, strict replay) li
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway, errors, providers
+from llmhpo.gateway.providers.base import Provider
 from llmhpo.harness import benchmarks, optimizers
 from llmhpo.harness.campaign import run_campaign
 from llmhpo.harness.errors import UserError
@@ -59,11 +59,9 @@ class TestToyProviderConformance(ProviderSuite):
 
 
 def test_every_registered_provider_declares_its_capabilities(toy: ToyServer) -> None:
-    assert "toy" in providers.PROVIDERS
-    for prefix, target in providers.PROVIDERS.items():
-        module, _, name = target.partition(":")
-        cls = getattr(importlib.import_module(module), name)
-        assert callable(getattr(cls, "capabilities", None)) and callable(getattr(cls, "complete", None)), prefix
+    assert "toy" in providers.names()
+    for prefix in providers.names():
+        assert issubclass(providers.provider_class(prefix), Provider), prefix
     caps = Gateway(mode="off").capabilities(MODEL)
     assert (caps.source, caps.images, caps.response_schema, caps.max_context) == ("toy", False, True, 4096)
 

@@ -25,20 +25,24 @@ import urllib.request
 from typing import Any
 
 from llmhpo.gateway.capabilities import Capabilities
-from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused, TransientProviderError
+from llmhpo.gateway.errors import (
+    REFUSED_STATUSES,
+    ConfigurationError,
+    ProviderError,
+    ProviderRefused,
+    TransientProviderError,
+)
+from llmhpo.gateway.providers.base import Provider
 from llmhpo.gateway.types import Request, Response, Usage
 
 KEY_ENV = "TOY_API_KEY"
 BASE_ENV = "TOY_API_BASE"
-REFUSED = frozenset({400, 401, 403, 404, 413, 422})
 FINISH = {"end": "stop", "limit": "length"}
 
 
-class ToyProvider:
+class ToyProvider(Provider):
     """Serves `toy/<name>` from the server at `api_base` (else $TOY_API_BASE) with `api_key`
-    (else $TOY_API_KEY)."""
-
-    max_concurrency = 4
+    (else $TOY_API_KEY). `max_concurrency` and `resolve_api_base`: the Provider defaults."""
 
     def __init__(self, *, api_key: str | None = None, api_base: str | None = None) -> None:
         self._api_key = api_key
@@ -93,7 +97,7 @@ def _status_error(model: str, exc: urllib.error.HTTPError, key: str) -> Provider
     except (ValueError, AttributeError):
         reason = ""
     reason = reason.replace(key, "***")  # servers echo a rejected key
-    if exc.code in REFUSED:
+    if exc.code in REFUSED_STATUSES:
         return ProviderRefused(f"{model}: the toy server refused the request (HTTP {exc.code}): {reason}",
                                status=exc.code)
     retry_after = exc.headers.get("Retry-After") if exc.headers else None

@@ -1,0 +1,68 @@
+"""The suite is isolated from the user (tests/isolation.py): run in the user's own environment, the
+HPOBench and cache test files leave the user's llmhpo folders exactly as they were (a test once rewrote
+the real HPOBench setup.json)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.isolation import REAL_ENV
+
+REPO = Path(__file__).resolve().parents[1]
+
+# llmhpo's own rules for the user's folders, asked in the user's environment.
+FOLDERS = """
+import json
+from llmhpo.cache import default_dir
+from llmhpo.gateway.models import models_dir
+from llmhpo.harness.hpobench.env import HPOBenchHome
+hpobench = HPOBenchHome.resolve().root
+folders = [default_dir(), models_dir(), hpobench] + ([hpobench.parent] if hpobench.parent.name == "llmhpo" else [])
+print(json.dumps([str(p) for p in folders]))
+"""
+
+
+def _users_folders() -> list[Path]:
+    done = subprocess.run([sys.executable, "-c", FOLDERS], env=REAL_ENV, capture_output=True, text=True, check=True)
+    return [Path(p) for p in json.loads(done.stdout)]
+
+
+def snapshot(folders: list[Path]) -> dict[str, object]:
+    """Every file and folder below `folders` with its size, mode and modification time (nanoseconds)."""
+    seen: dict[str, object] = {}
+    for folder in folders:
+        if not folder.exists():
+            seen[str(folder)] = "absent"
+            continue
+        for where, dirs, files in os.walk(folder):
+            for name in [".", *dirs, *files]:
+                path = Path(where, name)
+                st = path.lstat()
+                seen[str(path)] = (st.st_size, st.st_mode, st.st_mtime_ns)
+    return seen
+
+
+def test_the_users_folders_are_not_the_sessions():
+    for name in ("HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        assert os.environ[name] != REAL_ENV.get(name)
+    assert not any(k.startswith("LLMHPO_") and k not in ("LLMHPO_RECORD", "LLMHPO_FAULT_SUITE_KEY") for k in os.environ)
+
+
+@pytest.mark.slow
+def test_hpobench_and_cache_tests_leave_the_users_llmhpo_folders_untouched():
+    folders = _users_folders()
+    before = snapshot(folders)
+    env = {k: v for k, v in REAL_ENV.items() if not k.startswith("PYTEST_")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not model and not live",
+                           "tests/hpobench", "tests/cache"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    after = snapshot(folders)
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    assert not changed, f"the tests changed the user's folders: {changed[:20]}"

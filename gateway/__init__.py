@@ -48,7 +48,7 @@ __all__ = [  # the names of _HOME (tests/installs/test_plugin_harmless.py checks
 def __getattr__(name: str) -> Any:
     module = _MODULE_OF.get(name)
     if module is None:
-        raise AttributeError(f"module 'llmhpo.gateway' has no attribute {name!r}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"llmhpo.gateway.{module}"), name)
     globals()[name] = value
     return value

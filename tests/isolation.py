@@ -4,10 +4,11 @@ temporary HOME and XDG folders and without the user's LLMHPO_* settings.
 
 Two things of the user's are kept, read-only:
 - `REAL_ENV`, the environment as it was, for the guard test that runs test files in it;
-- the HPOBench environment that `scripts/install.sh --test` built (1 GB, minutes to make): the
-  `hpobench_home` fixture gets `hpobench_overlay`, a session home whose venv is a link to the real one
-  and whose small files (setup.json, the offline OpenML cache, config) are copies, so the worker's log,
-  its temporary files and a re-run of `llmhpo hpobench setup` write there, never into the real home.
+- the HPOBench environment that `scripts/install.sh --test` built (1 GB, minutes to make): when it
+  is ready, $LLMHPO_HPOBENCH_HOME points at `hpobench_overlay`, a session home whose venv is a link to
+  the real one and whose small files (setup.json, the offline OpenML cache, config) are copies, so the
+  hpobench families are listed as before while the worker's log, its temporary files and a re-run of
+  `llmhpo hpobench setup` write there, never into the real home.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from llmhpo.harness.hpobench.env import HPOBenchHome
+from llmhpo.harness.hpobench.env import HOME_ENV, HPOBenchHome
 
 # Variables that steer the test suite itself, not llmhpo: kept.
 SUITE_VARIABLES = ("LLMHPO_RECORD", "LLMHPO_FAULT_SUITE_KEY")
@@ -38,6 +39,8 @@ def isolate() -> Path:
     os.environ["HOME"] = str(sandbox)
     for name in XDG:
         os.environ[name] = str(sandbox / name.removeprefix("XDG_").removesuffix("_HOME").lower())
+    if REAL_HPOBENCH_HOME.ready():
+        os.environ[HOME_ENV] = str(hpobench_overlay(REAL_HPOBENCH_HOME, sandbox / "hpobench").root)
     return sandbox
 
 

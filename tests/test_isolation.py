@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.isolation import REAL_ENV
+from llmhpo.cache import default_dir
+from llmhpo.gateway.models import models_dir
+from llmhpo.harness.hpobench.env import HOME_ENV
+from tests.isolation import REAL_ENV, SUITE_VARIABLES, XDG
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,9 +52,14 @@ def snapshot(folders: list[Path]) -> dict[str, object]:
 
 
 def test_the_users_folders_are_not_the_sessions():
-    for name in ("HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
-        assert os.environ[name] != REAL_ENV.get(name)
-    assert not any(k.startswith("LLMHPO_") and k not in ("LLMHPO_RECORD", "LLMHPO_FAULT_SUITE_KEY") for k in os.environ)
+    sandbox = Path(os.environ["HOME"])
+    assert sandbox != Path(REAL_ENV["HOME"])
+    for name in XDG:
+        assert Path(os.environ[name]).is_relative_to(sandbox)
+    settings = {k: v for k, v in os.environ.items() if k.startswith("LLMHPO_") and k not in SUITE_VARIABLES}
+    assert set(settings) <= {HOME_ENV}  # only the HPOBench overlay, inside the sandbox
+    assert all(Path(v).is_relative_to(sandbox) for v in settings.values())
+    assert default_dir().is_relative_to(sandbox) and models_dir().is_relative_to(sandbox)
 
 
 @pytest.mark.slow

@@ -50,4 +50,4 @@ def __getattr__(name: str) -> Any:
         from llmhpo.cache.store import CacheStore
 
         return CacheStore
-    raise AttributeError(f"module 'cache' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,10 +14,18 @@ record what is missing; the default elsewhere), `record` (call again, overwrite)
 record write changed cassettes back at the end of the session. A replay miss fails the test, even
 when the code under test swallowed the error, with the request's summary and the command that
 records it.
+
+Harmless when unused: pytest loads this module into every suite of an environment where llmhpo is
+installed, so at import it loads only pytest and the standard library, and llmhpo's own light
+modules once, to check them. If llmhpo cannot be imported (a missing dependency, a broken install),
+pytest prints one warning and runs the suite; only the tests that use these fixtures or the marker fail,
+with the reason.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import re
 from collections.abc import Iterator
@@ -27,8 +35,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llmhpo.cache.modes import Mode
-
 if TYPE_CHECKING:
     from llmhpo.cache.errors import CacheMiss
     from llmhpo.cache.store import CacheStore
@@ -36,13 +42,34 @@ if TYPE_CHECKING:
 
 _MISSES = pytest.StashKey[list["CacheMiss"]]()
 _CASSETTE = pytest.StashKey[Path]()
+# What the fixtures need at once; light (standard library only), so checking them costs nothing.
+_NEEDED = ("llmhpo.cache.modes", "llmhpo.gateway.gateway")
+
+
+@functools.cache
+def unavailable() -> str | None:
+    """Why llmhpo cannot be imported here (None when it can): the reason its fixtures fail with."""
+    try:
+        for module in _NEEDED:
+            importlib.import_module(module)
+    except Exception as exc:  # whatever a broken install raises: ImportError, SyntaxError, ...
+        return f"llmhpo cannot be imported ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _require() -> None:
+    reason = unavailable()
+    if reason is not None:
+        pytest.fail(f"llmhpo's pytest plugin is off: {reason}", pytrace=False)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llmhpo", "recorded LLM replies (llmhpo)")
+    # Without llmhpo any value is taken, so a suite's usual command line still runs its other tests.
+    choices = None if unavailable() else importlib.import_module("llmhpo.cache.modes").Mode.names()
     group.addoption(
         "--llm-mode",
-        choices=Mode.names(),
+        choices=choices,
         default=None,
         help="cache mode of the llm_gateway / llm_proxy fixtures: replay (strict; default when CI=true), "
         "live (record what is missing; default otherwise), record (call again), off",
@@ -55,10 +82,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "llm_cassette(path): JSONL cassette of the llm_gateway/llm_proxy fixtures, relative to the test "
         "file (put it in pytestmark for one cassette per module)",
     )
+    reason = unavailable()
+    if reason is not None:
+        config.issue_config_time_warning(pytest.PytestConfigWarning(
+            f"llmhpo's pytest plugin is off: {reason}; only tests that use its fixtures (llm_gateway, "
+            "llm_proxy, ...) or the llm_cassette marker fail"), stacklevel=2)
 
 
 def mode_of(config: pytest.Config) -> str:
     """--llm-mode, else replay under CI=true (CI must never call a provider), else live."""
+    from llmhpo.cache.modes import Mode
+
     chosen = config.getoption("--llm-mode", default=None)
     if chosen:
         return str(chosen)
@@ -67,7 +101,14 @@ def mode_of(config: pytest.Config) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    if unavailable():
+        return "llmhpo: off (llmhpo cannot be imported; see the warning)"
     return f"llmhpo: --llm-mode {mode_of(config)}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("llm_cassette") is not None:
+        _require()
 
 
 def cassette_for(item: pytest.Item) -> Path:
@@ -109,6 +150,7 @@ class _Cassettes:
 
     def close(self) -> None:
         from llmhpo.cache.cassette import export_cassette
+        from llmhpo.cache.modes import Mode
 
         for path, cassette in self.open.items():
             if cassette.changed and Mode(self.mode).writes:
@@ -118,6 +160,7 @@ class _Cassettes:
 
 @pytest.fixture(scope="session")
 def llm_mode(pytestconfig: pytest.Config) -> str:
+    _require()
     return mode_of(pytestconfig)
 
 
@@ -130,6 +173,7 @@ def _llm_cassettes(llm_mode: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture
 def llm_cassette(request: pytest.FixtureRequest) -> Path:
+    _require()
     return cassette_for(request.node)
 
 
@@ -179,6 +223,8 @@ class LLMProxy:
 
 @pytest.fixture(scope="session")
 def _llm_proxy_server() -> Iterator[Any]:
+    _require()
+    from llmhpo.cache.modes import Mode
     from llmhpo.gateway import Gateway
     from llmhpo.gateway.proxy import start_proxy
 

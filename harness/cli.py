@@ -1,4 +1,5 @@
-"""`llmhpo` entry point: one sub-command per module in harness/commands/.
+"""The `llmhpo` command: one sub-command per module in harness/commands/ (a developer's note; the
+user reads DESCRIPTION in `llmhpo --help`).
 
 Command modules keep heavy imports (litellm, sklearn, xllamacpp) inside their `run` function so
 `llmhpo --help` and replays stay fast. User errors print one clear message and exit with code 2.
@@ -33,10 +34,21 @@ COMMAND_MODULES = (
 
 USER_ERRORS = (UserError, ConfigurationError, CacheError)
 
+DESCRIPTION = (
+    "llmhpo calls any LLM (hosted or an embedded local model) through a record/replay cache, and "
+    "benchmarks LLM-driven hyperparameter optimization against random search, Bayesian optimization "
+    "and TPE; every run replays from its caches at no cost."
+)
+EPILOG = "Try `llmhpo demo` (offline, about 2 minutes). `llmhpo <command> --help` describes a command."
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="llmhpo", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    from llmhpo import __version__
+
+    parser = argparse.ArgumentParser(prog="llmhpo", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"llmhpo {__version__}")
+    parser._positionals.title = "commands"  # listed right under the description, before the options
+    sub = parser.add_subparsers(dest="command", required=True, metavar="<command>")
     for name in COMMAND_MODULES:
         importlib.import_module(f"llmhpo.harness.commands.{name}").register(sub)
     return parser

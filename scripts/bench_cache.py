@@ -71,10 +71,9 @@ def time_import(statement: str, runs: int = 5) -> tuple[float, bool]:
     """Median seconds to run `statement` in a fresh interpreter, and whether litellm got imported."""
     code = (f"import time,sys; t=time.perf_counter(); {statement}; d=time.perf_counter()-t; "
             "print(d, 'litellm' in sys.modules)")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     samples, leaked = [], False
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, cwd=ROOT)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
         seconds, flag = out.stdout.split()
         samples.append(float(seconds))
         leaked |= flag == "True"

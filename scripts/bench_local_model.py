@@ -80,10 +80,9 @@ def installed_models() -> list[str]:
 
 
 def bench(model: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", WORKER, model, PROMPT, json.dumps(SCHEMA), str(N)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+                          capture_output=True, text=True, cwd=ROOT, check=True)
     out = json.loads(done.stdout.strip().splitlines()[-1])
     result = {"model": model, "load_s": out["load_s"], "rss_mb": out["rss_mb"], "wall_s": time.perf_counter() - start}
     for use_schema in (True, False):

@@ -67,7 +67,7 @@ print(json.dumps(rows))
 
 
 def _setting(turns: int, reuse: bool) -> list[dict]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env.pop("LLMHPO_LOCAL_COLD", None)
     out = subprocess.run([sys.executable, "-c", WORKER, str(turns), "1" if reuse else "0"], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True, timeout=3600)

@@ -1,4 +1,5 @@
-"""Shared test setup: offline litellm, and `cassette_gateway`, which replays real recorded replies.
+"""Shared test setup: a session isolated from the user (tests/isolation.py: its own HOME, XDG folders and
+no LLMHPO_* settings), offline litellm, and `cassette_gateway`, which replays real recorded replies.
 
 `cassette_gateway` is a Gateway in strict REPLAY over a fresh cache holding the cassette
 `tests/cassettes/<test-module-stem>.jsonl`: an unrecorded request raises CacheMiss, so no test
@@ -17,6 +18,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.isolation import isolate, restore
+
+# Before any test module is imported: what a module reads at import time is already the sandbox's.
+_SANDBOX = isolate()
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see harness/cli.py
 
@@ -26,6 +31,10 @@ if TYPE_CHECKING:
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
 RECORD_ENV = "LLMHPO_RECORD"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore(_SANDBOX)
 
 
 def recording() -> bool:

@@ -64,8 +64,7 @@ def without_hits(rows: dict[tuple[str, int], dict[str, Any]]) -> dict[tuple[str,
 
 
 def cli_env() -> dict[str, str]:
-    env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPATH=str(REPO))
-    return env
+    return dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
 
 
 def llmhpo(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -67,7 +67,7 @@ class ChaosResult:
 
 
 def child_env() -> dict[str, str]:
-    env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True", PYTHONPATH=str(REPO))
+    env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True")
     env[KEY_ENV] = KEY
     for var in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL"):
         env.pop(var, None)

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from llmhpo.harness.journal import read_jsonl
-from tests.fidelity.examples import EXAMPLES, REPO, reduced, run_against_servers
+from tests.fidelity.examples import EXAMPLES, reduced, run_against_servers
 from tests.servers.replies import SHAPES
 
 # The cache never stores an empty reply (gateway rule), so a run that met one replays only once the
@@ -52,7 +52,7 @@ def test_example_runs_faithfully_then_replays_without_a_server(path, point_at_se
 
     env = {k: v for k, v in os.environ.items()
            if not k.endswith(("_API_KEY", "_API_BASE", "_BASE_URL")) and k != "LLMHPO_CAPABILITIES"}
-    env.update(PYTHONPATH=str(REPO), LLMHPO_REPLAY_CHECK_IMPORTS="1", OPENAI_API_BASE="http://127.0.0.1:9")
+    env.update(LLMHPO_REPLAY_CHECK_IMPORTS="1", OPENAI_API_BASE="http://127.0.0.1:9")
     proc = subprocess.run([sys.executable, "-m", "llmhpo", "replay", str(directory)], capture_output=True,
                           text=True, env=env, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

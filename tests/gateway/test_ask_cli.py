@@ -120,7 +120,6 @@ def test_replay_in_a_fresh_process_never_imports_litellm(
     capsys.readouterr()
 
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    env["PYTHONPATH"] = str(ROOT)
     code = (
         "import sys; from llmhpo.harness.cli import main; rc = main(sys.argv[1:]); "
         "print('LITELLM_IMPORTED' if 'litellm' in sys.modules else 'LITELLM_ABSENT', file=sys.stderr); sys.exit(rc)"

@@ -25,5 +25,5 @@ def test_describing_a_task_imports_neither_pandas_nor_sklearn():
     code = ("import sys; from llmhpo.harness.benchmarks import load; text = load('svm/credit-g').describe(); "
             "print('1000 samples' in text, sorted(m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout.strip()
+                         env={"PATH": "/usr/bin:/bin"}).stdout.strip()
     assert out == "True []"

@@ -4,7 +4,6 @@ determinism across processes, and clear errors for images, overflowing prompts a
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,10 +82,9 @@ def test_cold_replies_are_identical_across_processes(monkeypatch: pytest.MonkeyP
     local = LocalProvider()
     assert local.slots == 1 and not local.reuse_prompt_cache
     here = [_ask(local, PROMPT, **probe).text for probe in PROBES]  # type: ignore[attr-defined, arg-type]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", PROBE_SCRIPT, json.dumps(PROBES), MODEL, PROMPT],
-        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT, check=True,
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=True,
     )
     there = json.loads(done.stdout.strip().splitlines()[-1])
     assert here == there

@@ -40,7 +40,7 @@ def test_gateway_gets_a_real_completion_over_http() -> None:
     from llmhpo.cache import Mode
     from llmhpo.gateway import Gateway, Message, Request
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "llmhpo.harness.cli", "serve", "--port", "0", "--alias", "smol-test"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,

@@ -33,6 +33,9 @@ def register(sub: Any) -> None:
                      help="attempts per LLM call on 429/5xx/timeouts/resets (default 4)")
     run.add_argument("--allow-large", action="store_true",
                      help="lift the sanity limits (budget <= 10000, baseline_samples <= 100000)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the plan (runs, trials, LLM calls, tokens, cost, time, cache hits) and exit; "
+                     "creates nothing")
     run.set_defaults(func=run_cmd)
 
     demo = sub.add_parser("demo", help="run the embedded offline demo campaign and build its report",
@@ -64,12 +67,14 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     p.add_argument("--llm-concurrency", type=int, default=None, metavar="N",
                    help="LLM calls in flight across runs, each run still sequential (default: the spec's, "
                         "else per provider: 16 hosted, the llama.cpp slots for the embedded model)")
+    from llmhpo.harness.shrink import add_flags
+
+    add_flags(p)
 
 
 def execute(spec: Any, args: argparse.Namespace) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 130 after a graceful Ctrl-C."""
     from llmhpo.cache import default_dir
-    from llmhpo.harness.campaign import run_campaign
 
     out = Path(args.out or spec.output or "results")
     cache_dir = Path(args.cache_dir or spec.cache_dir or default_dir()).expanduser()
@@ -91,25 +96,78 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
         raise UserError(f"--llm-concurrency must be >= 1 (got {llm_concurrency})")
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
-    from llmhpo.harness.progress import CampaignProgress
+    from llmhpo.harness.plan import make_plan
 
+    plan = make_plan(spec, workers=workers, dask=dask, llm_concurrency=llm_concurrency, endpoints=endpoints,
+                     cache_dir=cache_dir, out_dir=out, mode=mode)
+    if getattr(args, "dry_run", False):
+        print(plan.render())
+        return 0
+    return _run(spec, args, plan, dict(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
+                                       endpoints=endpoints, gateway_options=gateway_options,
+                                       llm_concurrency=llm_concurrency))
+
+
+def _run(spec: Any, args: argparse.Namespace, plan: Any, options: dict[str, Any]) -> int:
+    """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
+    a second one exits at once); prints the summary."""
+    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.progress import CampaignProgress
+    from llmhpo.harness.stopping import Stop
+
+    out = options["out_dir"]
+    stop = Stop(hard_exit=_exit_now)
     try:
-        with CampaignProgress(sum(r.budget for r in spec.runs)) as progress:
-            outcome = run_campaign(spec, out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
-                                   on_progress=progress.update, endpoints=endpoints, gateway_options=gateway_options,
-                                   llm_concurrency=llm_concurrency)
+        with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
+            outcome = run_campaign(spec, on_progress=progress.update, stop=stop, **options)
     except KeyboardInterrupt:
-        print(f"llmhpo: interrupted; trials in flight were journaled; run the same command to resume "
-              f"({out / spec.name})", file=sys.stderr)
-        return 130
+        code = 128 + (signal_number(stop.signal_name) or 2)
+        print(f"llmhpo: stopped ({stop.signal_name or 'interrupt'}): finished trials are journaled, unfinished ones "
+              f"were abandoned; run the same command to resume ({out / spec.name})", file=sys.stderr)
+        _exit_if_threads_linger(code)
+        return code
     s = outcome.stats
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"{spec.name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed) in {outcome.wall_s:.1f} s; "
-          f"eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} ({s.llm_hits} cached, "
-          f"{s.llm_failures} failed), LLM cost ${s.cost_usd:.4f}")
+    print(summary_line(spec.name, s, outcome.wall_s))
     print(f"results: {outcome.directory}")
     return _fidelity_summary(s)
+
+
+def summary_line(name: str, s: Any, total_s: float) -> str:
+    """The run summary: trials (resumed ones counted), the time of each phase, cache hits, LLM cost."""
+    from llmhpo.harness.progress import clock, cost_text
+
+    phases = ", ".join(f"{k} {clock(v)}" for k, v in s.phase_s.items()) or "nothing to do"
+    return (f"{name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed); this session: {phases}; "
+            f"all sessions {clock(total_s)}; eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} "
+            f"({s.llm_hits} cached, {s.llm_failures} failed), LLM cost {cost_text(s)}")
+
+
+def signal_number(name: str | None) -> int | None:
+    import signal
+
+    try:
+        return int(signal.Signals[name]) if name else None
+    except KeyError:
+        return None
+
+
+def _exit_now() -> None:
+    """A second Ctrl-C: exit at once (the journal is append-only and fsynced per line)."""
+    print("\nllmhpo: second interrupt: exiting now; the journal is intact, run the same command to resume",
+          file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def _exit_if_threads_linger(code: int) -> None:
+    """Abandoned LLM calls keep their threads until the provider answers: exit without waiting for them."""
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _fidelity_summary(stats: Any) -> int:
@@ -149,9 +207,11 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from llmhpo.harness.shrink import apply, flags_of
     from llmhpo.harness.spec import load_spec
 
-    return execute(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), args)
+    spec = load_spec(args.spec, model_override=args.model, allow_large=args.allow_large)
+    return execute(apply(spec, flags_of(args)), args)
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
@@ -161,7 +221,9 @@ def demo_cmd(args: argparse.Namespace) -> int:
     from llmhpo.harness.spec import loads_spec
 
     text = resources.files("llmhpo.harness").joinpath("demo.toml").read_text(encoding="utf-8")
-    spec = loads_spec(text, source="demo.toml")
+    from llmhpo.harness.shrink import apply, flags_of
+
+    spec = apply(loads_spec(text, source="demo.toml"), flags_of(args))
     code = execute(spec, args)
     if code != 0:
         return code
@@ -170,7 +232,11 @@ def demo_cmd(args: argparse.Namespace) -> int:
     except ImportError:
         print("report: harness.report is not available in this install", file=sys.stderr)
         return 0
+    from llmhpo.harness.progress import report_phase
+
+    done = report_phase()
     path = build_report(Path(args.out) / spec.name)
+    done(str(path))
     print(f"report: {path}")
     return 0
 

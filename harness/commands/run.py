@@ -72,9 +72,14 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     add_flags(p)
 
 
-def execute(spec: Any, args: argparse.Namespace) -> int:
-    """Run `spec` with the CLI overrides; prints a summary; 130 after a graceful Ctrl-C."""
+def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
+    """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
+
+    stop: the command's harness.stopping.Stop (installed from its start); None: one made here."""
     from llmhpo.cache import default_dir
+    from llmhpo.harness.stopping import Stop
+
+    stop = stop or Stop(hard_exit=_exit_now)
 
     out = Path(args.out or spec.output or "results")
     cache_dir = Path(args.cache_dir or spec.cache_dir or default_dir()).expanduser()
@@ -98,34 +103,31 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     from llmhpo.harness.plan import make_plan
 
-    plan = make_plan(spec, workers=workers, dask=dask, llm_concurrency=llm_concurrency, endpoints=endpoints,
-                     cache_dir=cache_dir, out_dir=out, mode=mode)
+    try:
+        with stop.installed(), stop.interruptible(starts_work=True):
+            plan = make_plan(spec, workers=workers, dask=dask, llm_concurrency=llm_concurrency, endpoints=endpoints,
+                             cache_dir=cache_dir, out_dir=out, mode=mode)
+    except KeyboardInterrupt:
+        return _stopped(stop, out / spec.name)
     if getattr(args, "dry_run", False):
         print(plan.render())
         return 0
-    return _run(spec, args, plan, dict(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
+    return _run(spec, stop, plan, dict(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
                                        endpoints=endpoints, gateway_options=gateway_options,
                                        llm_concurrency=llm_concurrency))
 
 
-def _run(spec: Any, args: argparse.Namespace, plan: Any, options: dict[str, Any]) -> int:
+def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
     """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
     a second one exits at once); prints the summary."""
     from llmhpo.harness.campaign import run_campaign
     from llmhpo.harness.progress import CampaignProgress
-    from llmhpo.harness.stopping import Stop
 
-    out = options["out_dir"]
-    stop = Stop(hard_exit=_exit_now)
     try:
         with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
             outcome = run_campaign(spec, on_progress=progress.update, stop=stop, **options)
     except KeyboardInterrupt:
-        code = 128 + (signal_number(stop.signal_name) or 2)
-        print(f"llmhpo: stopped ({stop.signal_name or 'interrupt'}): finished trials are journaled, unfinished ones "
-              f"were abandoned; run the same command to resume ({out / spec.name})", file=sys.stderr)
-        _exit_if_threads_linger(code)
-        return code
+        return _stopped(stop, options["out_dir"] / spec.name)
     s = outcome.stats
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -142,6 +144,28 @@ def summary_line(name: str, s: Any, total_s: float) -> str:
     return (f"{name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed); this session: {phases}; "
             f"all sessions {clock(total_s)}; eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} "
             f"({s.llm_hits} cached, {s.llm_failures} failed), LLM cost {cost_text(s)}")
+
+
+def _stopped(stop: Any, folder: Path | None) -> int:
+    """After a stop: one line, and 128 + the signal (abandoned LLM calls do not hold the exit)."""
+    code = 128 + (signal_number(stop.signal_name) or 2)
+    where = f" ({folder})" if folder is not None else ""
+    print(f"llmhpo: stopped ({stop.signal_name or 'interrupt'}): finished trials are journaled, unfinished ones "
+          f"were abandoned; run the same command to resume{where}", file=sys.stderr)
+    _exit_if_threads_linger(code)
+    return code
+
+
+def stoppable(body: Any) -> int:
+    """Run `body(stop)` with SIGINT/SIGTERM handled from the command's start (loading the spec included)."""
+    from llmhpo.harness.stopping import Stop
+
+    stop = Stop(hard_exit=_exit_now)
+    with stop.installed():
+        try:
+            return body(stop)
+        except KeyboardInterrupt:
+            return _stopped(stop, None)
 
 
 def signal_number(name: str | None) -> int | None:
@@ -210,8 +234,12 @@ def run_cmd(args: argparse.Namespace) -> int:
     from llmhpo.harness.shrink import apply, flags_of
     from llmhpo.harness.spec import load_spec
 
-    spec = load_spec(args.spec, model_override=args.model, allow_large=args.allow_large)
-    return execute(apply(spec, flags_of(args)), args)
+    def body(stop: Any) -> int:
+        with stop.interruptible(starts_work=True):  # loading creates nothing: a stop cuts it short
+            spec = apply(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), flags_of(args))
+        return execute(spec, args, stop)
+
+    return stoppable(body)
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
@@ -224,7 +252,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
     from llmhpo.harness.shrink import apply, flags_of
 
     spec = apply(loads_spec(text, source="demo.toml"), flags_of(args))
-    code = execute(spec, args)
+    code = stoppable(lambda stop: execute(spec, args, stop))
     if code != 0:
         return code
     try:

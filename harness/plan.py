@@ -28,9 +28,12 @@ class ModelPlan:
     runs: int = 0
     calls: int = 0
     max_calls: int = 0  # every proposal re-asked as often as the options allow
+    sent: int = 0  # of the calls: those the provider will see (the rest: cached, or asked by another run)
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float | None = None  # None: no price known
+    sent_prompt_tokens: int = 0
+    sent_completion_tokens: int = 0
+    cost_usd: float | None = None  # of the calls sent; None: no price known
     latency_s: float = LATENCY_S["hosted"]
 
 
@@ -80,8 +83,9 @@ class Plan:
                      f"{self.workers} evaluation worker(s), {self.llm_concurrency} LLM call(s) in flight")
         for m in self.models.values():
             cost = "unknown (no list price)" if m.cost_usd is None else f"~${m.cost_usd:.4f}"
-            lines.append(f"  {m.model}: {m.runs} runs, {m.calls} calls (at most {m.max_calls} with re-asks), "
-                         f"~{m.prompt_tokens:,} prompt + ~{m.completion_tokens:,} completion tokens, cost {cost}, "
+            lines.append(f"  {m.model}: {m.runs} runs, {m.calls} calls (at most {m.max_calls} with re-asks; {m.sent} sent "
+                         f"to the provider, the rest cached or shared between runs), ~{m.prompt_tokens:,} prompt + "
+                         f"~{m.completion_tokens:,} completion tokens, cost {cost} for the calls sent, "
                          f"assumed {m.latency_s:g} s per call")
         lines.append(f"  time: ~{clock(self.trials_s)} for the trials, ~{clock(self.baseline_s)} for the baseline "
                      "(benchmarks' expected seconds per evaluation; latency per call as above)")
@@ -164,12 +168,13 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
                     journaled_trials=journaled, journaled_baseline=journaled_baseline)
         benches = {name: load(name) for name in spec.benchmarks}
         eval_s = llm_s = longest = 0.0
+        seen: set[str] = set()
         for run in spec.runs:
             bench, uses = benches[run.benchmark], run in llm_runs
             if run.optimizer_name.startswith("smac") and not uses:
                 tally = None  # SMAC writes its own run folder: not simulated (nothing may be created)
             else:
-                tally = simulate(run, bench, real, store, uses_llm=uses)
+                tally = simulate(run, bench, real, store, uses_llm=uses, seen=seen)
             if tally is not None:
                 plan.llm_checked += tally.llm_checked
                 plan.llm_hits += tally.llm_hits
@@ -187,13 +192,16 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
                 m.max_calls += tally.calls * (1 + reasks)
                 m.prompt_tokens += tally.prompt_tokens
                 m.completion_tokens += tally.completion_tokens
-                run_llm = tally.calls * left / max(run.budget, 1) * m.latency_s
+                m.sent += tally.sent
+                m.sent_prompt_tokens += tally.sent_prompt_tokens
+                m.sent_completion_tokens += tally.sent_completion_tokens
+                run_llm = tally.sent * left / max(run.budget, 1) * m.latency_s
                 llm_s += run_llm
             longest = max(longest, run_eval + run_llm)
         for m in plan.models.values():
             price = _price(m.model)
             if price is not None:
-                m.cost_usd = (m.prompt_tokens * price[0] + m.completion_tokens * price[1]) / 1e6
+                m.cost_usd = (m.sent_prompt_tokens * price[0] + m.sent_completion_tokens * price[1]) / 1e6
         plan.trials_s = max(eval_s / capacity, llm_s / max(concurrency, 1), longest)
         samples_left = max(0, plan.baseline_samples - journaled_baseline)
         per_sample = sum(b.expected_seconds for b in benches.values()) / max(len(benches), 1)

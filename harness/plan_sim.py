@@ -8,8 +8,11 @@ against a gateway that answers locally counts them the way the campaign will mak
 What the simulated gateway answers: the cached reply when the cache holds the exact request (and
 every request before it on this run was cached too: the "path" the campaign will follow), else a
 seeded random config in the space, written as the optimizer's own compact form. Evaluations: the
-cached result on the path, else a seeded random loss (later prompts then differ from the real ones
-in their numbers, not in their length). Tokens are estimated as characters / 4 (+4 per message,
+cached result on the path, else a random loss seeded by the evaluation's key. Both are functions of
+the request, as a temperature-0 model and a deterministic benchmark are, so runs that ask the same
+(llm and llm-tpe share their first asks) share them here too, and the calls the provider would see
+(`sent`) are counted like the campaign's cache will serve them. Later prompts differ from the real
+ones in their numbers, not in their length. Tokens are estimated as characters / 4 (+4 per message,
 `IMAGE_TOKENS` per image): the usual rule of thumb for English text and JSON.
 """
 
@@ -52,6 +55,9 @@ class RunTally:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    sent: int = 0  # calls that reach the provider: not cached, not asked before in this campaign
+    sent_prompt_tokens: int = 0
+    sent_completion_tokens: int = 0
     llm_checked: int = 0  # requests looked up in the cache (those on the path)
     llm_hits: int = 0
     evals_checked: int = 0
@@ -62,11 +68,10 @@ class RunTally:
 class PlanGateway:
     """Gateway-shaped: capabilities and fingerprints from a real (mode OFF) gateway, replies local."""
 
-    def __init__(self, real: Any, store: Any, tally: RunTally, space: Any, seed: int) -> None:
-        self.real, self.store, self.tally, self.space = real, store, tally, space
+    def __init__(self, real: Any, store: Any, tally: RunTally, space: Any, seed: int, seen: set[str]) -> None:
+        self.real, self.store, self.tally, self.space, self.seen = real, store, tally, space, seen
         self.mode = real.mode
         self.on_path = store is not None
-        self._rng = np.random.default_rng([seed % 2**32, 4242])
 
     def capabilities(self, model: str) -> Any:
         return self.real.capabilities(model)
@@ -91,45 +96,51 @@ class PlanGateway:
         if stored is not None:
             self.tally.llm_hits += 1
             text = str(stored.get("text") or "")
-        else:
-            text = compact(self.space.sample(self._rng), self.space)
+        else:  # a function of the request, as a temperature-0 model's reply: runs asking the same share it
+            text = compact(self.space.sample(np.random.default_rng(int(key[:12], 16))), self.space)
         completion = approx_tokens(text)
         self.tally.prompt_tokens += prompt
         self.tally.completion_tokens += completion
+        if stored is None and key not in self.seen:  # another run asking the same is served by the cache
+            self.tally.sent += 1
+            self.tally.sent_prompt_tokens += prompt
+            self.tally.sent_completion_tokens += completion
+        self.seen.add(key)
         return Response(text=text, finish_reason="stop", usage=Usage(prompt, completion), model_served=request.model,
                         latency_s=0.0, cost_usd=None, would_have_cost_usd=None, cache_hit=stored is not None,
                         fingerprint=key)
 
 
-def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: bool, budget_s: float = 60.0) -> RunTally:
+def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: bool, budget_s: float = 60.0,
+             seen: set[str] | None = None) -> RunTally:
     """Dry-run `run`: LLM calls and tokens (runs with a model) and cache hits along the path.
 
     A run without a model stops at its first evaluation the cache does not hold (nothing more to
-    count); `budget_s` bounds the time spent on one run (a hybrid's GP fits).
+    count); `budget_s` bounds the time spent on one run (a hybrid's GP fits); `seen`: the request
+    fingerprints of the runs simulated before (shared: identical requests are sent once).
     """
     from llmhpo.harness import optimizers
     from llmhpo.harness.evaluation import eval_request, request_key
     from llmhpo.harness.optimizers.base import ValidationResult
 
     tally = RunTally()
-    gateway = PlanGateway(real_gateway, store, tally, bench.space, run.seed) if uses_llm else None
+    gateway = PlanGateway(real_gateway, store, tally, bench.space, run.seed, set() if seen is None else seen) if uses_llm else None
     opt = optimizers.create(run.optimizer_name, space=bench.space, seed=run.seed, budget=run.budget, task=bench,
                             model=run.model, gateway=gateway, workdir=None, **run.options)
     on_path = store is not None
-    losses = np.random.default_rng([run.seed % 2**32, int(digest(run.run_id)[:8], 16)])
     start = time.monotonic()
     for _ in range(run.budget):
         if getattr(opt, "stopped", False) or time.monotonic() - start > budget_s:
             break
         proposal = opt.ask()
         loss = None
+        try:
+            key = request_key(eval_request(bench, proposal.config, run.seed))
+        except Exception:  # an invalid config: the campaign journals it as a crash
+            key = digest(repr(proposal.config))
         if on_path:
             tally.evals_checked += 1
-            try:
-                request = eval_request(bench, proposal.config, run.seed)
-                stored = store.get(request_key(request), "eval")
-            except Exception:  # an invalid config: the campaign journals it as a crash
-                stored = None
+            stored = store.get(key, "eval")
             on_path = stored is not None
             if stored is not None:
                 tally.eval_hits += 1
@@ -137,7 +148,7 @@ def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: b
         if loss is None:
             if not uses_llm:
                 break
-            loss = float(losses.uniform(0.0, 1.0))
+            loss = float(np.random.default_rng(int(key[:12], 16)).uniform(0.0, 1.0))  # same config, same loss
         opt.tell(dict(proposal.config), ValidationResult(loss=loss))
         drain = getattr(opt, "drain_calls", None)
         if drain is not None:

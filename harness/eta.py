@@ -9,7 +9,8 @@ in one run. The rules here:
   about speed) and is measured from the moment the phase's first new item finished, not from the
   start, so start-up and a resume's re-derivation are excluded;
 - no ETA before a warm-up: `WARMUP_ITEMS` new items and `WARMUP_S` seconds; after it the rate is the
-  phase's average since then, which on a steady campaign moves by less than one burst per line;
+  average over the last `RATE_WINDOW_S` seconds, long enough that one burst of finished trials
+  moves it a little, short enough that the start (fast runs, first calls) leaves it after a minute;
 - the ETA adds the phases still to come (the baseline after the trials) from the plan's estimate,
   marked `~`, until that phase has a measured rate of its own.
 
@@ -27,31 +28,43 @@ from dataclasses import dataclass, field
 WARMUP_ITEMS = 5
 WARMUP_S = 10.0
 WINDOW_S = 60.0
+RATE_WINDOW_S = 60.0
 
 
 @dataclass
 class PhaseRate:
-    """Items per second of one phase, from its first new item on."""
+    """Items per second of one phase over the last `window_s` seconds, from its first new item on."""
 
     clock: Callable[[], float] = time.monotonic
+    window_s: float = RATE_WINDOW_S
     first: tuple[float, int] | None = None  # (time, count) when the first new item was seen
     last_count: int = 0
+    samples: deque[tuple[float, int]] = field(default_factory=deque)
 
     def update(self, new_items: int) -> None:
         """`new_items`: items of this phase finished this session (excluding re-derived ones)."""
+        now = self.clock()
         if new_items > self.last_count and self.first is None:
-            self.first = (self.clock(), new_items)
+            self.first = (now, new_items)
         self.last_count = new_items
+        if self.first is not None:
+            self.samples.append((now, new_items))
+            while len(self.samples) > 2 and self.samples[1][0] <= now - self.window_s:
+                self.samples.popleft()
 
     def rate(self) -> float | None:
         """Items per second, or None during the warm-up."""
         if self.first is None:
             return None
+        now = self.clock()
         t0, c0 = self.first
-        dt, dn = self.clock() - t0, self.last_count - c0
-        if dn < WARMUP_ITEMS or dt < WARMUP_S:
+        if self.last_count - c0 < WARMUP_ITEMS or now - t0 < WARMUP_S:
             return None
-        return dn / dt
+        start_t, start_c = self.samples[0]
+        if now - self.window_s > start_t:  # the window reaches back past the oldest sample kept
+            start_t = now - self.window_s
+        dt = now - start_t
+        return (self.last_count - start_c) / dt if dt > 0 else None
 
 
 @dataclass

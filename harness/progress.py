@@ -75,7 +75,8 @@ class Figures:
                      f"({_per(self.eta.rate('baseline').rate())}) | trials {stats.done}/{total} done")
         else:
             later = self.baseline_s if stats.baseline_total or self.baseline_s else None
-            seconds, estimated = self.eta.seconds("trials", total - stats.done, later)
+            seconds, estimated = (self.eta.seconds("trials", total - stats.done, later) if total
+                                  else (None, False))  # nothing counted yet: no ETA rather than 0:00:00
             phase = f"phase trials {stats.done}/{total} ({_per(self.eta.rate('trials').rate())})"
         failures = f"{stats.crashed} trial(s)" + (f", {stats.llm_failures} LLM call(s)" if stats.llm_failures else "")
         return {

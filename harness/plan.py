@@ -12,6 +12,7 @@ The same Plan gives the first progress line of a real run (`headline`).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from llmhpo.harness.eta import clock
 
 # seconds per LLM call assumed when nothing better is known: the embedded model on CPU, a hosted API
 LATENCY_S = {"local": 6.0, "hosted": 2.5}
+SIMULATE_S = 20.0  # after this long, a run like one simulated already (another seed) borrows its counts
 
 
 @dataclass
@@ -169,12 +171,16 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         benches = {name: load(name) for name in spec.benchmarks}
         eval_s = llm_s = longest = 0.0
         seen: set[str] = set()
+        started, similar, borrowed = time.monotonic(), {}, 0
         for run in spec.runs:
             bench, uses = benches[run.benchmark], run in llm_runs
+            group = (run.optimizer, run.benchmark, run.budget)
             if run.optimizer_name.startswith("smac") and not uses:
                 tally = None  # SMAC writes its own run folder: not simulated (nothing may be created)
+            elif time.monotonic() - started > SIMULATE_S and group in similar:
+                tally, borrowed = similar[group], borrowed + 1  # another seed of the same run, already simulated
             else:
-                tally = simulate(run, bench, real, store, uses_llm=uses, seen=seen)
+                tally = similar[group] = simulate(run, bench, real, store, uses_llm=uses, seen=seen)
             if tally is not None:
                 plan.llm_checked += tally.llm_checked
                 plan.llm_hits += tally.llm_hits
@@ -198,6 +204,9 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
                 run_llm = tally.sent * left / max(run.budget, 1) * m.latency_s
                 llm_s += run_llm
             longest = max(longest, run_eval + run_llm)
+        if borrowed:
+            plan.notes.append(f"{borrowed} run(s) were not simulated (the dry run's {SIMULATE_S:g} s were used up): "
+                              "counted as another seed of the same optimizer, task and budget, cache not checked")
         for m in plan.models.values():
             price = _price(m.model)
             if price is not None:

@@ -56,6 +56,7 @@ class Plan:
     eval_hits: int = 0
     trials_s: float = 0.0
     baseline_s: float = 0.0
+    cache: str | None = None  # the cache directory read (None: none exists yet, or the mode reads none)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -70,6 +71,8 @@ class Plan:
         known = sum(c for c in costs if c is not None)
         if all(c is None for c in costs):
             return "unknown (unpriced)"
+        if all(m.model.startswith("local/") for m in self.models.values()):
+            return "free (local models)"
         return f"~${known:.2f}" + (" + unpriced models" if None in costs else "")
 
     def headline(self) -> str:
@@ -84,7 +87,8 @@ class Plan:
         lines.append(f"  runs {self.runs}, trials {self.trials}, baseline samples {self.baseline_samples}; "
                      f"{self.workers} evaluation worker(s), {self.llm_concurrency} LLM call(s) in flight")
         for m in self.models.values():
-            cost = "unknown (no list price)" if m.cost_usd is None else f"~${m.cost_usd:.4f}"
+            cost = ("unknown (no list price)" if m.cost_usd is None else
+                    "free (runs locally)" if m.model.startswith("local/") else f"~${m.cost_usd:.4f}")
             lines.append(f"  {m.model}: {m.runs} runs, {m.calls} calls (at most {m.max_calls} with re-asks; {m.sent} sent "
                          f"to the provider, the rest cached or shared between runs), ~{m.prompt_tokens:,} prompt + "
                          f"~{m.completion_tokens:,} completion tokens, cost {cost} for the calls sent, "
@@ -93,7 +97,8 @@ class Plan:
                      "(benchmarks' expected seconds per evaluation; latency per call as above)")
         lines.append(f"  already done: {self.journaled_trials} trials and {self.journaled_baseline} baseline samples "
                      "journaled (a resume re-derives them)")
-        lines.append(f"  cache: {self.llm_hits} of {self.llm_checked} LLM requests and {self.eval_hits} of "
+        lines.append("  cache: none yet" if self.cache is None else
+                     f"  cache {self.cache}: {self.llm_hits} of {self.llm_checked} LLM requests and {self.eval_hits} of "
                      f"{self.evals_checked} evaluations checked are cached (checked: each run's first request and "
                      "evaluation, and the next ones while all before them were cached)")
         lines.extend(f"  note: {n}" for n in self.notes)
@@ -167,7 +172,8 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         concurrency = llm_concurrency or (default_llm_concurrency(llm_runs, real) if llm_runs else 1)
         plan = Plan(spec.name, len(spec.runs), sum(r.budget for r in spec.runs),
                     spec.baseline_samples * len(spec.benchmarks), capacity, concurrency,
-                    journaled_trials=journaled, journaled_baseline=journaled_baseline)
+                    journaled_trials=journaled, journaled_baseline=journaled_baseline,
+                    cache=str(cache_dir) if store is not None else None)
         benches = {name: load(name) for name in spec.benchmarks}
         eval_s = llm_s = longest = 0.0
         seen: set[str] = set()

@@ -166,7 +166,17 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         from llmhpo.cache.store import CacheStore
 
         store = CacheStore(cache_dir)
-    real = Gateway(mode=Mode.OFF, endpoints=endpoints)
+    capabilities: dict[str, Any] = {}
+    if mode is Mode.REPLAY:  # as the campaign: key by the recorded endpoints, ask no provider (no litellm)
+        from llmhpo.gateway.endpoints import endpoints_from
+        from llmhpo.harness.fidelity import replay_capabilities
+        from llmhpo.harness.journal import previous_manifest
+
+        previous = previous_manifest(Path(out_dir) / spec.name) or {}
+        if previous.get("endpoints"):
+            endpoints = {**endpoints, **endpoints_from(previous["endpoints"], pinned=True)}
+        capabilities = replay_capabilities(previous)
+    real = Gateway(mode=Mode.OFF, endpoints=endpoints, capabilities=capabilities)
     try:
         llm_runs = [r for r in spec.runs if r.model and optimizers.uses_llm(r.optimizer_name)]
         concurrency = llm_concurrency or (default_llm_concurrency(llm_runs, real) if llm_runs else 1)

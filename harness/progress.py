@@ -135,7 +135,9 @@ class CampaignProgress:
                 print(self.figures.line(stats), file=self.stream, flush=True)
                 return
             d = self.figures.describe(stats)
-            if stats.phase != self._phase:  # a new phase gets a bar of its own; the trials' bar stays
+            if stats.phase != self._phase:  # a new phase gets a bar of its own; the trials' bar stays, done
+                self._bar.update(self._task, completed=stats.done, total=max(stats.total, stats.done),
+                                 info=f"done | failed {d['failed']} | LLM {d['cost']}")
                 self._phase = stats.phase
                 self._task = self._bar.add_task(stats.phase, total=stats.baseline_total, info="")
             done, total = ((stats.baseline_done, stats.baseline_total) if stats.phase == "baseline"

@@ -7,13 +7,15 @@ always the same config (one seeded stream per benchmark), so only missing indice
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from llmhpo.cache.key import fingerprint
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.eval_cache import EvalCache
 from llmhpo.harness.evaluation import eval_request, request_key
+from llmhpo.harness.stopping import Abandoned, Stop
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
@@ -26,25 +28,68 @@ def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
     return done
 
 
-def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor: Any, cache: EvalCache) -> None:
+def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor: Any, cache: EvalCache, *,
+                    stop: Stop | None = None, progress: Callable[[int, int], None] | None = None) -> None:
     """Journal the baseline samples below `spec.baseline_samples` not journaled yet, for every
-    benchmark of the spec (`benches`: those already loaded, the rest are loaded here)."""
+    benchmark of the spec (`benches`: those already loaded, the rest are loaded here).
+
+    stop: after a Ctrl-C no new sample starts, running ones are killed (KeyboardInterrupt is raised);
+    progress(done, total): called after each sample, `done` counting those journaled before.
+    """
     from llmhpo.harness.benchmarks import load
 
     by_name = {b.name: b for b in benches}
     by_name.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in by_name})
-    for row in missing_samples(spec, by_name, done_samples(journal.baseline_rows()), executor, cache):
+    done = done_samples(journal.baseline_rows())
+    total = spec.baseline_samples * len(by_name)
+    count = sum(len({i for i in have if i < spec.baseline_samples}) for name, have in done.items() if name in by_name)
+    if progress is not None:
+        progress(count, total)
+    for row in missing_samples(spec, by_name, done, executor, cache, stop=stop):
         journal.append_baseline(row)
+        count += 1
+        if progress is not None:
+            progress(count, total)
 
 
 def missing_samples(
-    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, cache: EvalCache,
+    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, cache: EvalCache, *,
+    stop: Stop | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows for the sample indices below `spec.baseline_samples` not in `done`, through the eval cache
-    and the executor (strict REPLAY raises on a miss instead of training)."""
+    and the executor (strict REPLAY raises on a miss instead of training).
+
+    Why a window of submissions instead of all at once: a stop must find little queued, the
+    progress must move, and a serial executor (which evaluates at submit) must yield as it goes.
+    """
+    stop = stop or Stop()
+    window = max(1, 2 * int(getattr(executor, "capacity", 1) or 1))
+    queue: deque[tuple[dict[str, Any], str, dict[str, Any], Any]] = deque()
+    try:
+        for row, key, request, seed in _todo(spec, benches, done):
+            stored = cache.lookup(key, request, "baseline evaluation")
+            if stored is not None:
+                yield {**row, "loss": stored.loss, "test_loss": stored.test_loss}
+                continue
+            with stop.interruptible(starts_work=True):  # a serial executor evaluates inside submit
+                queue.append((row, key, request, executor.submit(row["benchmark"], request["config"], seed)))
+            while len(queue) >= window:
+                yield from _finished(queue.popleft(), executor, cache, stop)
+        while queue:
+            yield from _finished(queue.popleft(), executor, cache, stop)
+    except Abandoned:
+        pass
+    if stop.requested:
+        terminate = getattr(executor, "terminate", None)
+        if terminate is not None:
+            terminate()
+        raise KeyboardInterrupt
+
+
+def _todo(spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]]) -> Iterator[tuple[dict[str, Any], str, dict[str, Any], int]]:
+    """(row, key, request, seed) of each missing sample, in index order per benchmark."""
     import numpy as np
 
-    todo: list[tuple[dict[str, Any], Any]] = []
     for name, bench in benches.items():
         rng = np.random.default_rng([int(fingerprint(name, namespace="baseline")[:8], 16), 0])
         for i in range(spec.baseline_samples):
@@ -53,17 +98,18 @@ def missing_samples(
                 continue
             seed = spec.seeds[i % len(spec.seeds)]
             request = eval_request(bench, config, seed)
-            key = request_key(request)
-            row = {"benchmark": name, "sample": i, "config": request["config"]}
-            stored = cache.lookup(key, request, "baseline evaluation")
-            if stored is not None:
-                yield {**row, "loss": stored.loss, "test_loss": stored.test_loss}
-            else:
-                todo.append((row, (key, request, executor.submit(name, request["config"], seed))))
-    for row, (key, request, handle) in todo:
-        while not executor.wait([handle], timeout=1.0):
-            pass
-        ev = Evaluation.from_dict(executor.result(handle))
-        if ev.status == "ok":
-            cache.save(key, request, ev)
-            yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}
+            yield {"benchmark": name, "sample": i, "config": request["config"]}, request_key(request), request, seed
+
+
+def _finished(item: tuple[dict[str, Any], str, dict[str, Any], Any], executor: Any, cache: EvalCache,
+              stop: Stop) -> Iterator[dict[str, Any]]:
+    """Wait for one submitted sample (a stop abandons the wait, not a finished sample); an ok result is
+    cached and yielded."""
+    row, key, request, handle = item
+    while not executor.wait([handle], timeout=0.2):
+        if stop.requested:
+            raise Abandoned
+    ev = Evaluation.from_dict(executor.result(handle))
+    if ev.status == "ok":
+        cache.save(key, request, ev)
+        yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}

@@ -9,8 +9,9 @@ and the caller keeps ownership (they are not closed here).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def run_campaign(
     spec: Any, *, out_dir: Any, cache_dir: Any, mode: Mode, workers: int | None = None, dask: str | None = None,
     on_progress: Callable[[Stats], None] | None = None, endpoints: dict[str, Any] | None = None,
     gateway_options: dict[str, Any] | None = None, llm_concurrency: int | None = None,
-    gateway: Any = None, store: Any = None, executor: Any = None,
+    gateway: Any = None, store: Any = None, executor: Any = None, stop: Any = None,
 ) -> Outcome:
     """Run (or resume) `spec` into `<out_dir>/<spec.name>`; KeyboardInterrupt after a graceful stop.
 
@@ -81,7 +82,8 @@ def run_campaign(
     in the manifest without credentials. gateway_options: Gateway arguments (timeout_s, max_attempts).
     gateway / store / executor: collaborators built by the caller (then `endpoints`,
     `gateway_options`, `cache_dir`, `workers` and `dask` do not build them); None builds them here.
-    The campaign directory is locked while this runs (harness/lock.py).
+    The campaign directory is locked while this runs (harness/lock.py). stop: a harness.stopping.Stop
+    (the CLI's, whose second Ctrl-C exits at once); None: one made here.
     """
     from llmhpo.harness.executor import make_executor
     from llmhpo.harness.limits import check_creatable
@@ -93,6 +95,9 @@ def run_campaign(
         raise UserError(f"the gateway passed in is in {gateway.mode.value} mode, the campaign in {mode.value}")
     # every path is checked before anything is created: a bad --out leaves no cache behind
     check_creatable(directory, "output directory")
+    from llmhpo.harness.shrink import check_resume
+
+    check_resume(directory, getattr(spec, "shrink", None))  # before anything is created or written
     if mode is not Mode.OFF and store is None:
         check_creatable(Path(cache_dir), "cache directory")
         if mode is Mode.REPLAY and not Path(cache_dir).is_dir():
@@ -111,7 +116,7 @@ def run_campaign(
             cache_path = Path(store.path if store is not None else cache_dir)  # what the manifest records
             parts = _Parts(spec, directory, cache_path, mode, endpoints, dict(gateway_options or {}),
                            llm_concurrency, gateway, store, executor,
-                           lambda: connected or make_executor(workers, dask))
+                           lambda: connected or make_executor(workers, dask), stop)
             outcome = parts.run(on_progress)
     finally:
         if connected is not None:
@@ -125,7 +130,10 @@ class _Parts:
 
     def __init__(self, spec: Any, directory: Path, cache_dir: Path, mode: Mode, endpoints: dict[str, Any],
                  gateway_options: dict[str, Any], llm_concurrency: int | None, gateway: Any, store: Any,
-                 executor: Any, executor_factory: Callable[[], Any]) -> None:
+                 executor: Any, executor_factory: Callable[[], Any], stop: Any = None) -> None:
+        from llmhpo.harness.stopping import Stop
+
+        self.stop = stop or Stop()
         self.spec, self.directory, self.cache_dir, self.mode = spec, directory, cache_dir, mode
         self.endpoints, self.gateway_options, self.llm_concurrency = endpoints, gateway_options, llm_concurrency
         self.gateway, self.store, self.executor, self.executor_factory = gateway, store, executor, executor_factory
@@ -175,6 +183,10 @@ class _Parts:
         self.owned.clear()
 
     def run(self, on_progress: Callable[[Stats], None] | None) -> Outcome:
+        with self.stop.installed():  # Ctrl-C / SIGTERM from the first call on, through the baseline
+            return self._run(on_progress or (lambda stats: None))
+
+    def _run(self, on_progress: Callable[[Stats], None]) -> Outcome:
         from llmhpo.harness.baseline import extend_baseline
         from llmhpo.harness.executor import limit_threads
 
@@ -183,7 +195,7 @@ class _Parts:
         spec, directory, mode = self.spec, self.directory, self.mode
         try:
             journal = self._build()
-            prior_elapsed = float(journal.manifest.get("elapsed_s") or 0.0)
+            clock = SessionClock(journal)
             # A run whose whole budget is journaled needs no re-derivation.
             todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
             states = build_states(todo, self.gateway, journal.finished, journal.transcripts,
@@ -192,19 +204,71 @@ class _Parts:
             concurrency = self.llm_concurrency or default_llm_concurrency(todo, self.gateway)
             driver = Driver(states, executor=self.executor, store=self.store, mode=mode, gateway=self.gateway,
                             sink=journal.append, on_progress=on_progress, on_failure=journal.append_failure,
-                            on_stop=journal.mark_stopped, llm_concurrency=concurrency)
+                            on_stop=journal.mark_stopped, llm_concurrency=concurrency, stop=self.stop)
             already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)
             driver.stats.total += already
             driver.stats.done += already
+            driver.stats.rederived += already  # finished runs are resumed too (they just need no re-derivation)
             try:
-                stats = driver.run()
+                with clock.phase("trials", since=start):  # its setup (journal, optimizers) included
+                    stats = driver.run()
+                if spec.baseline_samples:
+                    stats.phase = "baseline"
+
+                    def progress(done: int, total: int) -> None:
+                        stats.baseline_done, stats.baseline_total = done, total
+                        on_progress(stats)
+
+                    with clock.phase("baseline"):
+                        extend_baseline(spec, [s.bench for s in states], journal, self.executor, driver.cache,
+                                        stop=self.stop, progress=progress)
             finally:
-                journal.set_manifest(elapsed_s=round(prior_elapsed + time.perf_counter() - start, 3))
-            if spec.baseline_samples:
-                extend_baseline(spec, [s.bench for s in states], journal, self.executor, driver.cache)
-            wall = prior_elapsed + time.perf_counter() - start
+                clock.save()
+            stats.phase_s = dict(clock.session)
+            wall = clock.total
             if mode.writes and journal.manifest.get("live_wall_s") is None:
-                journal.set_manifest(live_wall_s=round(wall, 3), elapsed_s=round(wall, 3))
+                journal.set_manifest(live_wall_s=round(wall, 3))
             return Outcome(directory, stats, wall, True, journal.notes)
         finally:
             self.close()
+
+
+class SessionClock:
+    """Wall time per phase, this session and summed over every session of the campaign.
+
+    Why in the manifest: a campaign resumed three times took the sum of its sessions, and a replay
+    (which re-derives trials, never the baseline) is compared with the trials' time only. The
+    manifest keeps `elapsed_s` (all phases, all sessions) and `phase_s` ({"trials": s, "baseline": s},
+    all sessions); manifests written before `phase_s` existed count their `elapsed_s` as trials.
+    """
+
+    def __init__(self, journal: Any) -> None:
+        self.journal = journal
+        manifest = journal.manifest
+        prior = float(manifest.get("elapsed_s") or 0.0)
+        self.prior: dict[str, float] = {k: float(v) for k, v in (manifest.get("phase_s") or {}).items()}
+        if not self.prior and prior:
+            self.prior = {"trials": prior}
+        self.prior_sessions = int(manifest.get("sessions") or (1 if prior else 0))
+        self.session: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def phase(self, name: str, since: float | None = None) -> Iterator[None]:
+        t0 = time.perf_counter() if since is None else since
+        try:
+            yield
+        finally:
+            self.session[name] = self.session.get(name, 0.0) + time.perf_counter() - t0
+
+    @property
+    def phases(self) -> dict[str, float]:
+        names = dict.fromkeys([*self.prior, *self.session])
+        return {n: round(self.prior.get(n, 0.0) + self.session.get(n, 0.0), 3) for n in names}
+
+    @property
+    def total(self) -> float:
+        return sum(self.phases.values())
+
+    def save(self) -> None:
+        self.journal.set_manifest(elapsed_s=round(self.total, 3), phase_s=self.phases,
+                                  sessions=self.prior_sessions + 1)

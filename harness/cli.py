@@ -51,12 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="<command>")
     for name in COMMAND_MODULES:
         importlib.import_module(f"llmhpo.harness.commands.{name}").register(sub)
+    for command in sub.choices.values():  # unknown arguments are reported with the sub-command's usage
+        command.set_defaults(_parser=command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would print the top-level usage; the sub-command's tells what it accepts
+        getattr(args, "_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:

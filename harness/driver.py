@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from llmhpo.harness.journal import Trial
 from llmhpo.harness.optimizers.base import validation_only
 from llmhpo.harness.recording import Stats, differences, journaled_evaluation, make_trial, same
 from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.stopping import Abandoned, Stop
 from llmhpo.harness.usage import trial_usage
 
 
@@ -90,6 +90,7 @@ class Driver:
         on_failure: Callable[[dict[str, Any]], None] | None = None,
         on_stop: Callable[[str, int, str], None] | None = None,
         llm_concurrency: int = 1,
+        stop: Stop | None = None,
     ) -> None:
         self.on_stop = on_stop  # (run_id, trials, reason) when an optimizer ends its run early
         self.runs = runs
@@ -101,44 +102,53 @@ class Driver:
         self.on_progress = on_progress or (lambda s: None)
         self.on_failure = on_failure or (lambda record: None)
         self.stats = Stats(total=sum(r.run.budget if r.stop_at is None else r.stop_at for r in runs))
-        self.stopping = False
+        self.stop = stop or Stop()  # Ctrl-C / SIGTERM (harness.stopping): nothing new starts after it
         self._inflight: dict[str, tuple[Any, list[RunState]]] = {}
         self._asks: dict[cf.Future, RunState] = {}
         self._count_lock = threading.Lock()
         self._pool = (cf.ThreadPoolExecutor(llm_concurrency, thread_name_prefix="llmhpo-ask")
                       if llm_concurrency > 1 and gateway is not None else None)
 
-    # -- signals ---------------------------------------------------------------------------------
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        if self.stopping:
-            raise KeyboardInterrupt
-        self.stopping = True
+    @property
+    def stopping(self) -> bool:
+        return self.stop.requested
 
     def run(self) -> Stats:
-        """Drive all runs; on Ctrl-C finish the trials in flight, then raise KeyboardInterrupt."""
-        try:
-            previous = signal.signal(signal.SIGINT, self._on_sigint)
-        except ValueError:  # not the main thread: no graceful Ctrl-C
-            previous = None
-        try:
-            self._loop()
-        finally:
-            if self._pool is not None:  # asks still running (an error, a second Ctrl-C): their replies are cached
-                self._pool.shutdown(wait=False, cancel_futures=True)
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+        """Drive all runs; on Ctrl-C / SIGTERM stop at once (harness.stopping), journal what finished,
+        terminate the evaluations still running, then raise KeyboardInterrupt."""
+        with self.stop.installed():
+            try:
+                self._loop()
+            except Abandoned:  # an ask, a serial evaluation or a late tell cut short: nothing journaled for it
+                pass
+            finally:
+                if self._pool is not None:  # asks still running are abandoned (a reply that arrives may be cached)
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                if self.stopping:
+                    self._terminate()
         if self.stopping:
             raise KeyboardInterrupt
         return self.stats
 
+    def _terminate(self) -> None:
+        """Journal the evaluations that finished before the stop, then kill the rest (their trials are
+        not journaled: a resume evaluates them again)."""
+        with contextlib.suppress(Abandoned):
+            for handle, _ in list(self._inflight.values()):
+                if handle in self.executor.wait([handle], timeout=0):
+                    self._collect(handle)
+        terminate = getattr(self.executor, "terminate", None)
+        if terminate is not None:
+            terminate()
+        self._inflight.clear()
+
     def _loop(self) -> None:
-        while True:
-            if not self.stopping:
-                for state in self.runs:
-                    if self._idle(state):
-                        self._advance(state)
+        while not self.stopping:
+            for state in self.runs:
+                if self._idle(state) and not self.stopping:
+                    self._advance(state)
             if not self._inflight and not self._asks:
-                if self.stopping or all(s.done for s in self.runs):
+                if all(s.done for s in self.runs):
                     return
                 continue
             self._wait()
@@ -164,10 +174,13 @@ class Driver:
         """The run's next proposal: the one place optimizer.ask() is called (on a pool thread for
         runs with a model when LLM calls run concurrently, else on the driver thread)."""
         t0 = time.perf_counter()
-        if not self._uses_llm(state):
-            return Asked(state.optimizer.ask(), t0)
-        with self._asking():
-            proposal = state.optimizer.ask()
+        with self.stop.interruptible(starts_work=True):
+            if not self._uses_llm(state):
+                return Asked(state.optimizer.ask(), t0)
+            with self._asking():
+                proposal = state.optimizer.ask()
+        with self._count_lock:
+            self.stats.calls_answered += len((getattr(proposal, "transcript", None) or {}).get("attempts") or [])
         return Asked(proposal, t0)
 
     def _uses_llm(self, state: RunState) -> bool:
@@ -243,7 +256,9 @@ class Driver:
         state.pending = pending
         entry = self._inflight.get(key)
         if entry is None:
-            self._inflight[key] = (self.executor.submit(state.run.benchmark, pending.config, state.run.seed), [state])
+            with self.stop.interruptible(starts_work=True):  # a serial evaluation runs inside submit
+                handle = self.executor.submit(state.run.benchmark, pending.config, state.run.seed)
+            self._inflight[key] = (handle, [state])
         else:
             entry[1].append(state)
 
@@ -286,6 +301,8 @@ class Driver:
         try:
             evaluation = Evaluation.from_dict(self.executor.result(handle))
         except Exception as exc:  # a worker that died or a task that could not run
+            if self.stopping:  # killed by the stop, not a crash of the config: journal nothing
+                return
             evaluation = crashed(states[0].bench, f"evaluation failed in the executor: {type(exc).__name__}: {exc}")
         self.cache.save(key, states[0].pending.request, evaluation)
         for state in states:
@@ -303,7 +320,8 @@ class Driver:
         """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
         this trial's transcript as `tell_calls` (so its usage record counts them), which this returns."""
         try:
-            state.optimizer.tell(dict(pending.config), validation_only(evaluation))  # a plain copy; never the test loss
+            with self.stop.interruptible(starts_work=False):  # llm-tpe may call the LLM here
+                state.optimizer.tell(dict(pending.config), validation_only(evaluation))  # a plain copy; never the test loss
         except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
             pending.refused = exc
         transcript = pending.proposal.transcript

@@ -9,6 +9,7 @@ same task runs unchanged on any backend.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import functools
 import os
 import signal
@@ -74,9 +75,10 @@ def _watch_driver(pid: int) -> None:
 
 
 def _init_pool_worker(driver_pid: int) -> None:
-    # Ctrl-C reaches the whole process group; workers ignore it so the driver can finish the
-    # trials in flight and flush the journal before exiting.
+    # Ctrl-C (and a SIGTERM to the process group) reach every worker; workers ignore both so that
+    # the driver decides: it journals what finished and then kills the workers (terminate()).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     threading.Thread(target=_watch_driver, args=(driver_pid,), daemon=True, name="llmhpo-watch-driver").start()
     limit_threads()
@@ -93,6 +95,9 @@ class Executor(Protocol):
     def result(self, handle: Any) -> dict[str, Any]: ...
 
     def close(self) -> None: ...
+
+    def terminate(self) -> None:
+        """A stop (harness.stopping): evaluations still running are killed, queued ones cancelled."""
 
 
 class SerialExecutor:
@@ -120,6 +125,9 @@ class SerialExecutor:
     def close(self) -> None:
         pass
 
+    def terminate(self) -> None:
+        pass  # a serial evaluation runs on the driver thread, which the stop interrupts itself
+
 
 class PoolExecutor:
     """A local ProcessPoolExecutor (forkserver: the driver may hold model threads, never fork it)."""
@@ -136,6 +144,7 @@ class PoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pool_worker,
                                             initargs=(os.getpid(),))
+        self._terminated = False
 
     def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> cf.Future:
         return self._pool.submit(evaluate_task, benchmark, config, seed)
@@ -148,7 +157,16 @@ class PoolExecutor:
         return handle.result()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=not self._terminated, cancel_futures=True)
+
+    def terminate(self) -> None:
+        """SIGKILL the workers (they ignore SIGINT/SIGTERM) and cancel what is queued."""
+        self._terminated = True
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.kill()
 
 
 class DaskExecutor:
@@ -174,9 +192,12 @@ class DaskExecutor:
         self.capacity = max(1, sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values()))
         self.description = f"dask {address} ({self.capacity} worker threads)"
         self._wait = distributed.wait
+        self._submitted: list[Any] = []
 
     def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> Any:
-        return self._client.submit(_dask_task, benchmark, config, seed, pure=False)
+        future = self._client.submit(_dask_task, benchmark, config, seed, pure=False)
+        self._submitted = [f for f in self._submitted if not f.done()] + [future]
+        return future
 
     def wait(self, handles: Sequence[Any], timeout: float | None) -> list[Any]:
         try:
@@ -192,6 +213,11 @@ class DaskExecutor:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def terminate(self) -> None:
+        """Cancel this client's tasks (Dask stops running ones with their worker's next check)."""
+        with contextlib.suppress(Exception):
+            self._client.cancel([f for f in self._submitted if not f.done()])
 
 
 class LazyExecutor:
@@ -217,6 +243,10 @@ class LazyExecutor:
     def close(self) -> None:
         if self._inner is not None:
             self._inner.close()
+
+    def terminate(self) -> None:
+        if self._inner is not None:
+            self._inner.terminate()
 
 
 def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:

@@ -222,7 +222,7 @@ class Journal:
                     f"{manifest['spec_hash'][:12]}); resume only with the same spec, or pass a new --out"
                 )
             manifest = {**manifest, "created_at": old.get("created_at", manifest["created_at"]),
-                        "live_wall_s": old.get("live_wall_s"), "elapsed_s": old.get("elapsed_s")}
+                        **{k: old.get(k) for k in CARRIED if k in old or k in ("live_wall_s", "elapsed_s")}}
         write_json_atomic(path, manifest)
         journal = cls(directory, manifest)
         journal._load()
@@ -378,6 +378,10 @@ def load_manifest(results_dir: Path | str) -> tuple[Path, dict[str, Any]]:
     return directory, manifest
 
 
+# manifest entries a resume keeps from the previous session (wall times summed over sessions)
+CARRIED = ("live_wall_s", "elapsed_s", "phase_s", "sessions")
+
+
 def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str,
                    revisions: dict[str, str]) -> dict[str, Any]:
     """The manifest of a campaign (format shared with `llmhpo report`); `revisions`: what it runs with."""
@@ -389,4 +393,5 @@ def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str,
         "llmhpo_version": llmhpo_version(), "versions": versions(), "template_hashes": template_hashes(revisions["prompts"]),
         "cache": {"path": cache_path, "mode": mode}, "created_at": now_iso(),
         "runs": [r.to_dict() for r in runs], "live_wall_s": None, "revisions": dict(revisions),
+        **({"shrink": spec.shrink} if spec.shrink else {}),
     }

@@ -38,6 +38,11 @@ class Stats:
     llm_hits: int = 0
     llm_failures: int = 0
     asking: int = 0  # asks (LLM calls) in flight right now
+    calls_answered: int = 0  # LLM calls of asks that returned (counted at once, for the calls/s figure)
+    phase: str = "trials"  # trials -> baseline (harness.progress names it)
+    baseline_done: int = 0  # baseline samples journaled (this session and before)
+    baseline_total: int = 0
+    phase_s: dict[str, float] = field(default_factory=dict)  # wall time per phase this session
     cost_usd: float = 0.0
     would_have_cost_usd: float = 0.0
     unpriced: int = 0

@@ -21,11 +21,12 @@ class ReplayResult:
     directory: Path
     trials: int
     wall_s: float
-    live_wall_s: float | None
+    live_wall_s: float | None  # the live trials' wall time over every session (baseline not included)
     would_have_cost_usd: float
     unpriced: int
     llm_calls: int
     mismatches: list[str] = field(default_factory=list)
+    sessions: int = 1
 
     @property
     def identical(self) -> bool:
@@ -33,13 +34,15 @@ class ReplayResult:
 
     def summary(self) -> str:
         live = f"{self.live_wall_s:.1f} s" if self.live_wall_s else "unknown"
+        if self.live_wall_s and self.sessions > 1:
+            live += f" over {self.sessions} sessions"
         speed = f" ({self.live_wall_s / self.wall_s:.0f}x faster)" if self.live_wall_s and self.wall_s > 0 else ""
         cost = f"would have cost ${self.would_have_cost_usd:.4f}"
         if self.unpriced:
             cost += f" (+ {self.unpriced} trial(s) with unpriced calls)"
         verdict = "identical to the journal" if self.identical else f"{len(self.mismatches)} MISMATCH(ES)"
         return (f"replayed {self.trials} trials ({self.llm_calls} LLM calls) in {self.wall_s:.2f} s; "
-                f"live wall time {live}{speed}; {cost}; {verdict}")
+                f"live wall time of the trials {live}{speed}; {cost}; {verdict}")
 
 
 def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> ReplayResult:
@@ -94,6 +97,16 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
              for s in states if s.index < len(s.reference)]
     return ReplayResult(
         directory=directory, trials=stats.done, wall_s=time.perf_counter() - start,
-        live_wall_s=manifest.get("live_wall_s"), would_have_cost_usd=stats.would_have_cost_usd,
+        live_wall_s=live_trials_s(manifest), sessions=int(manifest.get("sessions") or 1),
+        would_have_cost_usd=stats.would_have_cost_usd,
         unpriced=stats.unpriced, llm_calls=stats.llm_calls, mismatches=mismatches + short,
     )
+
+
+def live_trials_s(manifest: dict) -> float | None:
+    """The live campaign's time for its trials, summed over its sessions (a replay re-derives trials,
+    never the baseline); manifests without `phase_s` only have `live_wall_s` (all phases)."""
+    phases = manifest.get("phase_s") or {}
+    if isinstance(phases, dict) and isinstance(phases.get("trials"), int | float):
+        return float(phases["trials"])
+    return manifest.get("live_wall_s")

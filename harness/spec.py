@@ -108,6 +108,7 @@ class CampaignSpec:
     notes: tuple[str, ...] = ()
     model_settings: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
     runs: tuple[RunSpec, ...] = field(default=(), compare=False)
+    shrink: dict[str, Any] | None = field(default=None, compare=False)  # harness.shrink: the flags that cut it down
 
     def identity(self) -> dict[str, Any]:
         """What determines the results (not where or how fast they are computed)."""

@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
     run.add_argument("--allow-large", action="store_true",
                      help="lift the sanity limits (budget <= 10000, seeds <= 1000, runs <= 100000, "
                      "baseline_samples <= 100000)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the plan (runs, trials, LLM calls, tokens, cost, time, cache hits) and exit; "
+                     "creates nothing")
     run.set_defaults(func=run_cmd)
 
     demo = sub.add_parser("demo", help="run the embedded offline demo campaign and build its report",
@@ -65,12 +68,19 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     p.add_argument("--llm-concurrency", type=int, default=None, metavar="N",
                    help="LLM calls in flight across runs, each run still sequential (default: the spec's, "
                         "else per provider: 16 hosted, the llama.cpp slots for the embedded model)")
+    from llmhpo.harness.shrink import add_flags
+
+    add_flags(p)
 
 
-def execute(spec: Any, args: argparse.Namespace) -> int:
-    """Run `spec` with the CLI overrides; prints a summary; 130 after a graceful Ctrl-C."""
+def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
+    """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
+
+    stop: the command's harness.stopping.Stop (installed from its start); None: one made here."""
     from llmhpo.cache import default_dir
-    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.stopping import Stop
+
+    stop = stop or Stop(hard_exit=_exit_now)
 
     out = Path(args.out or spec.output or "results")
     cache_dir = Path(args.cache_dir or spec.cache_dir or default_dir()).expanduser()
@@ -92,23 +102,43 @@ def execute(spec: Any, args: argparse.Namespace) -> int:
         raise UserError(f"--llm-concurrency must be >= 1 (got {llm_concurrency})")
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
+    from llmhpo.harness.limits import check_creatable
+    from llmhpo.harness.plan import make_plan
+
+    # the plan reads the campaign folder and the cache: paths are checked before anything touches them
+    check_creatable(out / spec.name, "output directory")
+    if mode is not Mode.OFF:
+        check_creatable(cache_dir, "cache directory")
+
+    try:
+        with stop.installed(), stop.interruptible(starts_work=True):
+            plan = make_plan(spec, workers=workers, dask=dask, llm_concurrency=llm_concurrency, endpoints=endpoints,
+                             cache_dir=cache_dir, out_dir=out, mode=mode)
+    except KeyboardInterrupt:
+        return _stopped(stop, out / spec.name)
+    if getattr(args, "dry_run", False):
+        print(plan.render())
+        return 0
+    return _run(spec, stop, plan, dict(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
+                                       endpoints=endpoints, gateway_options=gateway_options,
+                                       llm_concurrency=llm_concurrency))
+
+
+def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
+    """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
+    a second one exits at once); prints the summary."""
+    from llmhpo.harness.campaign import run_campaign
     from llmhpo.harness.progress import CampaignProgress
 
     try:
-        with CampaignProgress(sum(r.budget for r in spec.runs)) as progress:
-            outcome = run_campaign(spec, out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
-                                   on_progress=progress.update, endpoints=endpoints, gateway_options=gateway_options,
-                                   llm_concurrency=llm_concurrency)
+        with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
+            outcome = run_campaign(spec, on_progress=progress.update, stop=stop, **options)
     except KeyboardInterrupt:
-        print(f"llmhpo: interrupted; trials in flight were journaled; run the same command to resume "
-              f"({out / spec.name})", file=sys.stderr)
-        return 130
+        return _stopped(stop, options["out_dir"] / spec.name)
     s = outcome.stats
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
-    print(f"{spec.name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed) in {outcome.wall_s:.1f} s; "
-          f"eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} ({s.llm_hits} cached, "
-          f"{s.llm_failures} failed), LLM cost ${s.cost_usd:.4f}")
+    print(summary_line(spec.name, s, outcome.wall_s))
     print(f"results: {outcome.directory}")
     return max(_fidelity_summary(s), _crash_summary(outcome.directory))
 
@@ -123,6 +153,64 @@ def _crash_summary(directory: Path) -> int:
         print(f"llmhpo: {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def summary_line(name: str, s: Any, total_s: float) -> str:
+    """The run summary: trials (resumed ones counted), the time of each phase, cache hits, LLM cost."""
+    from llmhpo.harness.progress import clock, cost_text
+
+    phases = ", ".join(f"{k} {clock(v)}" for k, v in s.phase_s.items()) or "nothing to do"
+    return (f"{name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed); this session: {phases}; "
+            f"all sessions {clock(total_s)}; eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} "
+            f"({s.llm_hits} cached, {s.llm_failures} failed), LLM cost {cost_text(s)}")
+
+
+def _stopped(stop: Any, folder: Path | None) -> int:
+    """After a stop: one line, and 128 + the signal (abandoned LLM calls do not hold the exit)."""
+    code = 128 + (signal_number(stop.signal_name) or 2)
+    where = f" ({folder})" if folder is not None else ""
+    print(f"llmhpo: stopped ({stop.signal_name or 'interrupt'}): finished trials are journaled, unfinished ones "
+          f"were abandoned; run the same command to resume{where}", file=sys.stderr)
+    _exit_if_threads_linger(code)
+    return code
+
+
+def stoppable(body: Any) -> int:
+    """Run `body(stop)` with SIGINT/SIGTERM handled from the command's start (loading the spec included)."""
+    from llmhpo.harness.stopping import Stop
+
+    stop = Stop(hard_exit=_exit_now)
+    with stop.installed():
+        try:
+            return body(stop)
+        except KeyboardInterrupt:
+            return _stopped(stop, None)
+
+
+def signal_number(name: str | None) -> int | None:
+    import signal
+
+    try:
+        return int(signal.Signals[name]) if name else None
+    except KeyError:
+        return None
+
+
+def _exit_now() -> None:
+    """A second Ctrl-C: exit at once (the journal is append-only and fsynced per line)."""
+    print("\nllmhpo: second interrupt: exiting now; the journal is intact, run the same command to resume",
+          file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+def _exit_if_threads_linger(code: int) -> None:
+    """Abandoned LLM calls keep their threads until the provider answers: exit without waiting for them."""
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _fidelity_summary(stats: Any) -> int:
@@ -173,9 +261,15 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    from llmhpo.harness.shrink import apply, flags_of
     from llmhpo.harness.spec import load_spec
 
-    return execute(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), args)
+    def body(stop: Any) -> int:
+        with stop.interruptible(starts_work=True):  # loading creates nothing: a stop cuts it short
+            spec = apply(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), flags_of(args))
+        return execute(spec, args, stop)
+
+    return stoppable(body)
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
@@ -185,8 +279,10 @@ def demo_cmd(args: argparse.Namespace) -> int:
     from llmhpo.harness.spec import loads_spec
 
     text = resources.files("llmhpo.harness").joinpath("demo.toml").read_text(encoding="utf-8")
-    spec = loads_spec(text, source="demo.toml")
-    code = execute(spec, args)
+    from llmhpo.harness.shrink import apply, flags_of
+
+    spec = apply(loads_spec(text, source="demo.toml"), flags_of(args))
+    code = stoppable(lambda stop: execute(spec, args, stop))
     if code != 0:
         return code
     try:
@@ -194,7 +290,11 @@ def demo_cmd(args: argparse.Namespace) -> int:
     except ImportError:
         print("report: harness.report is not available in this install", file=sys.stderr)
         return 0
+    from llmhpo.harness.progress import report_phase
+
+    done = report_phase()
     path = build_report(Path(args.out) / spec.name)
+    done(str(path))
     print(f"report: {path}")
     return 0
 

@@ -93,7 +93,7 @@ def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path, monkeypatch
                       '[[optimizers]]\nname = "random"\n')
     outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
     manifest = json.loads((outcome.directory / "manifest.json").read_text())
-    assert manifest["revisions"] == {**revisions.LEGACY, "plots": "3"}
+    assert manifest["revisions"] == {**revisions.LEGACY, "plots": "3", "proposals": "2"} == dict(revisions.CURRENT)
 
 
 def test_a_repeating_model_recorded_under_proposals_revision_1_replays_identically(tmp_path: Path) -> None:

@@ -83,3 +83,23 @@ def test_revision_1_evaluates_full_precision_as_before(server, server_gateway) -
     assert of_transcript(second.source, second.transcript) is Provenance.PERTURBED
     opt.tell(second.config, ValidationResult(loss=2.0))
     assert opt.ask().config == {"x1": 4.123456789, "x2": 5.5}
+
+
+def test_a_hybrids_classical_proposals_are_evaluated_as_the_prompt_shows_them(server, server_gateway) -> None:
+    for revisions in (REV1, REV2):
+        server.reset()
+        opt = optimizers.create("llm-tpe", task=BRANIN, seed=0, budget=6, model=VISION_MODEL, gateway=server_gateway,
+                                revisions=revisions, p=0.0, n_initial=2)
+        sources, exact = [], []
+        for _ in range(5):
+            p = opt.ask()
+            sources.append(p.source)
+            exact.append(p.config == BRANIN.space.shown(p.config))
+            opt.tell(p.config, ValidationResult(loss=float(BRANIN.evaluate(p.config, 0).loss)))
+        assert sources[0] == "llm" and set(sources[1:]) <= {"initial", "tpe"}
+        if revisions is REV2:
+            assert all(exact)
+            states = [t.state.name for t in opt.tpe.study.trials]
+            assert "RUNNING" not in states and states.count("COMPLETE") == 5  # every asked TPE trial was told
+        else:
+            assert not all(exact[1:])  # revision 1: TPE's full-precision floats

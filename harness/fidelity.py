@@ -3,7 +3,7 @@
 A comparison on a hosted model means something only if the model was asked the way the papers
 asked it and its answers were used: this module records what each model was run with (so a
 replay re-uses it without importing litellm) and summarizes random fallbacks and failed runs for
-the CLI summary and the top of the report.
+the CLI summary and the top of the report, with the provenance of every LLM trial (harness/provenance.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from llmhpo.harness.journal import FAILURES as FAILURES  # the journal's file of
 if TYPE_CHECKING:
     from llmhpo.harness.journal import Trial
 
-FALLBACK_WARN = 0.10  # above this share of LLM proposals replaced by random configs, results are suspect
+WARN_SHARE = 0.10  # above this share of LLM trials chosen by the harness (fallback; + perturbed), results are suspect
 
 
 def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:
@@ -44,30 +44,59 @@ def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 
 
-def count(rates: dict[str, list[int]], trial: Trial) -> None:
-    """Add one journaled trial to "label @ model" -> [LLM proposals, random fallbacks]."""
-    if trial.parse:
+def count(rates: dict[str, dict[str, int]], trial: Trial) -> None:
+    """Add one journaled trial to "label @ model" -> {"proposals": n, provenance: n, ...} (LLM trials only)."""
+    from llmhpo.harness.provenance import of_trial
+
+    kind = of_trial(trial)
+    if kind is not None:
         label, model = trial.optimizer, str(trial.model)
-        tally = rates.setdefault(label if model in label else f"{label} @ {model}", [0, 0])
-        tally[0] += 1
-        tally[1] += trial.parse.get("outcome") == "fallback"
+        tally = rates.setdefault(label if model in label else f"{label} @ {model}", {})
+        tally["proposals"] = tally.get("proposals", 0) + 1
+        tally[kind.value] = tally.get(kind.value, 0) + 1
 
 
-def fallback_rates(trials: Iterable[Trial]) -> dict[str, list[int]]:
-    """"label @ model" -> [LLM proposals, random fallbacks] over journaled trials."""
-    out: dict[str, list[int]] = {}
+def fallback_rates(trials: Iterable[Trial]) -> dict[str, dict[str, int]]:
+    """"label @ model" -> {"proposals": n, provenance: n, ...} over journaled trials."""
+    out: dict[str, dict[str, int]] = {}
     for t in trials:
         count(out, t)
     return out
 
 
-def fallback_lines(rates: dict[str, Any]) -> list[str]:
-    """One line per optimizer x model, with a warning above FALLBACK_WARN."""
+def above(share: float) -> bool:
+    """The one warning rule: a share of LLM trials the harness chose (fallbacks; perturbed + fallbacks)
+    above WARN_SHARE makes a comparison suspect."""
+    return share > WARN_SHARE
+
+
+def provenance_shares(tally: dict[str, int]) -> tuple[int, float, float]:
+    """(LLM trials, share the model chose unchanged, share the harness chose) of one tally."""
+    from llmhpo.harness.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
+
+    n = tally.get("proposals", 0)
+    if not n:
+        return 0, float("nan"), float("nan")
+    return (n, sum(tally.get(k.value, 0) for k in MODEL_UNCHANGED) / n,
+            sum(tally.get(k.value, 0) for k in HARNESS_CHOSEN) / n)
+
+
+def fallback_lines(rates: dict[str, dict[str, int]]) -> list[str]:
+    """Two lines per optimizer x model: random fallbacks, then every provenance with the share the
+    model chose unchanged; each with a warning above WARN_SHARE."""
+    from llmhpo.harness.provenance import Provenance
+
     lines = []
-    for key, (n, fallbacks) in sorted(rates.items()):
+    for key, tally in sorted(rates.items()):
+        n, unchanged, harness = provenance_shares(tally)
+        fallbacks = tally.get(Provenance.FALLBACK.value, 0)
         share = fallbacks / n if n else 0.0
-        warn = f"  WARNING: above {FALLBACK_WARN:.0%}, these results are largely random search" if share > FALLBACK_WARN else ""
+        warn = f"  WARNING: above {WARN_SHARE:.0%}, these results are largely random search" if above(share) else ""
         lines.append(f"random fallback {key}: {fallbacks}/{n} LLM proposals ({share:.0%}){warn}")
+        counts = ", ".join(f"{kind.value} {tally.get(kind.value, 0)}" for kind in Provenance)
+        warn = (f"  WARNING: {harness:.0%} chosen by the harness (perturbed + fallback), above {WARN_SHARE:.0%}: "
+                "these results are not the model's alone") if above(harness) else ""
+        lines.append(f"provenance {key}: the model chose {unchanged:.0%} of {n} configs unchanged ({counts}){warn}")
     return lines
 
 

@@ -58,12 +58,15 @@ class Trial:
     parse: dict[str, Any] | None = None
     llm: dict[str, Any] | None = None
     transcript_ref: str | None = None
+    provenance: str | None = None  # harness.provenance.Provenance of an LLM trial; None in older rows
 
     REQUIRED = ("run_id", "index", "benchmark", "optimizer", "loss")
 
     def to_row(self) -> dict[str, Any]:
-        """The trials.jsonl line (a JSON object, keys in field order)."""
-        return asdict(self)
+        """The trials.jsonl line (a JSON object, keys in field order; no `provenance` key when None, so
+        classical trials and re-written old rows keep their bytes)."""
+        row = asdict(self)
+        return row if row["provenance"] is not None else {k: v for k, v in row.items() if k != "provenance"}
 
     @classmethod
     def from_row(cls, row: dict[str, Any], where: Any = TRIALS) -> Trial:

@@ -16,12 +16,13 @@ from llmhpo.cache.key import canonical_json
 from llmhpo.harness import fidelity
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.journal import Trial
+from llmhpo.harness.provenance import of_transcript
 
 if TYPE_CHECKING:
     from llmhpo.harness.spec import RunSpec
 
 # the fields a replay compares with the journal (the rest are timings and cache provenance)
-COMPARED = ("config", "loss", "test_loss", "status", "source")
+COMPARED = ("config", "loss", "test_loss", "status", "source", "provenance")
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Stats:
     unpriced: int = 0
     mismatches: list[str] = field(default_factory=list)
     failed_runs: dict[str, str] = field(default_factory=dict)  # run_id -> the provider's refusal
-    llm_proposals: dict[str, list[int]] = field(default_factory=dict)  # "label @ model" -> [proposals, fallbacks]
+    llm_proposals: dict[str, dict[str, int]] = field(default_factory=dict)  # "label @ model" -> provenance counts
 
     def count(self, trial: Trial) -> None:
         """Add one finished trial (its status, parse record and LLM usage summary)."""
@@ -95,7 +96,12 @@ def make_trial(run: RunSpec, index: int, config: dict[str, Any], evaluation: Eva
         wall_s=round(time.perf_counter() - t0, 6), source=source,
         parse=parse_summary(transcript), llm=llm,
         transcript_ref=f"transcripts/{run.run_id}.jsonl#{index}" if transcript is not None else None,
+        provenance=_value(of_transcript(source, transcript)),
     )
+
+
+def _value(kind: Any) -> str | None:
+    return None if kind is None else str(kind.value)
 
 
 def journaled_evaluation(trial: Trial) -> Evaluation:
@@ -117,6 +123,8 @@ def differences(trial: Trial, journaled: Trial, where: str) -> list[str]:
     out = []
     for name in COMPARED:
         ours, theirs = getattr(trial, name), getattr(journaled, name)
+        if name == "provenance" and theirs is None:
+            continue  # a row journaled before the field existed: nothing recorded to compare
         if not same(ours, theirs):
             out.append(f"{where}: {name} {ours!r} != journaled {theirs!r}")
     return out

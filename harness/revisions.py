@@ -25,8 +25,9 @@ Revisions = dict[str, str]
 # What a campaign whose manifest has no `revisions` ran (every campaign recorded before they existed).
 LEGACY: Mapping[str, str] = {"prompts": "1", "plots": "2", "proposals": "1"}
 # What a new campaign runs. prompts 2: task descriptions with fixed settings, plot sentences only
-# beside a plot; plots 3: robust loss axis, ties counted, best losses labelled (issue #26).
-CURRENT: Mapping[str, str] = {"prompts": "2", "plots": "3", "proposals": "1"}
+# beside a plot; plots 3: robust loss axis, ties counted, best losses labelled (issue #26);
+# proposals 2: every evaluated config is rounded as the prompt shows it, repeats found on that form (#23).
+CURRENT: Mapping[str, str] = {"prompts": "2", "plots": "3", "proposals": "2"}
 
 # kind -> "module:attribute" of the mapping that holds every revision the code still implements
 IMPLEMENTED: Mapping[str, str] = {

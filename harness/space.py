@@ -124,6 +124,11 @@ class SearchSpace:
         self.validate(config)
         return {p.name: p.canonical(config[p.name]) for p in self.params}
 
+    def shown(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A valid config as prompts show it (each parameter's `shown`: floats at the prompt's precision,
+        inside their bounds): what proposals revision 2 evaluates, and the form duplicates compare in."""
+        return {p.name: p.shown(config[p.name]) for p in self.params}
+
     def key(self, config: dict[str, Any]) -> str:
         """A hashable identity of a config: equal for the same point, whatever its number formatting."""
         return json.dumps(self.canonical(config), sort_keys=True)

@@ -8,6 +8,7 @@ compared after rounding to 12 significant digits, so a value one ulp outside a b
 from __future__ import annotations
 
 import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,16 @@ def format_value(v: Any) -> str:
 def short_number(v: Any) -> Any:
     """A float at 6 significant digits (how prompts show a continuous value); anything else unchanged."""
     return float(f"{v:.6g}") if isinstance(v, float) else v
+
+
+def short_toward(x: float, *, up: bool) -> float:
+    """The number at short_number's precision (6 significant digits) nearest `x` upwards or downwards:
+    where a rounded value would cross a bound, the one just inside it."""
+    d = Decimal(repr(float(x)))
+    if d == 0:
+        return 0.0
+    quantum = Decimal(1).scaleb(d.adjusted() - 5)
+    return float(d.quantize(quantum, rounding=ROUND_CEILING if up else ROUND_FLOOR))
 
 
 def same_choice(choice: Scalar, v: Any) -> bool:

@@ -9,6 +9,11 @@ cache entry: LLM replies and evaluations). The manifest's cache path is blanked:
 its own.
 
     python scripts/record_fixture_campaign.py --dest tests/data/campaigns --name wire-r1
+
+`--repeat` records the campaign of a model that repeats the last config it was shown
+(tests/servers/repeat.py: duplicates, re-asks and perturbations; proposals revision 1 in wire-repeat-r1):
+
+    python scripts/record_fixture_campaign.py --dest tests/data/campaigns --name wire-repeat-r1 --repeat
 """
 
 from __future__ import annotations
@@ -57,11 +62,37 @@ api_base = "{url}"
 api_key_env = "FIXTURE_OPENAI_KEY"
 """
 
+REPEAT_SPEC = """
+name = "{name}"
+budget = 8
+seeds = [0, 1]
+benchmarks = ["toy/branin"]
+workers = 1
+baseline_samples = 50
+[[optimizers]]
+name = "random"
+[[optimizers]]
+name = "llm"
+model = "openai/gpt-4o"
+[[optimizers]]
+name = "llm"
+label = "llm-compressed"
+model = "openai/gpt-4o"
+options = {{style = "compressed"}}
+[[optimizers]]
+name = "llm-tpe"
+model = "openai/gpt-4o"
+[model_settings."openai/gpt-4o"]
+api_base = "{url}"
+api_key_env = "FIXTURE_OPENAI_KEY"
+"""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dest", type=Path, required=True)
     parser.add_argument("--name", default="wire-r1")
+    parser.add_argument("--repeat", action="store_true", help="a model that repeats the last config it was shown")
     args = parser.parse_args()
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
     os.environ["FIXTURE_OPENAI_KEY"] = "sk-fixture-0123456789"
@@ -69,12 +100,13 @@ def main() -> int:
     from llmhpo.cache.store import CacheStore
     from llmhpo.harness.cli import main as cli
     from tests.servers import OpenAIServer
+    from tests.servers.repeat import RepeatingOpenAIServer
 
-    server = OpenAIServer().start()
+    server = (RepeatingOpenAIServer() if args.repeat else OpenAIServer()).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             spec = Path(tmp) / "spec.toml"
-            spec.write_text(SPEC.format(name=args.name, url=server.url), encoding="utf-8")
+            spec.write_text((REPEAT_SPEC if args.repeat else SPEC).format(name=args.name, url=server.url), encoding="utf-8")
             out, cache = Path(tmp) / "out", Path(tmp) / "cache"
             code = cli(["run", str(spec), "--out", str(out), "--cache", str(cache)])
             if code != 0:

@@ -51,6 +51,14 @@ def narrowed_space(space: SearchSpace, proposal: dict[str, Any]) -> tuple[Search
     return SearchSpace(params, fixed=space.fixed), notes
 
 
+def as_shown(llm: LLMOptimizer, proposal: Proposal) -> Proposal:
+    """Proposals revision 2: a classical proposal of a hybrid is evaluated as the LLM's prompts show
+    it, like the LLM's own (the prompt's history stays exact); revision 1: unchanged."""
+    if not llm.exact:
+        return proposal
+    return Proposal(llm.space.shown(proposal.config), proposal.source, proposal.transcript)
+
+
 class LLMTPEOptions(PatienceOptions, LLMOptions):
     p: float = Field(0.5, ge=0.0, le=1.0, description="probability that a trial comes from the LLM")
     n_initial: DesignSize | None = None
@@ -105,7 +113,7 @@ class LLMTPE(LLMHybrid):
 
     def ask(self) -> Proposal:
         use_llm = self._told == 0 and not self.llm.history or self._coin.random() < self.p
-        return self.llm.ask() if use_llm else self.tpe.ask()
+        return self.llm.ask() if use_llm else as_shown(self.llm, self.tpe.ask())
 
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         self.llm.tell(config, result)
@@ -174,7 +182,7 @@ class LLMInitGP(LLMHybrid):
 
     def ask(self) -> Proposal:
         self._asked += 1
-        return self.llm.ask() if self._asked <= self.k else self.gp.ask()
+        return self.llm.ask() if self._asked <= self.k else as_shown(self.llm, self.gp.ask())
 
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         self.llm.tell(config, result)

@@ -30,16 +30,21 @@ from llmhpo.harness.optimizers.parse import ParseResult, parse_reply
 from llmhpo.harness.optimizers.patience import PatienceOptions, WithPatience
 from llmhpo.harness.optimizers.perturb import perturb
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.provenance import Provenance
 from llmhpo.harness.recorded_attempts import failure_text
 from llmhpo.harness.revisions import Revisions, current
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields, summarize
+from llmhpo.harness.values import format_value
 
 Style = Literal["chat", "compressed"]
 SpaceStyle = Literal["zhang", "json"]
 FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
-# every proposals revision (how a reply becomes the evaluated config) a recorded campaign may name
-PROPOSAL_REVISIONS: tuple[str, ...] = ("1",)
+# every proposals revision (how a reply becomes the evaluated config) a recorded campaign may name:
+# "1" evaluates configs at full precision and detects repeats on them; "2" evaluates every config
+# at the precision prompts show (SearchSpace.shown), detects repeats in that form and records the
+# trial's provenance in the transcript (harness/provenance.py)
+PROPOSAL_REVISIONS: tuple[str, ...] = ("1", "2")
 
 
 class LLMOptions(Options):
@@ -126,6 +131,8 @@ class LLMOptimizer(OptimizerPlugin):
         self._rng = np.random.default_rng([self.seed % 2**32, FALLBACK_STREAM])
         self._asked = 0
         self._pending: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # proposals revision 2: what is evaluated is what prompts show, and repeats compare in that form
+        self.exact = self.revisions["proposals"] != "1"
 
     # -- asking ----------------------------------------------------------------------------------
     def _image(self) -> ImagePart | None:
@@ -211,45 +218,75 @@ class LLMOptimizer(OptimizerPlugin):
             messages = base if response is None else prompts.reask_messages(self.spec, base, response.text, problem)
 
         notes: list[str] = []
+        repairs = list(parsed.repairs) if parsed else []
         if parsed is None:
-            config = self.space.sample(self._rng)
+            config = self._shown(self.space.sample(self._rng), [])
             reply = prompts.compact(config, self.space)
             transcript["fallback"] = True
             notes.append("no usable reply, so a random config was evaluated instead")
-            source = "llm-fallback"
+            source, kind = "llm-fallback", Provenance.FALLBACK
         else:
-            config = parsed.config
-            if parsed.repairs:
-                notes.append("adjusted to the search space: " + "; ".join(parsed.repairs))
+            config = self._shown(parsed.config, repairs)
+            if repairs:
+                notes.append("adjusted to the search space: " + "; ".join(repairs))
             source = self.name
+            kind = self._kind(repairs, len(transcript["attempts"]))
         assert config is not None and reply is not None
-        config, reply, source = self._dedupe(config, reply, source, base, replicate, transcript, notes)
-        transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
+        config, reply, source, kind, repairs = self._dedupe(
+            config, reply, source, base, replicate, transcript, notes, kind, repairs)
+        if self.exact:
+            transcript.update(config=config, repairs=repairs, notes=notes, provenance=kind.value)
+        else:  # revision 1's record: the first usable reply's repairs
+            transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
         transcript["totals"] = summarize(transcript["attempts"])  # this ask's usage, as the trial counts it
         self._pending[self.space.key(config)] = (reply, tuple(notes))
         return Proposal(config, source, transcript)
 
+    def _shown(self, config: dict[str, Any], repairs: list[str]) -> dict[str, Any]:
+        """Revision 2: `config` at the precision prompts show (one reason per changed value in `repairs`);
+        revision 1: unchanged."""
+        if not self.exact:
+            return config
+        shown = self.space.shown(config)
+        for p in self.space.params:
+            if self.space.key({**config, p.name: shown[p.name]}) != self.space.key(config):
+                repairs.append(f"{p.name}: {format_value(config[p.name])} rounded to {format_value(shown[p.name])} "
+                               "(the precision prompts show)")
+        return shown
+
+    def _key(self, config: dict[str, Any]) -> str:
+        """What counts as the same config: revision 2 compares configs as prompts show them."""
+        return self.space.key(self.space.shown(config) if self.exact else config)
+
+    @staticmethod
+    def _kind(repairs: list[str], attempts: int) -> Provenance:
+        return Provenance.REPAIRED if repairs else Provenance.REASKED if attempts > 1 else Provenance.MODEL
+
     def _dedupe(
         self, config: dict[str, Any], reply: str, source: str, base: list[Message], replicate: int,
-        transcript: dict[str, Any], notes: list[str],
-    ) -> tuple[dict[str, Any], str, str]:
+        transcript: dict[str, Any], notes: list[str], kind: Provenance, repairs: list[str],
+    ) -> tuple[dict[str, Any], str, str, Provenance, list[str]]:
         """On a deterministic benchmark a repeat wastes a trial: re-ask once, then perturb."""
-        seen = {self.space.key(o.config): o for o in self.history}
-        if not self.deterministic or self.space.key(config) not in seen:
-            return config, reply, source
-        prior = seen[self.space.key(config)]
+        seen = {self._key(o.config): o for o in self.history}
+        if not self.deterministic or self._key(config) not in seen:
+            return config, reply, source, kind, repairs
+        prior = seen[self._key(config)]
         transcript["duplicate"] = {"config": config}
         messages = prompts.duplicate_messages(self.spec, base, reply, config, prior.loss)
         response, result = self._attempt(messages, replicate, transcript)
-        if result is not None and result.config is not None and self.space.key(result.config) not in seen:
+        if result is not None and result.config is not None and self._key(result.config) not in seen:
             transcript["duplicate"]["resolved_by"] = "reask"
-            if result.repairs:
-                notes.append("adjusted to the search space: " + "; ".join(result.repairs))
-            return result.config, response.text, source
-        new = perturb(self.space, config, self._rng, avoid=set(seen))
+            again = list(result.repairs)
+            chosen = self._shown(result.config, again)  # revision 1: unchanged, and so are the repairs
+            if again:
+                notes.append("adjusted to the search space: " + "; ".join(again))
+            if self.exact:
+                return chosen, response.text, source, self._kind(again, 2), again
+            return result.config, response.text, source, kind, repairs
+        new = perturb(self.space, config, self._rng, avoid=set(seen), canonical=self.space.shown if self.exact else None)
         transcript["duplicate"].update(resolved_by="perturb", perturbed_to=new)
         notes.append("your config repeated an earlier one, so a nearby config was evaluated instead")
-        return new, reply, source + "-perturbed"
+        return new, reply, source + "-perturbed", Provenance.PERTURBED, repairs
 
     # -- telling ---------------------------------------------------------------------------------
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:

@@ -7,6 +7,7 @@ perturbed learning rate stays in the same decade; categorical values change with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,12 @@ STEP = 0.05
 TRIES = 20
 
 
-def perturb(space: SearchSpace, config: dict[str, Any], rng: np.random.Generator, *, avoid: set[str]) -> dict[str, Any]:
-    """A config near `config` whose canonical key is not in `avoid`; a random one if none is found."""
+def perturb(space: SearchSpace, config: dict[str, Any], rng: np.random.Generator, *, avoid: set[str],
+            canonical: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A config near `config` whose canonical key is not in `avoid`; a random one if none is found.
+    `canonical` (proposals revision 2: `space.shown`) maps each candidate to the form evaluated and
+    compared, before the check; it draws nothing, so the random stream is the same with or without."""
+    same = canonical or (lambda c: c)
     d = len(space.params)
     for _ in range(TRIES):
         forced = int(rng.integers(d))
@@ -28,11 +33,11 @@ def perturb(space: SearchSpace, config: dict[str, Any], rng: np.random.Generator
             if (i == forced or rng.random() < 1 / d or p.cardinality() is None) else config[p.name]
             for i, p in enumerate(space.params)
         }
-        new, _ = space.repair(new)
+        new = same(space.repair(new)[0])
         if space.key(new) not in avoid:
             return new
     for _ in range(TRIES):
-        new = space.sample(rng)
+        new = same(space.sample(rng))
         if space.key(new) not in avoid:
             return new
-    return space.sample(rng)
+    return same(space.sample(rng))

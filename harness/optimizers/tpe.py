@@ -50,9 +50,14 @@ class TPEOptimizer(OptimizerPlugin):
             warnings.filterwarnings("ignore", message="Fixed parameter", category=UserWarning)
             trial = self.study.ask(self._distributions)
         config, _ = self._sampling_space.repair(self._sampling_space.decode(trial.params))  # enqueued points may lie outside a narrowing
-        self._pending[self.space.key(config)] = trial
+        self._pending[self._key(config)] = trial
         self._asked += 1
         return Proposal(config, "initial" if self._asked <= self._n_design else "tpe")
+
+    def _key(self, config: dict[str, Any]) -> str:
+        """Pending trials are found by the config as prompts show it: a hybrid evaluating a TPE proposal
+        rounded that way (proposals revision 2) still tells TPE which of its trials it was."""
+        return self.space.key(self.space.shown(config))
 
     def narrow(self, space: SearchSpace) -> None:
         """Sample from now on inside `space` (a sub-space of the original, e.g. LLM-narrowed)."""
@@ -62,7 +67,7 @@ class TPEOptimizer(OptimizerPlugin):
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         import optuna
 
-        trial = self._pending.pop(self.space.key(config), None)
+        trial = self._pending.pop(self._key(config), None)
         if trial is not None:
             if self.space.key(self.space.repair(self._sampling_space.decode(trial.params))[0]) == self.space.key(config):
                 self.study.tell(trial, float(result.loss))

@@ -12,7 +12,7 @@ from llmhpo.harness.values import format_value
 
 METHODS = (
     "sample", "from_unit", "nudge", "position", "check", "repair", "as_valid", "canonical", "encode", "decode",
-    "cardinality", "prompt_value", "plot_axis", "type_name", "range_text", "type_fields", "json_bounds",
+    "cardinality", "prompt_value", "shown", "plot_axis", "type_name", "range_text", "type_fields", "json_bounds",
     "json_schema", "to_skopt", "to_optuna", "to_configspace", "from_dict", "from_configspace_json",
 )  # what a parameter type implements (tests/harness/test_params.py checks every type in KINDS)
 

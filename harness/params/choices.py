@@ -121,6 +121,10 @@ class Categorical(Parameter):
         """Exactly as it is: a model echoing a choice must hit it."""
         return v
 
+    def shown(self, v: Any) -> Any:
+        """`v` as a prompt shows it: a choice is shown exactly, so itself."""
+        return self.prompt_value(v)
+
     def plot_axis(self, ax: Any, values: Sequence[Any]) -> list[int]:
         """One labelled tick per choice on a matplotlib axis; x positions (choice indices) of `values`."""
         labels = [f"{c:.3g}" if isinstance(c, float) else str(c) for c in self.choices]

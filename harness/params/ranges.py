@@ -15,7 +15,14 @@ import numpy as np
 
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.params.base import Parameter
-from llmhpo.harness.values import canonical_number, format_value, is_number, parse_number, short_number
+from llmhpo.harness.values import (
+    canonical_number,
+    format_value,
+    is_number,
+    parse_number,
+    short_number,
+    short_toward,
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,16 @@ class Range(Parameter):
     def prompt_value(self, v: Any) -> Any:
         """How a prompt shows a value: floats at 6 significant digits."""
         return short_number(v)
+
+    def shown(self, v: Any) -> Any:
+        """`v` as a prompt shows it (`prompt_value`, the one rule), kept inside [lo, hi]: when rounding
+        crosses a bound, the value at the prompt's precision just inside it; `v` itself when the range
+        is too narrow to hold one (proposals revision 2 evaluates this, so the prompt's history is exact)."""
+        x = self.prompt_value(v)
+        if self.check(x) is None:
+            return x
+        inside = short_toward(self.lo, up=True) if canonical_number(x) < self.lo else short_toward(self.hi, up=False)
+        return inside if self.check(inside) is None and self.prompt_value(inside) == inside else v
 
     def encode(self, v: Any) -> Any:
         """The value as skopt / optuna search it (itself)."""

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from llmhpo.harness import fidelity
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.names import slug
-from llmhpo.harness.report import figures, ledger, merge, metrics, models, stats
+from llmhpo.harness.report import bayes, figures, ledger, merge, metrics, models, stats, uncertainty
 from llmhpo.harness.report.fidelity_section import fidelity_blocks
 from llmhpo.harness.report.load import Results, load_results
 from llmhpo.harness.report.render import (
@@ -34,7 +35,7 @@ from llmhpo.harness.report.render import (
     write_report,
 )
 
-DEFINITIONS = [*metrics.DEFINITIONS, *stats.DEFINITIONS]  # the report's Definitions section
+DEFINITIONS = [*metrics.DEFINITIONS, *uncertainty.DEFINITIONS, *stats.DEFINITIONS, *bayes.DEFINITIONS]  # Definitions
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class BudgetResult:
     cd: stats.CriticalDifference | None
     notes: list[str]
     stopped_runs: pd.DataFrame
+    bayes: pd.DataFrame
+    n_tasks: int  # tasks compared with random (the most any optimizer has): what the tests can reach
 
 
 def random_label(runs: pd.DataFrame) -> str | None:
@@ -86,14 +89,20 @@ def analyse_budget(results: Results, budget: int, bounds: pd.DataFrame, horizon:
         .merge(metrics.versus_random(means, baselines), on="optimizer", how="left")
         .merge(metrics.mean_rank(matrix).reset_index(), on="optimizer", how="left")
         .merge(metrics.mean_regret(regrets).reset_index(), on="optimizer", how="left")
+        .merge(uncertainty.summary_intervals(means, baselines, matrix), on="optimizer", how="left")
+        .merge(metrics.provenance_shares(trials), on="optimizer", how="left")
     )
     wilcoxon = stats.wilcoxon_vs_random(metrics.relative_to_random(means, baselines, rand))
     summary = summary.merge(wilcoxon[["optimizer", "p_holm"]].rename(columns={"p_holm": "wilcoxon_p"}), on="optimizer", how="left")
     summary = summary.sort_values(["mean_rank", "optimizer"], na_position="last", kind="stable").reset_index(drop=True)
     stopped_ids = [r for r in finals["run_id"] if r in results.stopped and results.stopped[r]["after"] < budget]
     stopped = finals.loc[finals["run_id"].isin(stopped_ids), ["run_id", "benchmark", "optimizer", "seed", "n_trials", "final"]]
+    classical = sorted(set(trials["optimizer"]) - set(trials.loc[trials["has_llm"], "optimizer"]))
+    verdicts = bayes.verdicts(means, baselines, rand, classical, metrics.mean_rank(matrix))
+    n_tasks = int(summary["tasks_vs_random"].max()) if summary["tasks_vs_random"].notna().any() else 0
     return BudgetResult(budget, trials, short, finals, means, baselines, summary, wilcoxon,
-                        stats.critical_difference(matrix), notes + rank_notes, stopped.reset_index(drop=True))
+                        stats.critical_difference(matrix), notes + rank_notes, stopped.reset_index(drop=True),
+                        verdicts, n_tasks)
 
 
 SUMMARY_HEADERS = {
@@ -104,6 +113,7 @@ SUMMARY_HEADERS = {
     "mean_rank": "mean rank",
     "mean_regret": "norm. regret",
     "wilcoxon_p": "Wilcoxon p (Holm)",
+    "model_chose_pct": "model chose",
 }
 SUMMARY_FORMATS = {
     "beats random": fmt_share,
@@ -112,13 +122,38 @@ SUMMARY_FORMATS = {
     "mean rank": fmt_loss,
     "norm. regret": fmt_loss,
     "Wilcoxon p (Holm)": fmt_p,
+    "model chose": fmt_share,
 }
+HEADLINE_FORMATS = {"beats_random_pct": fmt_share, "median_change_pct": fmt_pct, "mean_change_pct": fmt_pct,
+                    "mean_rank": fmt_loss}
+
+
+def summary_view(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary as the report shows it: each headline number with its interval, "x [low, high]"."""
+    view = summary.drop(columns=["llm_trials", "harness_chose_pct"], errors="ignore").copy()
+    for metric, fmt in HEADLINE_FORMATS.items():
+        low, high = view.pop(f"{metric}_ci_low"), view.pop(f"{metric}_ci_high")
+        view[metric] = [fmt(v) + ("" if pd.isna(lo) else f" [{fmt(lo)}, {fmt(hi)}]")
+                        for v, lo, hi in zip(view[metric], low, high, strict=True)]
+    return view.rename(columns=SUMMARY_HEADERS)
+
+
+def _honesty_blocks(result: BudgetResult) -> list[Block]:
+    """Before the tables: what the tests can reach with these tasks, and who chose the LLM configs."""
+    compared = int(result.wilcoxon["p_value"].notna().sum()) if len(result.wilcoxon) else 0
+    blocks: list[Block] = [Paragraph(" ".join(uncertainty.small_sample_sentences(result.n_tasks, compared)))]
+    warned = [f"WARNING: `{r.optimizer}`: {r.harness_chose_pct:.0f}% of its {int(r.llm_trials)} LLM configs were "
+              f"chosen by the harness (perturbed + random fallback), above {fidelity.WARN_SHARE:.0%}: these results "
+              "are not the model's alone" for r in result.summary.itertuples()
+              if pd.notna(r.harness_chose_pct) and fidelity.above(r.harness_chose_pct / 100.0)]
+    return blocks + ([Bullets(warned)] if warned else [])
 
 
 def _budget_blocks(result: BudgetResult, out: Path, rand: str | None) -> list[Block]:
     b = result.budget
-    blocks: list[Block] = [Heading(2, f"Budget {b}")]
-    blocks.append(Table(result.summary.rename(columns=SUMMARY_HEADERS), SUMMARY_FORMATS, csv=f"tables/summary_b{b}.csv"))
+    blocks: list[Block] = [Heading(2, f"Budget {b}"), *_honesty_blocks(result)]
+    shown = {k: f for k, f in SUMMARY_FORMATS.items() if k not in {SUMMARY_HEADERS[m] for m in HEADLINE_FORMATS}}
+    blocks.append(Table(summary_view(result.summary), shown, csv=f"tables/summary_b{b}.csv"))
     write_csv(result.summary, out / f"tables/summary_b{b}.csv")
     write_csv(result.finals, out / f"tables/finals_b{b}.csv")
     if len(result.short_runs):
@@ -141,6 +176,13 @@ def _budget_blocks(result: BudgetResult, out: Path, rand: str | None) -> list[Bl
         write_csv(result.wilcoxon, out / f"tables/wilcoxon_b{b}.csv")
     else:
         blocks.append(Paragraph("Skipped: no task has a random baseline to compare with."))
+    blocks.append(Heading(3, f"Bayesian signed-rank test (over tasks, ROPE ±{bayes.ROPE:.0%} relative loss)"))
+    if len(result.bayes):
+        blocks.append(Table(result.bayes, {c: fmt_p for c in ("p_better", "p_equivalent", "p_worse")},
+                            csv=f"tables/bayes_b{b}.csv"))
+        write_csv(result.bayes, out / f"tables/bayes_b{b}.csv")
+    else:
+        blocks.append(Paragraph("Skipped: nothing to compare over tasks."))
     return blocks + _cd_blocks(result, out)
 
 
@@ -202,7 +244,8 @@ def _ledger_blocks(results: Results, out: Path) -> list[Block]:
             f"Total: {totals['llm_calls']} LLM calls, {totals['cache_hits']} cache hits, "
             f"{totals['prompt_tokens']} prompt + {totals['completion_tokens']} completion tokens; live cost "
             f"{fmt_usd(totals['live_cost_usd'])}, would have cost {fmt_usd(totals['would_have_cost_usd'])}; "
-            f"{totals['parse_failures']} parse failures, {totals['repairs']} repairs, {totals['fallbacks']} fallbacks."
+            f"{totals['parse_failures']} parse failures, {totals['repairs']} repairs, {totals['fallbacks']} fallbacks, "
+            f"{totals['perturbed']} perturbed by the harness after repeats."
         )
     )
     return blocks

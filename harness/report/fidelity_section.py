@@ -1,5 +1,6 @@
 """The report's "Model fidelity" section, shown at the top: was each LLM optimizer really driven by
-its model? Protocol used, random-fallback rate per optimizer x model (warning above 10%), runs a
+its model? Protocol used, random-fallback rate and provenance shares per optimizer x model (warning
+above 10%, harness/fidelity.py), runs a
 provider refused, and the capabilities each model was run with."""
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ the calls its transcript records, split into columns by `usage.columns`). Defini
   last attempt when the trial fell back to a random config.
 - repairs: individual repair steps applied to replies (clipping, rounding, snapping...).
 - fallbacks: trials whose config came from the random fallback after every attempt failed.
+- perturbed: trials whose config the harness nudged after the model repeated an evaluated one (provenance).
 - provider failures: failed provider calls reported by the gateway (after retries).
 """
 
@@ -34,6 +35,7 @@ LEDGER_COLUMNS = [
     "repairs",
     "reasked",
     "fallbacks",
+    "perturbed",
     "provider_failures",
 ]
 
@@ -82,6 +84,7 @@ def llm_ledger(trials: pd.DataFrame) -> pd.DataFrame:
                 "repairs": int(group["parse_repairs"].sum()),
                 "reasked": int((group["parse_outcome"] == "reasked").sum()),
                 "fallbacks": int((group["parse_outcome"] == "fallback").sum()),
+                "perturbed": int((group["provenance"] == "perturbed").sum()),
                 "provider_failures": int(group["llm_failures"].sum()),
             }
         )

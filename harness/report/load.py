@@ -26,6 +26,7 @@ from llmhpo.harness.journal import (
     read_stopped,
     read_trials,
 )
+from llmhpo.harness.provenance import of_trial
 
 RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
 TRIAL_COLUMNS = [
@@ -42,6 +43,7 @@ TRIAL_COLUMNS = [
     "parse_outcome",
     "parse_repairs",
     "parse_attempts",
+    "provenance",
     "llm_calls",
     "llm_cache_hits",
     "prompt_tokens",
@@ -100,6 +102,7 @@ def _flatten_trial(trial: Trial) -> dict[str, Any]:
         "parse_outcome": parse.get("outcome"),
         "parse_repairs": len(parse.get("repairs") or []),
         "parse_attempts": int(parse.get("attempts") or 0),
+        "provenance": None if of_trial(trial) is None else str(of_trial(trial)),
         **usage.columns(trial.llm),
         "has_llm": trial.llm is not None or trial.parse is not None,
         "config": trial.config,

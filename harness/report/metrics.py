@@ -34,6 +34,9 @@ DEFINITIONS = [
     "beats random: share of tasks whose seed-mean final is strictly below the random baseline.",
     "mean rank: per task, optimizers ranked by seed-mean final and random search by the same random baseline "
     "(1 = best, ties share the average rank), averaged over the tasks every optimizer ran (others are named).",
+    "model chose: share of an optimizer's LLM trials whose config the model chose unchanged (provenance model "
+    "or reasked); harness chose: share perturbed by the harness after repeats or replaced by a random fallback "
+    "(harness/provenance.py; a warning above 10%, the fallback rule). Classical trials of a hybrid do not count.",
     "normalized regret = (final - best known) / (worst known - best known); best/worst known = min/max loss "
     "seen for the task anywhere in the campaign and its baseline samples; averaged over seeds, then tasks.",
 ]
@@ -253,3 +256,18 @@ def mean_regret(regrets: pd.DataFrame) -> pd.Series:
     """Normalized regret averaged over seeds per task, then over tasks, per optimizer."""
     per_task = regrets.groupby(KEYS)["regret"].mean()
     return per_task.groupby("optimizer").mean().rename("mean_regret")
+
+
+def provenance_shares(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per optimizer with LLM trials: model_chose_pct (model + reasked) and harness_chose_pct
+    (perturbed + fallback) of its LLM trials (rows with a provenance)."""
+    from llmhpo.harness.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
+
+    llm = trials.loc[trials["provenance"].notna(), ["optimizer", "provenance"]]
+    grouped = llm.groupby("optimizer")["provenance"]
+    out = pd.DataFrame({
+        "llm_trials": grouped.count(),
+        "model_chose_pct": grouped.agg(lambda s: 100.0 * float(s.isin([k.value for k in MODEL_UNCHANGED]).mean())),
+        "harness_chose_pct": grouped.agg(lambda s: 100.0 * float(s.isin([k.value for k in HARNESS_CHOSEN]).mean())),
+    })
+    return out.reset_index()

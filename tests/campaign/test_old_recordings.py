@@ -160,3 +160,20 @@ def test_a_campaign_recorded_with_the_current_revisions_replays_after_newer_ones
                    if m["role"] == "system")
     finally:
         server.stop()
+
+
+def test_a_repeating_model_recorded_under_proposals_revision_1_replays_identically(tmp_path: Path) -> None:
+    """wire-repeat-r1 (scripts/record_fixture_campaign.py --repeat, before proposals revision 2): a
+    model that repeats the last config it was shown, so re-asks and perturbations happen under
+    revision 1, and a perturbed config shown rounded is proposed back and evaluated again (the bug
+    revision 2 fixes). Revision 1 must keep doing exactly that on replay."""
+    directory, cache = recorded(tmp_path, "wire-repeat-r1")
+    rows = [json.loads(line) for line in (directory / "trials.jsonl").read_text().splitlines()]
+    assert json.loads((directory / "manifest.json").read_text())["revisions"]["proposals"] == "1"
+    assert sum(r["source"].endswith("-perturbed") for r in rows) >= 20
+    chat = sorted((r for r in rows if r["run_id"].endswith("llm-openai-gpt-4o.b8.s1")), key=lambda r: r["index"])
+    assert chat[1]["config"] == {"x1": 2.2851667381, "x2": 8.17921030926} and chat[1]["source"] == "llm-perturbed"
+    assert chat[2]["config"] == {"x1": 2.28517, "x2": 8.17921} and chat[2]["source"] == "llm"  # the rounded repeat
+    result = replay(directory, cache_dir=cache)
+    assert result.identical, result.mismatches[:5]
+    assert result.trials == 64 and result.llm_calls > 0

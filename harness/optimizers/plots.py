@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,10 +35,32 @@ def plot_fingerprint(history: Sequence[Observation], space: SearchSpace) -> str:
 
 
 def render(history: Sequence[Observation], space: SearchSpace) -> ImagePart:
-    """PNG of `figure(history, space)`, keyed by the plotted data (see plot_fingerprint)."""
+    """The plot of `history` as a lazy PNG ImagePart keyed by the plotted data (see plot_fingerprint).
+
+    Drawn only when its bytes are read, i.e. when the request is really sent (a live call or a cache
+    miss): a replay or a cache hit is keyed by the fingerprint alone and draws nothing.
+    """
+    frozen = list(history)  # the optimizer's history grows after this ask; the plot shows it as it is now
+    return ImagePart(mime="image/png", fingerprint=plot_fingerprint(frozen, space), produce=lambda: png(frozen, space))
+
+
+_renders = 0
+_renders_lock = threading.Lock()
+
+
+def png(history: Sequence[Observation], space: SearchSpace) -> bytes:
+    """The PNG bytes of `figure(history, space)` (deterministic: no timestamp, fixed DPI)."""
+    global _renders
+    with _renders_lock:
+        _renders += 1
     buf = io.BytesIO()
     figure(history, space).savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return ImagePart(data=buf.getvalue(), mime="image/png", fingerprint=plot_fingerprint(history, space))
+    return buf.getvalue()
+
+
+def render_count() -> int:
+    """How many figures this process has drawn (a replay must draw none: tests and benches count)."""
+    return _renders
 
 
 def figure(history: Sequence[Observation], space: SearchSpace) -> Any:

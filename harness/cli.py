@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "benchmarks",
     "run",
     "report",
+    "pack",
     "hpobench",
 )
 

@@ -75,7 +75,6 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
             raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
         store = CacheStore(path)
     from llmhpo.gateway.endpoints import endpoints_from
-
     from llmhpo.harness.fidelity import replay_capabilities
 
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now

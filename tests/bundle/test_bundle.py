@@ -244,3 +244,13 @@ def test_cli_lists_pack_and_unpack():
     res = subprocess.run([sys.executable, "-m", "llmhpo", "--help"], cwd=REPO, env=cli_env(), capture_output=True,
                          text=True)
     assert "pack" in res.stdout and "unpack" in res.stdout
+
+
+def test_replaying_the_multimodal_bundle_draws_no_plot(packed):
+    from llmhpo.harness.optimizers import plots
+    from llmhpo.harness.replay import replay
+
+    before = plots.render_count()
+    with bundle.open_campaign(packed) as directory:
+        result = replay(directory)
+    assert result.identical and result.llm_calls >= 3 and plots.render_count() == before

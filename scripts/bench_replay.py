@@ -63,7 +63,9 @@ print(r.identical, plots.render_count(), "litellm" in sys.modules, "matplotlib" 
 
 
 def _env(home: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "LLMHPO"))}
+    # PYTHONDONTWRITEBYTECODE would make every replay compile llmhpo's modules again (an installed
+    # package has its bytecode): it is dropped, and a first replay (not timed) writes it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "LLMHPO", "PYTHONDONTWRITEBYTECODE"))}
     env.update(LITELLM_LOCAL_MODEL_COST_MAP="True", LLMHPO_REPLAY_CHECK_IMPORTS="1")
     if home is not None:
         home.mkdir(parents=True, exist_ok=True)
@@ -83,6 +85,7 @@ def _llmhpo(*args: str, env: dict[str, str], cwd: Path) -> tuple[subprocess.Comp
 
 def _replays(source: Path, runs: int, tmp: Path, fresh_home: bool) -> dict[str, object]:
     inside, walls, out = [], [], ""
+    _llmhpo("replay", str(source), env=_env(tmp / "home-warm" if fresh_home else None), cwd=tmp)  # bytecode, page cache
     for i in range(runs):
         home = tmp / f"home-{source.name}-{i}" if fresh_home else None
         res, wall = _llmhpo("replay", str(source), env=_env(home), cwd=home or tmp)
@@ -161,7 +164,7 @@ def main() -> None:
         mm_rows, mm_size = _rows("multimodal", _multimodal(args, tmp), tmp, args.runs)
     lines = [f"\n## Replay speed (`scripts/bench_replay.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n",
              f"Medians of {args.runs} replays each, as subprocesses; load average at start {load[0]:.1f} on 2 cores "
-             "(shared machine: read the ratios). \"in process\" is the time `llmhpo replay` reports (and its printed "
+             "(shared machine: read the ratios), after one untimed replay (bytecode written, files cached). \"in process\" is the time `llmhpo replay` reports (and its printed "
              "ratio); \"wall\" adds interpreter start and imports. Multimodal: random, llm, mmllm, mmllm-image-only on "
              f"svm/credit-g and svm/blood-transfusion x {args.seeds} seeds x budget {args.budget}, openai/gpt-4o via "
              f"litellm against an OpenAI-wire server answering after {args.delay:g} s, {args.concurrency} calls in "

@@ -47,7 +47,7 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
     """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded.
 
     store: an open CacheStore (or one with its reading interface) to read instead of `cache_dir`;
-    the caller keeps it (harness.bundle passes one that notes every entry read)."""
+    the caller keeps it (harness.packing passes one that notes every entry read)."""
     from llmhpo.cache.modes import Mode
     from llmhpo.cache.store import CacheStore
     from llmhpo.gateway import Gateway

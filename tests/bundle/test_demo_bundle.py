@@ -13,6 +13,7 @@ from tests.campaign.helpers import cli_env
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the real demo: minutes on a busy 2-core machine
 def test_the_demo_is_packed_small_and_replays_on_a_fresh_machine(tmp_path):
     def llmhpo(*args, env, cwd):
         return subprocess.run([sys.executable, "-m", "llmhpo", *args], cwd=cwd, env=env, capture_output=True,

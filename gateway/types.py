@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,17 +24,64 @@ class TextPart:
         return {"type": "text", "text": self.text}
 
 
-@dataclass(frozen=True)
 class ImagePart:
     """An image attached to a message.
 
     `fingerprint` lets a caller key the image by what it shows (e.g. hash of plotted data + plot
     version) instead of its bytes, so a plotting-library upgrade does not invalidate recordings.
+
+    Lazy images (`produce=`): the bytes are made on first access of `data`, which only a provider
+    call does. A request answered from the cache (a replay, a hit) is keyed by the fingerprint alone,
+    so a plot that is never sent is never rendered. A lazy image must therefore have a fingerprint.
+    Immutable, like the other parts; equal when mime, fingerprint and bytes are equal.
     """
 
-    data: bytes
-    mime: str = "image/png"
-    fingerprint: str | None = None
+    __slots__ = ("_data", "_lock", "_produce", "fingerprint", "mime")
+    _data: bytes | None
+    mime: str
+    fingerprint: str | None
+
+    def __init__(self, data: bytes | None = None, mime: str = "image/png", fingerprint: str | None = None, *,
+                 produce: Callable[[], bytes] | None = None) -> None:
+        if (data is None) == (produce is None):
+            raise TypeError("ImagePart takes either its bytes (data) or a function producing them (produce)")
+        if produce is not None and not fingerprint:
+            raise TypeError("a lazy ImagePart needs a fingerprint: its key cannot wait for bytes not made yet")
+        for name, value in (("_data", data), ("_produce", produce), ("_lock", threading.Lock()),
+                            ("mime", mime), ("fingerprint", fingerprint)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ImagePart is immutable (cannot set {name})")
+
+    @property
+    def data(self) -> bytes:
+        """The image bytes (produced now, once, when the part is lazy)."""
+        if self._data is None:
+            with self._lock:
+                if self._data is None:
+                    object.__setattr__(self, "_data", bytes(self._produce()))  # type: ignore[misc]
+        return self._data  # type: ignore[return-value]
+
+    @property
+    def produced(self) -> bool:
+        """Whether the bytes exist yet (always for an eager part)."""
+        return self._data is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImagePart):
+            return NotImplemented
+        return (self.mime, self.fingerprint) == (other.mime, other.fingerprint) and self.data == other.data
+
+    def __hash__(self) -> int:
+        return hash((self.mime, self.fingerprint or self.sha256))
+
+    def __repr__(self) -> str:
+        size = f"{len(self._data)} bytes" if self._data is not None else "not produced yet"
+        return f"ImagePart(mime={self.mime!r}, fingerprint={self.fingerprint!r}, {size})"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled with its bytes (a worker cannot call back)
+        return (ImagePart, (self.data, self.mime, self.fingerprint))
 
     @property
     def sha256(self) -> str:

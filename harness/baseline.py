@@ -28,6 +28,22 @@ def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
     return done
 
 
+def sample_seed(seeds: Any, index: int) -> int:
+    """The seed baseline sample `index` is evaluated with (the campaign's seeds in turn)."""
+    return int(seeds[index % len(seeds)])
+
+
+def recorded_requests(rows: list[dict[str, Any]], seeds: Any, benches: dict[str, Benchmark]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(eval cache key, request) of every journaled baseline row: what a bundle must carry."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        name = str(row.get("benchmark"))
+        index = int(row["sample"]) if row.get("sample") is not None else seen.get(name, 0)
+        seen[name] = seen.get(name, 0) + 1
+        request = eval_request(benches[name], row["config"], sample_seed(seeds, index))
+        yield request_key(request), request
+
+
 def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor: Any, cache: EvalCache, *,
                     stop: Stop | None = None, progress: Callable[[int, int], None] | None = None) -> None:
     """Journal the baseline samples below `spec.baseline_samples` not journaled yet, for every
@@ -96,7 +112,7 @@ def _todo(spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]]) -
             config = bench.space.sample(rng)  # drawn even when journaled, so index i keeps its config
             if i in done.get(name, ()):
                 continue
-            seed = spec.seeds[i % len(spec.seeds)]
+            seed = sample_seed(spec.seeds, i)
             request = eval_request(bench, config, seed)
             yield {"benchmark": name, "sample": i, "config": request["config"]}, request_key(request), request, seed
 

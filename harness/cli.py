@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "benchmarks",
     "run",
     "report",
+    "pack",
     "hpobench",
 )
 

@@ -43,7 +43,7 @@ def failure_text(exc: BaseException) -> str:
     return recorded if isinstance(recorded, str) else f"{type(exc).__name__}: {exc}"
 
 
-def _attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+def attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     """A trial's LLM calls in the order they were made: the proposal's attempts, then the calls made
     when its result was told (llm-tpe narrowing, `tell_calls`)."""
     yield from transcript.get("attempts") or []
@@ -59,7 +59,7 @@ class RecordedAttempts:
         self._lock = threading.Lock()
         self.answered = 0  # failed attempts answered from the record (for tests and summaries)
         for index in sorted(transcripts):
-            for attempt in _attempts(transcripts[index]):
+            for attempt in attempts(transcripts[index]):
                 fp = attempt.get("fingerprint")
                 if isinstance(fp, str) and fp:
                     self._queues[fp].append(attempt)

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from llmhpo.harness.errors import UserError
 
@@ -45,8 +46,11 @@ class ReplayResult:
                 f"live wall time of the trials {live}{speed}; {cost}; {verdict}")
 
 
-def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> ReplayResult:
-    """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded."""
+def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, store: Any = None) -> ReplayResult:
+    """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded.
+
+    store: an open CacheStore (or one with its reading interface) to read instead of `cache_dir`;
+    the caller keeps it (harness.packing passes one that notes every entry read)."""
     from llmhpo.cache.modes import Mode
     from llmhpo.cache.store import CacheStore
     from llmhpo.gateway import Gateway
@@ -68,12 +72,13 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
         reference[trial.run_id].setdefault(trial.index, trial)
     runs = [RunSpec.from_dict(r) for r in manifest.get("runs") or []]
     runs = [r for r in runs if reference.get(r.run_id)]
-    path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
-    if not str(path) or not path.is_dir():
-        raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
+    owned = store is None
+    if store is None:
+        path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
+        if not str(path) or not path.is_dir():
+            raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
+        store = CacheStore(path)
     from llmhpo.gateway.endpoints import endpoints_from
-
-    store = CacheStore(path)
     from llmhpo.harness.fidelity import replay_capabilities
 
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
@@ -88,7 +93,8 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None) -> Repl
         stats = driver.run()
     finally:
         gateway.close()
-        store.close()
+        if owned:
+            store.close()
     missing = sum(len(v) for k, v in reference.items() if k not in {r.run_id for r in runs})
     mismatches = list(stats.mismatches)
     if missing:

@@ -127,12 +127,17 @@ class CampaignSpec:
     def from_dict(cls, d: dict[str, Any], *, source: str = "<manifest>") -> CampaignSpec:
         """The spec `to_dict` wrote (a manifest's "spec"), validated like a spec file, without
         constructing optimizers or asking providers (replay must not load provider code)."""
+        return parse_spec(cls.document(d), source=source, check=False, allow_large=True)
+
+    @staticmethod
+    def document(d: dict[str, Any]) -> dict[str, Any]:
+        """The spec document (what a JSON spec file holds) of a `to_dict` (`llmhpo unpack` writes it)."""
         data = {k: v for k, v in d.items() if k != "budgets"}
         if "budgets" in d:
             data["budget"] = d["budgets"]
         if isinstance(d.get("cache"), dict):
             data["cache"] = {k: v for k, v in d["cache"].items() if v is not None}
-        return parse_spec(data, source=source, check=False, allow_large=True)
+        return data
 
     @property
     def models(self) -> list[str]:

@@ -47,7 +47,8 @@ def register(sub: Any) -> None:
 
     replay = sub.add_parser("replay", help="re-run a finished campaign from the caches only and check it",
                             description="Strict replay: no provider call, no training; checks every trial.")
-    replay.add_argument("results", help="campaign results directory (the one holding manifest.json)")
+    replay.add_argument("results", help="campaign results directory (the one holding manifest.json) or a bundle "
+                        "written by `llmhpo pack`")
     replay.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
                         help="cache directory (default: the one recorded in the manifest)")
     replay.set_defaults(func=replay_cmd)
@@ -296,13 +297,21 @@ def demo_cmd(args: argparse.Namespace) -> int:
     path = build_report(Path(args.out) / spec.name)
     done(str(path))
     print(f"report: {path}")
+    print(f"publish it: llmhpo pack {Path(args.out) / spec.name} -o demo.llmhpo.tar.gz "
+          "(one file; anyone replays it with `llmhpo replay demo.llmhpo.tar.gz`)")
     return 0
 
 
 def replay_cmd(args: argparse.Namespace) -> int:
+    from llmhpo.harness.bundle import is_bundle, open_campaign
     from llmhpo.harness.replay import replay
 
-    result = replay(args.results, cache_dir=args.cache_dir)
+    if args.cache_dir and is_bundle(args.results):
+        from llmhpo.harness.errors import UserError
+
+        raise UserError(f"{args.results} is a bundle: it carries its own cache entries (--cache is for results directories)")
+    with open_campaign(args.results) as directory:
+        result = replay(directory, cache_dir=args.cache_dir)
     print(result.summary())
     for line in result.mismatches[:20]:
         print(f"  mismatch: {line}", file=sys.stderr)

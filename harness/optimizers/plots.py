@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -44,14 +45,38 @@ def plot_fingerprint(history: Sequence[Observation], space: SearchSpace, revisio
 
 def render(history: Sequence[Observation], space: SearchSpace, revision: str | None = None, *,
            annotate: bool = False) -> ImagePart:
-    """PNG of the figure of `revision` (default: the newest), keyed by the plotted data (plot_fingerprint);
-    `annotate`: label the best losses with their values (mmllm; never image-only, whose numbers are the plot's)."""
+    """The plot of `history` under `revision` (default: the newest) as a lazy PNG ImagePart keyed by
+    the plotted data (plot_fingerprint); `annotate`: label the best losses with their values (mmllm;
+    never image-only, whose numbers are the plot's).
+
+    Drawn only when its bytes are read, i.e. when the request is really sent (a live call or a cache
+    miss): a replay or a cache hit is keyed by the fingerprint alone and draws nothing.
+    """
     revision = revision or PLOT_VERSION
+    frozen = list(history)  # the optimizer's history grows after this ask; the plot shows it as it is now
+    return ImagePart(mime="image/png", fingerprint=plot_fingerprint(frozen, space, revision, annotate=annotate),
+                     produce=lambda: png(frozen, space, revision, annotate=annotate))
+
+
+_renders = 0
+_renders_lock = threading.Lock()
+
+
+def png(history: Sequence[Observation], space: SearchSpace, revision: str | None = None, *,
+        annotate: bool = False) -> bytes:
+    """The PNG bytes of the figure of `revision` (deterministic: no timestamp, fixed DPI)."""
+    global _renders
+    with _renders_lock:
+        _renders += 1
     buf = io.BytesIO()
-    PLOT_REVISIONS[revision](history, space, annotate=annotate).savefig(buf, format="png", dpi=DPI,
-                                                                        metadata={"Software": None})
-    return ImagePart(data=buf.getvalue(), mime="image/png",
-                     fingerprint=plot_fingerprint(history, space, revision, annotate=annotate))
+    PLOT_REVISIONS[revision or PLOT_VERSION](history, space, annotate=annotate).savefig(
+        buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def render_count() -> int:
+    """How many figures this process has drawn (a replay must draw none: tests and benches count)."""
+    return _renders
 
 
 def figure(history: Sequence[Observation], space: SearchSpace, *, annotate: bool = False) -> Any:

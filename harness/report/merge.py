@@ -41,7 +41,10 @@ LOSS_TOLERANCE = 1e-9  # relative: the same evaluation replayed from a cache is 
 def campaign_directory(source: str | Path) -> Iterator[Path]:
     """THE one place a CLI source (`llmhpo report SOURCE ...`) becomes a campaign directory; a bundle
     (`harness.bundle.open_campaign`) is opened here too, for as long as the report is being built."""
-    yield Path(source)
+    from llmhpo.harness.bundle import open_campaign
+
+    with open_campaign(source) as directory:
+        yield directory
 
 
 @dataclass(frozen=True)

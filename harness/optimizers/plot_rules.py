@@ -200,10 +200,19 @@ def figure_r3(history: Sequence[Observation], space: SearchSpace, *, annotate: b
         ax.set_visible(False)
     right = 1 - 0.75 / fig.get_figwidth()
     fig.subplots_adjust(left=0.08, right=right - 0.02, bottom=0.36 / rows, top=1 - 0.1 / rows, wspace=0.38, hspace=0.8)
-    if mappable is not None:
-        cax = fig.add_axes((right, 0.15, 0.012, 0.7))
-        bar = fig.colorbar(mappable, cax=cax)
-        bar.set_label("iteration (colour of the points)", fontsize=8)
-        bar.locator = MaxNLocator(integer=True)
-        bar.update_ticks()
+    iteration_colorbar(fig, mappable, right)
     return fig
+
+
+def iteration_colorbar(fig: Any, mappable: Any, right: float) -> None:
+    """The colour bar saying a point's colour is its iteration (integer ticks), right of the panels;
+    every plots revision draws it the same way."""
+    from matplotlib.ticker import MaxNLocator
+
+    if mappable is None:
+        return
+    cax = fig.add_axes((right, 0.15, 0.012, 0.7))
+    bar = fig.colorbar(mappable, cax=cax)
+    bar.set_label("iteration (colour of the points)", fontsize=8)
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()

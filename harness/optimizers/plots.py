@@ -18,7 +18,7 @@ from typing import Any
 from llmhpo.cache.key import fingerprint
 from llmhpo.gateway.types import ImagePart
 from llmhpo.harness.optimizers.history import Observation, best_so_far
-from llmhpo.harness.optimizers.plot_rules import figure_r3
+from llmhpo.harness.optimizers.plot_rules import figure_r3, iteration_colorbar
 from llmhpo.harness.revisions import CURRENT
 from llmhpo.harness.space import SearchSpace
 
@@ -136,12 +136,7 @@ def figure(history: Sequence[Observation], space: SearchSpace, *, annotate: bool
         ax.set_visible(False)
     right = 1 - 0.75 / fig.get_figwidth()
     fig.subplots_adjust(left=0.08, right=right - 0.02, bottom=0.28 / rows, top=1 - 0.1 / rows, wspace=0.35, hspace=0.6)
-    if mappable is not None:
-        cax = fig.add_axes((right, 0.15, 0.012, 0.7))
-        bar = fig.colorbar(mappable, cax=cax)
-        bar.set_label("iteration (colour of the points)", fontsize=8)
-        bar.locator = MaxNLocator(integer=True)
-        bar.update_ticks()
+    iteration_colorbar(fig, mappable, right)
     return fig
 
 

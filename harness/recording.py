@@ -1,6 +1,6 @@
 """Trial recording: what the campaign journals for one finished trial, and what it counts.
 
-Why here: the journaled record (harness.journal.Trial), its parse and usage summaries and the
+Why here: the journaled record (harness.trial.Trial), its parse and usage summaries and the
 running totals must be derived the same way for a new trial, a re-derived one (resume) and a
 replayed one (compared with the journal), so the driver calls these instead of building records.
 """
@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING, Any
 from llmhpo.cache.key import canonical_json
 from llmhpo.harness import fidelity
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.journal import Trial
 from llmhpo.harness.provenance import of_transcript
+from llmhpo.harness.trial import COMPARED_FIELDS, WHEN_SET_FIELDS, Trial
 
 if TYPE_CHECKING:
     from llmhpo.harness.spec import RunSpec
 
-# the fields a replay compares with the journal (the rest are timings and cache provenance)
-COMPARED = ("config", "loss", "test_loss", "status", "source", "provenance")
 
 
 @dataclass
@@ -121,9 +119,9 @@ def same(a: Any, b: Any) -> bool:
 def differences(trial: Trial, journaled: Trial, where: str) -> list[str]:
     """A replayed trial against its journal line, one message per compared field that differs."""
     out = []
-    for name in COMPARED:
+    for name in COMPARED_FIELDS:
         ours, theirs = getattr(trial, name), getattr(journaled, name)
-        if name == "provenance" and theirs is None:
+        if name in WHEN_SET_FIELDS and theirs is None:
             continue  # a row journaled before the field existed: nothing recorded to compare
         if not same(ours, theirs):
             out.append(f"{where}: {name} {ours!r} != journaled {theirs!r}")

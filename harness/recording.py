@@ -16,7 +16,7 @@ from llmhpo.cache.key import canonical_json
 from llmhpo.harness import fidelity
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.provenance import of_transcript
-from llmhpo.harness.trial import COMPARED_FIELDS, WHEN_SET_FIELDS, Trial
+from llmhpo.harness.trial import COMPARED_FIELDS, RUN_FIELDS, WHEN_SET_FIELDS, Trial
 
 if TYPE_CHECKING:
     from llmhpo.harness.spec import RunSpec
@@ -86,8 +86,7 @@ def make_trial(run: RunSpec, index: int, config: dict[str, Any], evaluation: Eva
                transcript: dict[str, Any] | None, llm: dict[str, Any] | None, t0: float) -> Trial:
     """The journal record of a finished trial (`t0`: when its ask started, for `wall_s`)."""
     return Trial(
-        run_id=run.run_id, index=index, benchmark=run.benchmark, optimizer=run.optimizer,
-        optimizer_name=run.optimizer_name, model=run.model, seed=run.seed, budget=run.budget,
+        **{name: getattr(run, name) for name in RUN_FIELDS}, index=index,
         config=dict(config), loss=evaluation.loss, test_loss=evaluation.test_loss,  # a plain copy of the read-only canonical config
         status=evaluation.status, error=evaluation.info.get("error") if evaluation.status != "ok" else None,
         eval_cost_s=evaluation.cost_s, eval_cache_hit=hit,

@@ -19,6 +19,7 @@ T = TypeVar("T")
 COMPARED = "compared"  # metadata: a replay must reproduce the value (the rest are timings and cache provenance)
 WHEN_SET = "when_set"  # metadata: written only when not None; absent in older rows, so compared only when journaled
 FALLBACK = "fallback"  # metadata: the field whose value an older row's missing/empty value takes
+RUN = "run"  # metadata: the value is the run's (harness.spec.RunSpec's attribute of the same name)
 MISSING = "missing"  # metadata: the value an older row without the field gets (a field with no default)
 
 
@@ -36,14 +37,14 @@ class Trial:
     and the report. Field order is the on-disk key order; `llm` is the usage summary of the proposal's
     transcript (harness.usage) and `parse` its parse record, both None for classical proposals."""
 
-    run_id: str
+    run_id: str = field(metadata={RUN: True})
     index: int
-    benchmark: str
-    optimizer: str
-    optimizer_name: str = field(metadata={FALLBACK: "optimizer"})
-    model: str | None
-    seed: int = field(metadata={MISSING: 0})
-    budget: int = field(metadata={MISSING: 0})
+    benchmark: str = field(metadata={RUN: True})
+    optimizer: str = field(metadata={RUN: True})
+    optimizer_name: str = field(metadata={RUN: True, FALLBACK: "optimizer"})
+    model: str | None = field(metadata={RUN: True})
+    seed: int = field(metadata={RUN: True, MISSING: 0})
+    budget: int = field(metadata={RUN: True, MISSING: 0})
     config: dict[str, Any] = field(metadata={COMPARED: True, MISSING: {}})
     loss: float | None = field(metadata={COMPARED: True})
     test_loss: float | None = field(metadata={COMPARED: True})
@@ -95,6 +96,7 @@ def _read(f: Field[Any], row: dict[str, Any]) -> Any:
 WHEN_SET_FIELDS = frozenset(f.name for f in fields(Trial) if f.metadata.get(WHEN_SET))
 COMPARED_FIELDS = tuple(f.name for f in fields(Trial) if f.metadata.get(COMPARED))
 FIELD_NAMES = tuple(f.name for f in fields(Trial))
+RUN_FIELDS = tuple(f.name for f in fields(Trial) if f.metadata.get(RUN))  # what a trial repeats of its run
 
 
 def first_wins(items: Iterable[T], key: Callable[[T], Hashable]) -> tuple[list[T], list[T]]:

@@ -22,9 +22,9 @@ from llmhpo.harness.journal import BASELINE, TRIALS, read_stopped, read_trials, 
 from llmhpo.harness.jsonl import read_rows
 from llmhpo.harness.manifest import load_manifest
 from llmhpo.harness.provenance import of_trial
-from llmhpo.harness.trial import FIELD_NAMES, Trial, first_wins
+from llmhpo.harness.trial import FIELD_NAMES, RUN_FIELDS, Trial, first_wins
 
-RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
+RUN_COLUMNS = list(RUN_FIELDS)
 
 
 def _parse_columns(trial: Trial) -> dict[str, Any]:

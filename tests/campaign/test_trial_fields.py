@@ -11,8 +11,9 @@ from pathlib import Path
 from llmhpo.harness.journal import TRIALS, Journal, read_trials
 from llmhpo.harness.jsonl import jsonl_line
 from llmhpo.harness.recording import differences
-from llmhpo.harness.report.load import TRIAL_COLUMNS, _flatten_trial, load_results
-from llmhpo.harness.trial import COMPARED_FIELDS, FIELD_NAMES, WHEN_SET_FIELDS, Trial, first_wins
+from llmhpo.harness.report.load import RUN_COLUMNS, TRIAL_COLUMNS, _flatten_trial, load_results
+from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.trial import COMPARED_FIELDS, FIELD_NAMES, RUN_FIELDS, WHEN_SET_FIELDS, Trial, first_wins
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
@@ -64,6 +65,11 @@ def test_field_metadata_names_what_replay_compares_and_what_is_written_when_set(
     assert differences(replayed, journaled, "w") == ["w: provenance 'model' != journaled 'reasked'"]  # timings ignored
     older = Trial(**{**{f.name: getattr(journaled, f.name) for f in fields(Trial)}, "provenance": None})
     assert differences(replayed, older, "w") == []  # nothing journaled to compare
+
+
+def test_a_trial_repeats_the_fields_of_its_run() -> None:
+    assert RUN_FIELDS == ("run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget")
+    assert set(RUN_FIELDS) <= {f.name for f in fields(RunSpec)} and RUN_COLUMNS == list(RUN_FIELDS)
 
 
 def test_report_columns_follow_the_fields() -> None:

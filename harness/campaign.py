@@ -21,10 +21,10 @@ from llmhpo.harness import benchmarks, fidelity, revisions
 from llmhpo.harness.benchmarks.base import Benchmark
 from llmhpo.harness.driver import Driver, RunState
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.journal import Trial
 from llmhpo.harness.recording import Stats
 from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.trial import Trial
 
 __all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
 
@@ -144,7 +144,8 @@ class _Parts:
         from llmhpo.gateway import Gateway
         from llmhpo.gateway.endpoints import endpoints_from, record_endpoints
         from llmhpo.harness.executor import LazyExecutor
-        from llmhpo.harness.journal import Journal, build_manifest, previous_manifest
+        from llmhpo.harness.journal import Journal
+        from llmhpo.harness.manifest import build_manifest, previous_manifest
         from llmhpo.harness.model_settings import capability_overrides
 
         spec, mode, endpoints = self.spec, self.mode, self.endpoints

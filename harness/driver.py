@@ -31,11 +31,11 @@ from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.errors import InvalidConfig, UserError
 from llmhpo.harness.eval_cache import EvalCache
 from llmhpo.harness.evaluation import crashed, eval_request, request_key
-from llmhpo.harness.journal import Trial
 from llmhpo.harness.optimizers.base import validation_only
 from llmhpo.harness.recording import Stats, differences, journaled_evaluation, make_trial, same
 from llmhpo.harness.spec import RunSpec
 from llmhpo.harness.stopping import Abandoned, Stop
+from llmhpo.harness.trial import Trial
 from llmhpo.harness.usage import trial_usage
 
 

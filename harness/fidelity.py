@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from llmhpo.harness.journal import FAILURES as FAILURES  # the journal's file of refused runs, summarized here
 
 if TYPE_CHECKING:
-    from llmhpo.harness.journal import Trial
+    from llmhpo.harness.trial import Trial
 
 WARN_SHARE = 0.10  # above this share of LLM trials chosen by the harness (fallback; + perturbed), results are suspect
 

@@ -77,7 +77,8 @@ def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
     """Why a campaign is not finished: runs short of their budget (not stopped early), missing
     baseline samples, a journal file torn by a kill."""
     from llmhpo.harness.baseline import done_samples
-    from llmhpo.harness.journal import BASELINE, TRIALS, read_jsonl, read_stopped, read_trials
+    from llmhpo.harness.journal import BASELINE, TRIALS, read_stopped, read_trials
+    from llmhpo.harness.jsonl import read_jsonl
 
     problems: list[str] = []
     for name in (TRIALS, BASELINE):
@@ -104,7 +105,8 @@ def _baseline_keys(directory: Path, manifest: dict[str, Any]) -> set[tuple[str, 
     from llmhpo.harness.baseline import recorded_requests
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.evaluation import NAMESPACE
-    from llmhpo.harness.journal import BASELINE, read_jsonl
+    from llmhpo.harness.journal import BASELINE
+    from llmhpo.harness.jsonl import read_jsonl
 
     rows = read_jsonl(directory / BASELINE)[0]
     if not rows:
@@ -195,7 +197,8 @@ def pack(results_dir: Path | str, out: Path | str | None = None, *, cache_dir: P
     from llmhpo.cache.key import canonical_json
     from llmhpo.cache.store import CacheStore
     from llmhpo.harness import bundle
-    from llmhpo.harness.journal import TRANSCRIPTS, load_manifest, read_trials
+    from llmhpo.harness.journal import TRANSCRIPTS, read_trials
+    from llmhpo.harness.manifest import load_manifest
 
     directory, manifest = load_manifest(results_dir)
     cache_path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "").expanduser()

@@ -170,7 +170,7 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
     if mode is Mode.REPLAY:  # as the campaign: key by the recorded endpoints, ask no provider (no litellm)
         from llmhpo.gateway.endpoints import endpoints_from
         from llmhpo.harness.fidelity import replay_capabilities
-        from llmhpo.harness.journal import previous_manifest
+        from llmhpo.harness.manifest import previous_manifest
 
         previous = previous_manifest(Path(out_dir) / spec.name) or {}
         if previous.get("endpoints"):

@@ -1,6 +1,6 @@
 """Trial recording: what the campaign journals for one finished trial, and what it counts.
 
-Why here: the journaled record (harness.journal.Trial), its parse and usage summaries and the
+Why here: the journaled record (harness.trial.Trial), its parse and usage summaries and the
 running totals must be derived the same way for a new trial, a re-derived one (resume) and a
 replayed one (compared with the journal), so the driver calls these instead of building records.
 """
@@ -15,14 +15,12 @@ from typing import TYPE_CHECKING, Any
 from llmhpo.cache.key import canonical_json
 from llmhpo.harness import fidelity
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.journal import Trial
 from llmhpo.harness.provenance import of_transcript
+from llmhpo.harness.trial import COMPARED_FIELDS, RUN_FIELDS, WHEN_SET_FIELDS, Trial
 
 if TYPE_CHECKING:
     from llmhpo.harness.spec import RunSpec
 
-# the fields a replay compares with the journal (the rest are timings and cache provenance)
-COMPARED = ("config", "loss", "test_loss", "status", "source", "provenance")
 
 
 @dataclass
@@ -88,8 +86,7 @@ def make_trial(run: RunSpec, index: int, config: dict[str, Any], evaluation: Eva
                transcript: dict[str, Any] | None, llm: dict[str, Any] | None, t0: float) -> Trial:
     """The journal record of a finished trial (`t0`: when its ask started, for `wall_s`)."""
     return Trial(
-        run_id=run.run_id, index=index, benchmark=run.benchmark, optimizer=run.optimizer,
-        optimizer_name=run.optimizer_name, model=run.model, seed=run.seed, budget=run.budget,
+        **{name: getattr(run, name) for name in RUN_FIELDS}, index=index,
         config=dict(config), loss=evaluation.loss, test_loss=evaluation.test_loss,  # a plain copy of the read-only canonical config
         status=evaluation.status, error=evaluation.info.get("error") if evaluation.status != "ok" else None,
         eval_cost_s=evaluation.cost_s, eval_cache_hit=hit,
@@ -121,9 +118,9 @@ def same(a: Any, b: Any) -> bool:
 def differences(trial: Trial, journaled: Trial, where: str) -> list[str]:
     """A replayed trial against its journal line, one message per compared field that differs."""
     out = []
-    for name in COMPARED:
+    for name in COMPARED_FIELDS:
         ours, theirs = getattr(trial, name), getattr(journaled, name)
-        if name == "provenance" and theirs is None:
+        if name in WHEN_SET_FIELDS and theirs is None:
             continue  # a row journaled before the field existed: nothing recorded to compare
         if not same(ours, theirs):
             out.append(f"{where}: {name} {ours!r} != journaled {theirs!r}")

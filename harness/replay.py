@@ -57,9 +57,11 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
     from llmhpo.harness.campaign import build_states
     from llmhpo.harness.driver import Driver
     from llmhpo.harness.executor import SerialExecutor, limit_threads
-    from llmhpo.harness.journal import TRIALS, Trial, load_manifest, read_transcripts, read_trials
+    from llmhpo.harness.journal import TRIALS, read_transcripts, read_trials
+    from llmhpo.harness.manifest import load_manifest
     from llmhpo.harness.revisions import of_manifest
     from llmhpo.harness.spec import RunSpec
+    from llmhpo.harness.trial import Trial
 
     start = time.perf_counter()
     limit_threads("blas")

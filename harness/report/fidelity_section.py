@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from llmhpo.harness import fidelity
-from llmhpo.harness.journal import read_jsonl, read_trials
+from llmhpo.harness.journal import read_trials
+from llmhpo.harness.jsonl import read_jsonl
 from llmhpo.harness.report.render import Block, Bullets, Heading, Paragraph, Table
 
 

@@ -1,7 +1,7 @@
 """Read a campaign results directory (manifest.json, trials.jsonl, optional baseline.jsonl) into frames.
 
 The report never imports the campaign runner: the on-disk format is the contract, read through
-harness.journal (its one reader and writer), so a report can be built from any results directory,
+harness.journal and harness.trial (its one reader and writer), so a report can be built from any results directory,
 including one copied from another machine or still being written.
 A journal that was killed mid-write may end in a truncated line; that line is skipped with a note,
 while a malformed line anywhere else is an error (the journal is corrupt and the report would lie).
@@ -9,6 +9,7 @@ while a malformed line anywhere else is an error (the journal is corrupt and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,43 +18,41 @@ import pandas as pd
 
 from llmhpo.harness import usage
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.journal import (
-    BASELINE,
-    TRIALS,
-    Trial,
-    load_manifest,
-    read_rows,
-    read_stopped,
-    read_trials,
-)
+from llmhpo.harness.journal import BASELINE, TRIALS, read_stopped, read_trials, trial_key
+from llmhpo.harness.jsonl import read_rows
+from llmhpo.harness.manifest import load_manifest
 from llmhpo.harness.provenance import of_trial
+from llmhpo.harness.trial import FIELD_NAMES, RUN_FIELDS, Trial, first_wins
 
-RUN_COLUMNS = ["run_id", "benchmark", "optimizer", "optimizer_name", "model", "seed", "budget"]
-TRIAL_COLUMNS = [
-    *RUN_COLUMNS,
-    "index",
-    "loss",
-    "test_loss",
-    "status",
-    "error",
-    "eval_cost_s",
-    "eval_cache_hit",
-    "wall_s",
-    "source",
-    "parse_outcome",
-    "parse_repairs",
-    "parse_attempts",
-    "provenance",
-    "llm_calls",
-    "llm_cache_hits",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost_usd",
-    "would_have_cost_usd",
-    "llm_failures",
-    "has_llm",
-    "config",
-]
+RUN_COLUMNS = list(RUN_FIELDS)
+
+
+def _parse_columns(trial: Trial) -> dict[str, Any]:
+    parse = trial.parse or {}
+    return {"parse_outcome": parse.get("outcome"), "parse_repairs": len(parse.get("repairs") or []),
+            "parse_attempts": int(parse.get("attempts") or 0)}
+
+
+def _llm_columns(trial: Trial) -> dict[str, Any]:
+    return {**usage.columns(trial.llm), "has_llm": trial.llm is not None or trial.parse is not None}
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+# Trial fields that are not one column as journaled: how each becomes its report columns (an empty
+# dict: not in the report). Every other field is a column of its own name, in field order.
+_SPLIT: dict[str, Callable[[Trial], dict[str, Any]]] = {
+    "loss": lambda t: {"loss": _nan(t.loss)},
+    "test_loss": lambda t: {"test_loss": _nan(t.test_loss)},
+    "parse": _parse_columns,
+    "llm": _llm_columns,
+    "transcript_ref": lambda t: {},
+    "provenance": lambda t: {"provenance": None if of_trial(t) is None else str(of_trial(t))},  # derived for older rows
+}
+_EMPTY = Trial.from_row({"run_id": "", "index": 0, "benchmark": "", "optimizer": "", "loss": None})
+TRIAL_COLUMNS = [c for name in FIELD_NAMES for c in (_SPLIT[name](_EMPTY) if name in _SPLIT else {name: None})]
 
 
 @dataclass(frozen=True)
@@ -80,33 +79,11 @@ class Results:
 
 
 def _flatten_trial(trial: Trial) -> dict[str, Any]:
-    """One report row of a journaled trial (its `llm` usage summary split into columns)."""
-    parse = trial.parse or {}
-    return {
-        "run_id": trial.run_id,
-        "benchmark": trial.benchmark,
-        "optimizer": trial.optimizer,
-        "optimizer_name": trial.optimizer_name,
-        "model": trial.model,
-        "seed": trial.seed,
-        "budget": trial.budget,
-        "index": trial.index,
-        "loss": float("nan") if trial.loss is None else trial.loss,
-        "test_loss": float("nan") if trial.test_loss is None else trial.test_loss,
-        "status": trial.status,
-        "error": trial.error,
-        "eval_cost_s": trial.eval_cost_s,
-        "eval_cache_hit": trial.eval_cache_hit,
-        "wall_s": trial.wall_s,
-        "source": trial.source,
-        "parse_outcome": parse.get("outcome"),
-        "parse_repairs": len(parse.get("repairs") or []),
-        "parse_attempts": int(parse.get("attempts") or 0),
-        "provenance": None if of_trial(trial) is None else str(of_trial(trial)),
-        **usage.columns(trial.llm),
-        "has_llm": trial.llm is not None or trial.parse is not None,
-        "config": trial.config,
-    }
+    """One report row of a journaled trial: its fields in order, `parse` and `llm` split into columns."""
+    row: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        row.update(_SPLIT[name](trial) if name in _SPLIT else {name: getattr(trial, name)})
+    return row
 
 
 def _runs_frame(manifest: dict[str, Any], trials: pd.DataFrame) -> pd.DataFrame:
@@ -134,11 +111,10 @@ def load_results(path: Path | str) -> Results:
     journaled = read_trials(directory, notes)
     if not journaled:
         raise UserError(f"{directory / TRIALS}: no finished trials to report on")
+    journaled, duplicates = first_wins(journaled, trial_key)
+    if duplicates:
+        notes.append(f"{TRIALS}: ignored {len(duplicates)} duplicated trial line(s)")
     trials = pd.DataFrame([_flatten_trial(t) for t in journaled], columns=TRIAL_COLUMNS)
-    duplicated = trials.duplicated(["run_id", "index"], keep="first")
-    if duplicated.any():
-        notes.append(f"{TRIALS}: ignored {int(duplicated.sum())} duplicated trial line(s)")
-        trials = trials.loc[~duplicated]
     trials = trials.sort_values(["run_id", "index"], kind="stable").reset_index(drop=True)
     baseline = None
     baseline_path = directory / BASELINE

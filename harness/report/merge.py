@@ -30,7 +30,8 @@ import pandas as pd
 from llmhpo.cache.key import canonical_json
 from llmhpo.harness.benchmarks import parse_name
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.journal import BASELINE, read_rows
+from llmhpo.harness.journal import BASELINE
+from llmhpo.harness.jsonl import read_rows
 from llmhpo.harness.report.load import Results, load_results
 from llmhpo.harness.report.render import Block, Heading, Paragraph, Table
 

@@ -16,7 +16,7 @@ from llmhpo.harness import benchmarks
 from llmhpo.harness.benchmarks.base import CanonicalConfig, Evaluation
 from llmhpo.harness.cli import main
 from llmhpo.harness.crash_share import MAX_CRASH_SHARE, crash_problem
-from llmhpo.harness.journal import Trial
+from llmhpo.harness.trial import Trial
 from tests.plugins.bowl_family import Bowl
 
 SKLEARN_ERROR = "random_state must be an integer in the range [0, 4294967295]"

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.journal import Journal, Trial, read_jsonl, read_trials
+from llmhpo.harness.journal import Journal, read_trials
+from llmhpo.harness.jsonl import read_jsonl
+from llmhpo.harness.trial import Trial
 
 
 def _manifest(spec_hash: str = "a" * 64) -> dict:

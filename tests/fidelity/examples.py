@@ -63,7 +63,7 @@ def run_against_servers(spec: CampaignSpec, out: Path, cache: Path, servers: dic
     """Run `spec` live into `out` and summarize what the servers refused and how replies parsed."""
     from llmhpo.cache.modes import Mode
     from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.journal import read_jsonl
+    from llmhpo.harness.jsonl import read_jsonl
 
     outcome = run_campaign(spec, out_dir=out, cache_dir=cache, mode=Mode.LIVE, workers=1)
     trials, _ = read_jsonl(outcome.directory / "trials.jsonl")

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from llmhpo.harness.cli import main
-from llmhpo.harness.journal import read_jsonl
+from llmhpo.harness.jsonl import read_jsonl
 from llmhpo.harness.report import build_report
 
 SECRET = "sk-only-in-the-environment-4242"

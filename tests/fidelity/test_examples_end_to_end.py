@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from llmhpo.harness.journal import read_jsonl
+from llmhpo.harness.jsonl import read_jsonl
 from tests.fidelity.examples import EXAMPLES, reduced, run_against_servers
 from tests.servers.replies import SHAPES
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError, create_model
 
 from llmhpo.harness.errors import RegistryUserError, UserError, suggest
 from llmhpo.harness.optimizers.base import Optimizer, Proposal
-from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options, as_plugin
 from llmhpo.registry import Registry
 
 # name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer; `register`
@@ -164,11 +164,12 @@ def create(
     workdir: Any = None,
     revisions: dict[str, str] | None = None,
     **options: Any,
-) -> Optimizer:
+) -> OptimizerPlugin:
     """A fresh optimizer for one run. `space` defaults to `task.space`; LLM optimizers default to
     `gateway.DEFAULT_MODEL` through a Gateway on the default cache. `workdir`: a directory of this
     run's own where an optimizer may keep files when its options ask (a campaign passes one).
-    `revisions`: the campaign's (harness/revisions.py); None = the newest."""
+    `revisions`: the campaign's (harness/revisions.py); None = the newest. Always an OptimizerPlugin
+    (its optional hooks declared): a plain build function's optimizer comes wrapped (`as_plugin`)."""
     cls = plugin_class(name)
     if space is None:
         if task is None:
@@ -180,5 +181,5 @@ def create(
     if cls.uses_llm:
         model, gateway = _llm_defaults(model, gateway)
         check_model(name, model, gateway)
-    return cls.build(opts, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway,
-                     workdir=workdir, revisions=revisions)
+    return as_plugin(cls.build(opts, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway,
+                               workdir=workdir, revisions=revisions))

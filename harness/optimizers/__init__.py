@@ -91,7 +91,8 @@ def register(
     """Add an optimizer defined outside this package (a plugin, a test); from then on specs,
     campaigns and `create` know `name`. `build` is a plugin class (plugin.py; it declares its own
     options and flags) or its import path "module:Class" (imported on first use), or a plain
-    callable called as `build(space=, seed=, budget=, task=, model=, gateway=, **options)` with `options` = {name: default} (each option typed by its default)."""
+    callable called as `build(space=, seed=, budget=, task=, model=, gateway=, **options)` with `options` = {name: default} (each option typed by its default); what it
+    returns, unless an OptimizerPlugin, reaches the driver wrapped (plugin.as_plugin: its hooks mapped there)."""
     plugin = isinstance(build, str) or (isinstance(build, type) and issubclass(build, OptimizerPlugin))
     if plugin and (options is not None or uses_llm or needs_images):
         raise UserError(f"optimizer {name!r}: a plugin class declares its own Options and flags")

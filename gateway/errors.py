@@ -18,7 +18,14 @@ class ConfigurationError(GatewayError):
 
 
 class ProviderError(GatewayError):
-    """The provider failed (after retries where the error was transient). Nothing is cached."""
+    """The provider failed (after retries where the error was transient). Nothing is cached.
+
+    `fingerprint` / `recorded` are set only on a failure answered from a run's journal (the harness's
+    RecordedFailure): the request's fingerprint and the transcript's original error text; None for
+    a live failure (the caller then fingerprints the request itself)."""
+
+    fingerprint: str | None = None
+    recorded: str | None = None
 
     def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
         self.status = status

@@ -31,7 +31,9 @@ from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.errors import InvalidConfig, UserError
 from llmhpo.harness.eval_cache import EvalCache
 from llmhpo.harness.evaluation import crashed, eval_request, request_key
-from llmhpo.harness.optimizers.base import validation_only
+from llmhpo.harness.executor import Executor
+from llmhpo.harness.optimizers.base import Proposal, validation_only
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, as_plugin
 from llmhpo.harness.recording import Stats, differences, journaled_evaluation, make_trial, same
 from llmhpo.harness.spec import RunSpec
 from llmhpo.harness.stopping import Abandoned, Stop
@@ -47,16 +49,19 @@ class Pending:
     config: dict[str, Any]
     key: str
     request: dict[str, Any]
-    proposal: Any
+    proposal: Proposal
     t0: float
     refused: ProviderRefused | None = None  # a refusal raised while telling this trial's result
 
 
 @dataclass
 class RunState:
+    """One run being driven. Its optimizer is an OptimizerPlugin by type, so the driver calls the
+    optional hooks directly: any other Optimizer given (a test's object) is wrapped (`as_plugin`)."""
+
     run: RunSpec
     bench: Benchmark
-    optimizer: Any
+    optimizer: OptimizerPlugin
     reference: dict[int, Trial] = field(default_factory=dict)
     index: int = 0
     pending: Pending | None = None
@@ -64,12 +69,15 @@ class RunState:
     stop_at: int | None = None  # replay: stop after the journaled trials
     asking: bool = False  # its ask() is running in the LLM thread pool
 
+    def __post_init__(self) -> None:
+        self.optimizer = as_plugin(self.optimizer)
+
 
 @dataclass
 class Asked:
     """One optimizer.ask() and when it started (its LLM calls are recorded in the proposal's transcript)."""
 
-    proposal: Any
+    proposal: Proposal
     t0: float
 
 
@@ -80,7 +88,7 @@ class Driver:
         self,
         runs: list[RunState],
         *,
-        executor: Any,
+        executor: Executor,
         store: Any,
         mode: Mode,
         gateway: Any,
@@ -137,9 +145,7 @@ class Driver:
             for handle, _ in list(self._inflight.values()):
                 if handle in self.executor.wait([handle], timeout=0):
                     self._collect(handle)
-        terminate = getattr(self.executor, "terminate", None)
-        if terminate is not None:
-            terminate()
+        self.executor.terminate()
         self._inflight.clear()
 
     def _loop(self) -> None:
@@ -180,7 +186,7 @@ class Driver:
             with self._asking():
                 proposal = state.optimizer.ask()
         with self._count_lock:
-            self.stats.calls_answered += len((getattr(proposal, "transcript", None) or {}).get("attempts") or [])
+            self.stats.calls_answered += len((proposal.transcript or {}).get("attempts") or [])
         return Asked(proposal, t0)
 
     def _uses_llm(self, state: RunState) -> bool:
@@ -216,7 +222,7 @@ class Driver:
         or, with concurrent LLM calls, until the run's ask is out in the thread pool."""
         while self._idle(state) and not self.stopping:
             limit = state.run.budget if state.stop_at is None else state.stop_at
-            if state.index >= limit or getattr(state.optimizer, "stopped", False):
+            if state.index >= limit or state.optimizer.stopped:
                 self._end(state)
                 return
             if self._pool is not None and state.run.model is not None:
@@ -325,8 +331,7 @@ class Driver:
         except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
             pending.refused = exc
         transcript = pending.proposal.transcript
-        drain = getattr(state.optimizer, "drain_calls", None)
-        calls = drain() if drain is not None else []
+        calls = state.optimizer.drain_calls()
         if calls:
             transcript = {**(transcript or {}), "tell_calls": calls}
         return transcript
@@ -356,6 +361,6 @@ class Driver:
         state.done = True
         # an optimizer's own early stop completes the run; a failed run stays unfinished (a resume retries it)
         if self.on_stop is not None and not failed and state.stop_at is None and state.index < state.run.budget:
-            self.on_stop(state.run.run_id, state.index, getattr(state.optimizer, "stop_reason", "optimizer stopped"))
+            self.on_stop(state.run.run_id, state.index, state.optimizer.stop_reason)
         self.stats.total -= (state.run.budget if state.stop_at is None else state.stop_at) - state.index  # an early stop (patience) shrinks the total
         self.on_progress(self.stats)

@@ -130,7 +130,7 @@ def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: b
     on_path = store is not None
     start = time.monotonic()
     for _ in range(run.budget):
-        if getattr(opt, "stopped", False) or time.monotonic() - start > budget_s:
+        if opt.stopped or time.monotonic() - start > budget_s:
             break
         proposal = opt.ask()
         loss = None
@@ -150,7 +150,5 @@ def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: b
                 break
             loss = float(np.random.default_rng(int(key[:12], 16)).uniform(0.0, 1.0))  # same config, same loss
         opt.tell(dict(proposal.config), ValidationResult(loss=loss))
-        drain = getattr(opt, "drain_calls", None)
-        if drain is not None:
-            drain()
+        opt.drain_calls()  # an OptimizerPlugin by type (optimizers.create)
     return tally

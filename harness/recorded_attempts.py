@@ -21,8 +21,12 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from llmhpo.cache.modes import Mode
+from llmhpo.cache.store import CacheStore
+from llmhpo.gateway.capabilities import Capabilities
 from llmhpo.gateway.errors import ProviderError
-from llmhpo.gateway.gateway import storable
+from llmhpo.gateway.gateway import Gateway, Ledger, storable
+from llmhpo.gateway.providers.base import Provider
 from llmhpo.gateway.types import Request, Response, Usage
 
 _NOT_REPLAYABLE = ("ProviderRefused", "ConfigurationError")
@@ -37,10 +41,9 @@ class RecordedFailure(ProviderError):
         super().__init__(f"(from the journal) {recorded}")
 
 
-def failure_text(exc: BaseException) -> str:
+def failure_text(exc: ProviderError) -> str:
     """How a transcript records a failed attempt; a replayed failure keeps its original text."""
-    recorded = getattr(exc, "recorded", None)
-    return recorded if isinstance(recorded, str) else f"{type(exc).__name__}: {exc}"
+    return exc.recorded if exc.recorded is not None else f"{type(exc).__name__}: {exc}"
 
 
 def attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
@@ -51,9 +54,12 @@ def attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
 
 
 class RecordedAttempts:
-    """A gateway for one re-derived run: recorded failures from the record, the rest from `inner`."""
+    """A gateway for one re-derived run: recorded failures from the record, the rest from `inner`.
 
-    def __init__(self, inner: Any, transcripts: Mapping[int, Mapping[str, Any]]) -> None:
+    What an optimizer uses of a gateway is declared here and forwarded to `inner`: `capabilities`,
+    `fingerprint`, `provider`, `ledger`, `mode`, `store`; `complete` follows the record."""
+
+    def __init__(self, inner: Gateway, transcripts: Mapping[int, Mapping[str, Any]]) -> None:
         self.inner = inner
         self._queues: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -70,8 +76,26 @@ class RecordedAttempts:
         with self._lock:
             return sum(len(q) for q in self._queues.values())
 
-    def __getattr__(self, name: str) -> Any:  # capabilities, ledger, mode, store, fingerprint ...
-        return getattr(self.inner, name)
+    def capabilities(self, model: str) -> Capabilities:
+        return self.inner.capabilities(model)
+
+    def fingerprint(self, request: Request) -> str:
+        return self.inner.fingerprint(request)
+
+    def provider(self, model: str) -> Provider:
+        return self.inner.provider(model)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.inner.ledger
+
+    @property
+    def mode(self) -> Mode:
+        return self.inner.mode
+
+    @property
+    def store(self) -> CacheStore | None:
+        return self.inner.store
 
     def _next(self, fp: str) -> dict[str, Any] | None:
         with self._lock:

@@ -12,16 +12,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.providers.base import Provider
 from llmhpo.harness.benchmarks.base import BaseBenchmark
 from llmhpo.harness.optimizers.plugin import HOOKS, OptimizerPlugin
 
 REPO = Path(__file__).resolve().parents[1]
-# harness modules others were editing when the hooks were declared; the integrator replaces their probes
-NOT_YET = {"harness/driver.py", "harness/plan_sim.py", "harness/optimizers/llm.py", "harness/optimizers/hybrid.py"}
 
 
 def interface_names(tmp: Path) -> set[str]:
@@ -63,13 +59,6 @@ def test_no_hook_probing_in_the_gateway(tmp_path: Path) -> None:
     assert not found, "declare the hook on the base class instead of probing:\n" + "\n".join(found)
 
 
-def test_no_hook_probing_in_the_harness_outside_the_files_in_flight(tmp_path: Path) -> None:
-    found = probes_under("harness", interface_names(tmp_path), skip=frozenset(NOT_YET))
+def test_no_hook_probing_in_the_harness(tmp_path: Path) -> None:
+    found = probes_under("harness", interface_names(tmp_path))
     assert not found, "declare the hook on the base class instead of probing:\n" + "\n".join(found)
-
-
-@pytest.mark.xfail(strict=False, reason="the driver, llm.py and hybrid.py still probe stopped / stop_reason / "
-                   "drain_calls / fingerprint / deterministic: replaced at integration")
-def test_no_hook_probing_in_the_driver_and_the_optimizers(tmp_path: Path) -> None:
-    found = [p for path in sorted(NOT_YET) for p in probes(REPO / path, interface_names(tmp_path))]
-    assert not found, "\n".join(found)

@@ -18,7 +18,7 @@ from pydantic import ValidationError, create_model
 
 from llmhpo.harness.errors import RegistryUserError, UserError, suggest
 from llmhpo.harness.optimizers.base import Optimizer, Proposal
-from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options, as_plugin
 from llmhpo.registry import Registry
 
 # name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer; `register`
@@ -91,7 +91,8 @@ def register(
     """Add an optimizer defined outside this package (a plugin, a test); from then on specs,
     campaigns and `create` know `name`. `build` is a plugin class (plugin.py; it declares its own
     options and flags) or its import path "module:Class" (imported on first use), or a plain
-    callable called as `build(space=, seed=, budget=, task=, model=, gateway=, **options)` with `options` = {name: default} (each option typed by its default)."""
+    callable called as `build(space=, seed=, budget=, task=, model=, gateway=, **options)` with `options` = {name: default} (each option typed by its default); what it
+    returns, unless an OptimizerPlugin, reaches the driver wrapped (plugin.as_plugin: its hooks mapped there)."""
     plugin = isinstance(build, str) or (isinstance(build, type) and issubclass(build, OptimizerPlugin))
     if plugin and (options is not None or uses_llm or needs_images):
         raise UserError(f"optimizer {name!r}: a plugin class declares its own Options and flags")
@@ -164,11 +165,12 @@ def create(
     workdir: Any = None,
     revisions: dict[str, str] | None = None,
     **options: Any,
-) -> Optimizer:
+) -> OptimizerPlugin:
     """A fresh optimizer for one run. `space` defaults to `task.space`; LLM optimizers default to
     `gateway.DEFAULT_MODEL` through a Gateway on the default cache. `workdir`: a directory of this
     run's own where an optimizer may keep files when its options ask (a campaign passes one).
-    `revisions`: the campaign's (harness/revisions.py); None = the newest."""
+    `revisions`: the campaign's (harness/revisions.py); None = the newest. Always an OptimizerPlugin
+    (its optional hooks declared): a plain build function's optimizer comes wrapped (`as_plugin`)."""
     cls = plugin_class(name)
     if space is None:
         if task is None:
@@ -180,5 +182,5 @@ def create(
     if cls.uses_llm:
         model, gateway = _llm_defaults(model, gateway)
         check_model(name, model, gateway)
-    return cls.build(opts, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway,
-                     workdir=workdir, revisions=revisions)
+    return as_plugin(cls.build(opts, space=space, seed=seed, budget=budget, task=task, model=model, gateway=gateway,
+                               workdir=workdir, revisions=revisions))

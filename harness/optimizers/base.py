@@ -44,8 +44,9 @@ def validation_only(evaluation: Evaluation | ValidationResult) -> ValidationResu
 
 @runtime_checkable
 class Optimizer(Protocol):
-    """What the driver asks of one run's optimizer. The optional hooks (early stop, calls made in
-    tell, narrowing) are declared with their defaults on `plugin.OptimizerPlugin`."""
+    """What every optimizer has. The optional hooks (early stop, calls made in tell, narrowing) are
+    declared with their defaults on `plugin.OptimizerPlugin`; an optimizer that is not one is wrapped
+    by `plugin.as_plugin` before the driver drives it."""
 
     name: str
 

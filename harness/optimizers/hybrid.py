@@ -2,8 +2,8 @@
 
 llm-tpe (SLLMBO): each trial comes from the LLM with probability p (seeded coin), else from TPE;
 the first trial comes from the LLM (SLLMBO's LLM initialisation); both are told every result.
-Options from SLLMBO: `patience` (stop after that many trials without improvement; the optimizer
-sets `stopped = True` and the campaign ends the run) and `narrow_every` (every n results the LLM
+Options from SLLMBO: `patience` (stop after that many trials without improvement: patience.py's
+`PatienceStop`, shared with the plain `llm` optimizer) and `narrow_every` (every n results the LLM
 proposes narrower numeric ranges, intersected with the original ones, which TPE then samples).
 
 llm-init-gp (Zhang et al.): the first k proposals come from the LLM, then GP-BO continues,
@@ -23,7 +23,7 @@ from llmhpo.harness.optimizers import prompts
 from llmhpo.harness.optimizers.base import Proposal, ValidationResult
 from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions
 from llmhpo.harness.optimizers.parse import extract
-from llmhpo.harness.optimizers.patience import Patience, PatienceOptions
+from llmhpo.harness.optimizers.patience import PatienceOptions, PatienceStop
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
 from llmhpo.harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
 from llmhpo.harness.optimizers.tpe import TPEOptimizer
@@ -87,7 +87,7 @@ class LLMHybrid(OptimizerPlugin):
         raise NotImplementedError
 
 
-class LLMTPE(LLMHybrid):
+class LLMTPE(LLMHybrid, PatienceStop):
     name = "llm-tpe"
     Options = LLMTPEOptions
 
@@ -103,10 +103,8 @@ class LLMTPE(LLMHybrid):
         self.space, self.llm, self.p = space, llm, float(p)
         self.tpe = TPEOptimizer(space, seed, n_initial=n_initial)
         self._coin = np.random.default_rng([int(seed) % 2**32, COIN_STREAM])
-        self._patience = Patience(patience)
+        self._start_patience(patience)
         self.narrow_every = int(narrow_every)
-        self.stopped = False
-        self.stop_reason = self._patience.reason
         self._told = 0
         self.narrowing: list[dict[str, Any]] = []
         self._drained = 0
@@ -119,7 +117,7 @@ class LLMTPE(LLMHybrid):
         self.llm.tell(config, result)
         self.tpe.tell(config, result)
         self._told += 1
-        self.stopped = self.stopped or self._patience.update(float(result.loss))
+        self._observed(result.loss)
         if self.narrow_every and self._told % self.narrow_every == 0:
             self._narrow()
 
@@ -140,11 +138,10 @@ class LLMTPE(LLMHybrid):
         )
         request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,
                           max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
-        fingerprint_of = getattr(self.llm.gateway, "fingerprint", None)
         # the fingerprint is taken before the call: a failed attempt keeps it, so a resume or replay
         # answers it from the record (harness/recorded_attempts.py)
         record: dict[str, Any] = {"after": self._told, "messages": [m.key_view() for m in request.messages],
-                                  "fingerprint": fingerprint_of(request) if fingerprint_of else None}
+                                  "fingerprint": self.llm.gateway.fingerprint(request)}
         try:
             response = self.llm.gateway.complete(request)
         except ProviderRefused:

@@ -106,7 +106,7 @@ class LLMOptimizer(OptimizerPlugin):
         self.model, self.gateway = model, gateway
         self.multimodal = self.needs_images
         caps = gateway.capabilities(model)
-        self.deterministic = bool(getattr(task, "deterministic", False))
+        self.deterministic = task is not None and bool(task.deterministic)
         self.spec = prompts.PromptSpec(
             space=space,
             description=task_description(task, self.revisions["prompts"]) if task is not None
@@ -162,10 +162,9 @@ class LLMOptimizer(OptimizerPlugin):
         except ProviderError as exc:
             # a failed attempt is part of the record: resume and replay answer it from there
             # (harness/recorded_attempts.py), so it keeps its fingerprint and original text
-            fingerprint_of = getattr(self.gateway, "fingerprint", None)
-            fp = getattr(exc, "fingerprint", None) or (fingerprint_of(request) if fingerprint_of else None)
+            fp = exc.fingerprint or self.gateway.fingerprint(request)
             record.update(error=failure_text(exc), reply=None, fingerprint=fp)
-            if getattr(exc, "recorded", None) is not None:
+            if exc.recorded is not None:
                 record["from_journal"] = True
             return None
         record.update(

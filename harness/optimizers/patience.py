@@ -1,8 +1,10 @@
 """Early stopping by patience (SLLMBO): a run ends after `patience` results without improvement.
 
-The optimizer sets `stopped = True` (and says why in `stop_reason`); the campaign driver then ends
-the run and journals the early stop, and the report carries the run's incumbent to the end of the
-budget (a user's early-stopped run keeps its best config).
+One mechanism for every optimizer with the `patience` option: `PatienceStop`, a base that sets the
+`stopped` / `stop_reason` hooks (plugin.py) from the losses its subclass reports with `_observed`.
+`llm-tpe` (hybrid.py) inherits it; the plain `llm` optimizer is wrapped in `WithPatience`. The
+campaign driver then ends the run and journals the early stop, and the report carries the run's
+incumbent to the end of the budget (a user's early-stopped run keeps its best config).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 from pydantic import Field
 
 from llmhpo.harness.optimizers.base import Proposal, ValidationResult
-from llmhpo.harness.optimizers.plugin import Options
+from llmhpo.harness.optimizers.history import Observation
+from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 
 
 class PatienceOptions(Options):
@@ -42,22 +45,44 @@ class Patience:
         return f"patience: {self.patience} trials without improvement"
 
 
-class WithPatience:
-    """Any optimizer plus early stopping (used for the plain `llm` optimizer's `patience` option)."""
+class PatienceStop(OptimizerPlugin):
+    """Base of an optimizer with the `patience` option: call `_start_patience` in `__init__` and
+    `_observed(loss)` in `tell`; `stopped` turns True (for good) once patience ran out."""
+
+    _patience: Patience
+
+    def _start_patience(self, patience: int) -> None:
+        self._patience = Patience(patience)
+        self.stopped = False
+        self.stop_reason = self._patience.reason
+
+    def _observed(self, loss: float) -> None:
+        self.stopped = self.stopped or self._patience.update(float(loss))
+
+
+class WithPatience(PatienceStop):
+    """Any optimizer plus early stopping (the plain `llm` optimizer's `patience` option). Forwards
+    the optimizer contract (`name`, `ask`, `tell`, the hooks `drain_calls` / `narrow`) and `history`
+    (what callers read of an LLM optimizer); the wrapped one is `inner`."""
 
     def __init__(self, inner: Any, patience: int) -> None:
         self.inner = inner
         self.name = inner.name
-        self._patience = Patience(patience)
-        self.stopped = False
-        self.stop_reason = self._patience.reason
+        self._start_patience(patience)
+
+    @property
+    def history(self) -> list[Observation]:
+        return self.inner.history
 
     def ask(self) -> Proposal:
         return self.inner.ask()
 
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
         self.inner.tell(config, result)
-        self.stopped = self.stopped or self._patience.update(float(result.loss))
+        self._observed(result.loss)
 
-    def __getattr__(self, name: str) -> Any:  # history, spec, ... of the wrapped optimizer
-        return getattr(self.inner, name)
+    def drain_calls(self) -> list[dict[str, Any]]:
+        return self.inner.drain_calls()
+
+    def narrow(self, space: Any) -> None:
+        self.inner.narrow(space)

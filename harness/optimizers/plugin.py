@@ -12,8 +12,11 @@ A plugin class declares
   campaign was recorded with: an LLM optimizer must follow them, others ignore them.
 
 Optional hooks (like optuna's `BaseSampler`): declared on `OptimizerPlugin` with defaults that do
-nothing, each saying when it is called; an optimizer overrides only those it needs. Nobody should
-probe an optimizer with `getattr` (the driver still does; see `HOOKS`).
+nothing, each saying when it is called; an optimizer overrides only those it needs. Nobody probes
+an optimizer with `getattr` (tests/test_hooks.py): whatever the driver drives is an
+`OptimizerPlugin` by type, because `optimizers.create` and the driver pass what they are given
+through `as_plugin`, which wraps any other optimizer (a plain build function's result, a test's
+object) in `PlainOptimizer`, the one place that maps an undeclared object's hooks.
 
 `harness.optimizers.create` validates the options (with the budget as context), fills in the model
 and gateway of LLM optimizers and calls `build`; nothing else builds one from raw options (a hybrid
@@ -22,11 +25,11 @@ builds its LLM part from its own validated options).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
-from llmhpo.harness.optimizers.base import Optimizer
+from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
 
 
 def _within_budget(value: int | None, info: ValidationInfo) -> int | None:
@@ -97,3 +100,61 @@ class OptimizerPlugin:
         gateway: Any = None, workdir: Any = None, revisions: dict[str, str] | None = None,
     ) -> Optimizer:
         raise NotImplementedError(f"{cls.__name__} must define build()")
+
+
+def as_plugin(optimizer: Optimizer) -> OptimizerPlugin:
+    """`optimizer` itself when it is an OptimizerPlugin, else wrapped in a `PlainOptimizer`."""
+    return optimizer if isinstance(optimizer, OptimizerPlugin) else PlainOptimizer(optimizer)
+
+
+@runtime_checkable
+class _StopsEarly(Protocol):
+    stopped: bool
+
+
+@runtime_checkable
+class _SaysWhy(Protocol):
+    stop_reason: str
+
+
+@runtime_checkable
+class _DrainsCalls(Protocol):
+    def drain_calls(self) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class _Narrows(Protocol):
+    def narrow(self, space: Any) -> None: ...
+
+
+class PlainOptimizer(OptimizerPlugin):
+    """An optimizer that is not an OptimizerPlugin (what a plain build function registered with
+    `optimizers.register` returns, an object a test hands the driver) seen as one: `name`, `ask` and
+    `tell` are forwarded. Its hooks are mapped here and nowhere else: a hook the wrapped object
+    implements (matched by the typed protocols above) is forwarded; one it lacks keeps the
+    do-nothing default of OptimizerPlugin. The wrapped optimizer is `inner`."""
+
+    def __init__(self, inner: Optimizer) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def ask(self) -> Proposal:
+        return self.inner.ask()
+
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        self.inner.tell(config, result)
+
+    @property  # type: ignore[override]
+    def stopped(self) -> bool:
+        return isinstance(self.inner, _StopsEarly) and bool(self.inner.stopped)
+
+    @property  # type: ignore[override]
+    def stop_reason(self) -> str:
+        return self.inner.stop_reason if isinstance(self.inner, _SaysWhy) else OptimizerPlugin.stop_reason
+
+    def drain_calls(self) -> list[dict[str, Any]]:
+        return self.inner.drain_calls() if isinstance(self.inner, _DrainsCalls) else []
+
+    def narrow(self, space: Any) -> None:
+        if isinstance(self.inner, _Narrows):
+            self.inner.narrow(space)

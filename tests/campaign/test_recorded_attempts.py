@@ -43,6 +43,11 @@ def test_failures_then_success_in_recorded_order(gateway):
     with pytest.raises(CacheMiss):
         run.complete(OTHER)  # never recorded: strict replay misses, nothing is made up
     assert run.capabilities("openai/gpt-4o-mini") == gw.capabilities("openai/gpt-4o-mini")
+    # what an optimizer uses of a gateway is declared and forwarded, nothing else passes through
+    assert run.fingerprint(OTHER) == gw.fingerprint(OTHER) and run.ledger is gw.ledger and run.mode is gw.mode
+    assert run.store is gw.store and "__getattr__" not in vars(RecordedAttempts)
+    with pytest.raises(AttributeError):
+        run.close  # noqa: B018 (the gateway's own life is its owner's business)
 
 
 def test_a_refusal_is_not_replayed(gateway):

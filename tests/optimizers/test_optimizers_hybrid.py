@@ -6,7 +6,8 @@ from __future__ import annotations
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.optimizers.hybrid import LLMTPE, Patience, narrowed_space
+from llmhpo.harness.optimizers.hybrid import LLMTPE, narrowed_space
+from llmhpo.harness.optimizers.patience import Patience
 from tests.optimizers.conftest import VISION_MODEL
 from tests.optimizers.test_optimizers_llm import cfg, run
 from tests.servers.base import Behaviour

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.errors import CacheError, CacheMiss, CacheNotWritable, CorruptEntry
 from llmhpo.cache.key import canonical_json, fingerprint, normalize
-from llmhpo.cache.modes import Mode, resolve
+from llmhpo.cache.modes import Mode, lookup, record, resolve
 
 if TYPE_CHECKING:
     from llmhpo.cache.store import CacheStore
@@ -29,7 +29,9 @@ __all__ = [
     "canonical_json",
     "default_dir",
     "fingerprint",
+    "lookup",
     "normalize",
+    "record",
     "resolve",
 ]
 

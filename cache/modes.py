@@ -1,8 +1,12 @@
-"""The one read-through policy shared by LLM calls and evaluations.
+"""The one read-through policy shared by LLM calls and evaluations, in two steps.
 
-Why one function: the gateway and the evaluation cache must agree exactly on what each mode
-means, and on the rule that a failed compute() leaves nothing behind (callers raise instead of
-returning partial values, so an exception simply skips the store).
+Why one module: the gateway and the evaluation cache must agree exactly on what each mode means.
+Why two steps (`lookup`, then `record`): a campaign's compute (training a model) runs in an
+executor, away from the thread that reads and writes the cache, so the policy cannot own the
+compute call. A caller looks up; on a miss it computes however it likes and hands the result to
+`record`, saying whether it is storable (a reply with text, an evaluation that did not crash). A
+compute that raises never reaches `record`, so errors leave nothing behind. `resolve` is the two
+steps around a plain synchronous compute whose every result is storable.
 """
 
 from __future__ import annotations
@@ -64,6 +68,70 @@ def as_json_value(value: dict[str, Any]) -> dict[str, Any]:
     return json.loads(canonical_json(value))
 
 
+def _need_store(store: CacheStore | None, mode: Mode) -> CacheStore:
+    if store is None:
+        raise CacheError(f"cache mode {mode.value} needs a cache directory")
+    return store
+
+
+def lookup(
+    store: CacheStore | None,
+    mode: Mode | str,
+    key: str,
+    *,
+    namespace: str = "llm",
+    summary: Callable[[], str] | str = "",
+    request: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The stored value for `key` when the mode answers from the cache (a hit), else None: compute it.
+
+    LIVE: the stored value or None. REPLAY: the stored value, CacheMiss naming the fingerprint, the
+    model and `summary` (a string or a zero-argument callable, evaluated only then) on a miss.
+    RECORD: None (always compute). OFF: None, without a store. LIVE, REPLAY and RECORD need a store
+    (CacheError otherwise). A corrupt entry raises CorruptEntry in LIVE and REPLAY rather than being
+    served or silently replaced; RECORD overwrites it.
+    """
+    mode = Mode.parse(mode)
+    if mode is Mode.OFF:
+        return None
+    store = _need_store(store, mode)
+    if not mode.reads:
+        return None
+    stored = store.get(key, namespace)
+    if stored is None and mode is Mode.REPLAY:
+        text = summary() if callable(summary) else summary
+        model = request.get("model") if isinstance(request, dict) else None
+        raise CacheMiss(key, text, model if isinstance(model, str) else None)
+    return stored
+
+
+def record(
+    store: CacheStore | None,
+    mode: Mode | str,
+    key: str,
+    value: dict[str, Any],
+    *,
+    storable: bool = True,
+    namespace: str = "llm",
+    request: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Store a computed `value` under `key` when the mode writes (LIVE, RECORD: overwriting) and it is
+    `storable`; return what the caller should use.
+
+    Unstorable results (an empty reply, a crashed evaluation) are never stored, so the next run
+    computes them again instead of replaying a transient failure; they come back as given. A
+    storable value comes back as its JSON round trip in every mode, so a live or OFF result equals
+    what a later replay returns. `request`, the canonical request, is stored alongside.
+    """
+    mode = Mode.parse(mode)
+    if not storable:
+        return value
+    value = as_json_value(value)
+    if mode.writes:
+        _need_store(store, mode).put(key, value, namespace, request=request)
+    return value
+
+
 def resolve(
     store: CacheStore | None,
     mode: Mode | str,
@@ -74,27 +142,11 @@ def resolve(
     summary: Callable[[], str] | str = "",
     request: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Return (value, hit) for `key` under `mode`.
+    """(value, hit) for `key`: `lookup`, else `compute()` then `record` (every computed value storable).
 
-    `summary` (a string or a zero-argument callable, only evaluated on a REPLAY miss) describes
-    the request for the CacheMiss message; `request` is the canonical request stored alongside.
-    A corrupt entry raises CorruptEntry in LIVE and REPLAY rather than being served or silently
-    replaced; RECORD overwrites it.
+    For a synchronous compute whose failures raise; see `lookup` for `summary` and the errors.
     """
-    mode = Mode.parse(mode)
-    if mode is Mode.OFF:
-        return as_json_value(compute()), False
-    if store is None:
-        raise CacheError(f"cache mode {mode.value} needs a cache directory")
-    if mode.reads:
-        stored = store.get(key, namespace)
-        if stored is not None:
-            return stored, True
-        if mode is Mode.REPLAY:
-            text = summary() if callable(summary) else summary
-            model = request.get("model") if isinstance(request, dict) else None
-            raise CacheMiss(key, text, model if isinstance(model, str) else None)
-    value = as_json_value(compute())
-    if mode.writes:
-        store.put(key, value, namespace, request=request)
-    return value, False
+    stored = lookup(store, mode, key, namespace=namespace, summary=summary, request=request)
+    if stored is not None:
+        return stored, True
+    return record(store, mode, key, compute(), namespace=namespace, request=request), False

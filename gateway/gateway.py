@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmhpo.cache import Mode, default_dir, fingerprint, resolve
+from llmhpo.cache import Mode, default_dir, fingerprint, lookup, record
 from llmhpo.gateway.capabilities import Capabilities
 from llmhpo.gateway.endpoints import Endpoint
 from llmhpo.gateway.errors import ConfigurationError
@@ -95,14 +95,6 @@ def check_sampling(temperature: float, top_p: float | None) -> None:
         raise ConfigurationError(f"temperature must be a finite number >= 0, got {temperature!r}")
     if top_p is not None and (not isinstance(top_p, int | float) or not math.isfinite(top_p) or not 0 < top_p <= 1):
         raise ConfigurationError(f"top_p must be in (0, 1], got {top_p!r}")
-
-
-class _NotStorable(Exception):
-    """Carries a reply out of resolve() without storing it (empty text, odd finish reason)."""
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-        super().__init__("reply not stored")
 
 
 class Gateway:
@@ -303,53 +295,39 @@ class Gateway:
         view = request.key_view()
         key = fingerprint(view)
 
-        def compute() -> dict[str, Any]:
-            endpoint = self.endpoints.get(request.model)
-            key_now = api_key or (endpoint.api_key() if endpoint is not None else None)
-            # providers written before per-call keys existed take no api_key argument
-            extra = {"api_key": key_now} if key_now else {}
-            with self._sync_limit(provider):
-                response = call_with_retries(
-                    lambda: provider.complete(request, timeout_s=self.timeout_s, **extra),
-                    self.retry,
-                    what=request.model,
-                    backoff=self.backoff(request),
-                )
-            if not storable(response.text, response.finish_reason):
-                raise _NotStorable(response)
-            return response.to_dict()
-
-        try:
-            with self._single_flight(key):
-                value, hit = resolve(
-                    self.store,
-                    self.mode,
-                    key,
-                    compute,
-                    namespace="llm",
-                    summary=lambda: summarize(request),
-                    request=view,
-                )
-        except _NotStorable as exc:
-            response = dataclasses.replace(
-                exc.response, fingerprint=key, would_have_cost_usd=exc.response.cost_usd
-            )
-        else:
-            if hit:
+        with self._single_flight(key):
+            stored = lookup(self.store, self.mode, key, namespace="llm", summary=lambda: summarize(request),
+                            request=view)
+            if stored is not None:
                 response = Response.from_dict(
-                    value,
+                    stored,
                     cache_hit=True,
                     cost_usd=0.0,
-                    would_have_cost_usd=value.get("cost_usd"),
+                    would_have_cost_usd=stored.get("cost_usd"),
                     latency_s=time.monotonic() - start,
                     fingerprint=key,
                 )
             else:
-                response = Response.from_dict(
-                    value, would_have_cost_usd=value.get("cost_usd"), fingerprint=key
-                )
+                reply = self._call(request, provider, api_key)
+                value = record(self.store, self.mode, key, reply.to_dict(), namespace="llm", request=view,
+                               storable=storable(reply.text, reply.finish_reason))
+                response = Response.from_dict(value, would_have_cost_usd=value.get("cost_usd"), fingerprint=key)
         self.ledger.record(request.model, response)
         return response
+
+    def _call(self, request: Request, provider: Provider, api_key: str | None) -> Response:
+        """The provider's reply, with retries, within the provider's concurrency limit."""
+        endpoint = self.endpoints.get(request.model)
+        key_now = api_key or (endpoint.api_key() if endpoint is not None else None)
+        # providers written before per-call keys existed take no api_key argument
+        extra = {"api_key": key_now} if key_now else {}
+        with self._sync_limit(provider):
+            return call_with_retries(
+                lambda: provider.complete(request, timeout_s=self.timeout_s, **extra),
+                self.retry,
+                what=request.model,
+                backoff=self.backoff(request),
+            )
 
 
 def summarize(request: Request, width: int = 240) -> str:

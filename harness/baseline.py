@@ -126,6 +126,6 @@ def _finished(item: tuple[dict[str, Any], str, dict[str, Any], Any], executor: A
         if stop.requested:
             raise Abandoned
     ev = Evaluation.from_dict(executor.result(handle))
-    if ev.status == "ok":
-        cache.save(key, request, ev)
+    cache.save(key, request, ev)  # what the mode writes; never a crash
+    if ev.status == "ok":  # a crashed sample is left out of the baseline
         yield {**row, "loss": ev.loss, "test_loss": ev.test_loss}

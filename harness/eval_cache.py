@@ -1,12 +1,12 @@
-"""The campaign's evaluation cache: `cache.modes.resolve` split at the point where training happens.
+"""The campaign's evaluation cache: the two steps of `cache.modes` around the executor.
 
 Why split: in a campaign the compute (training a model) runs in the executor, on another process
-or machine, while every cache read and write stays on the driver thread. So the one read-through
-policy is applied in two steps: `lookup` before the evaluation is sent out (a hit, None to
-compute, CacheMiss in strict REPLAY: the policy of `resolve`, called with a compute that defers),
-and `save` when the result comes back (only what the mode writes, only results that did not crash,
-so a transient failure is retried next time instead of replayed). `recorded` reads the stored
-result of a trial the journal already holds, which resume and replay compare and tell.
+or machine, while every cache read and write stays on the driver thread. So `lookup`
+(`cache.modes.lookup`: a hit, None to compute, CacheMiss in strict REPLAY) runs before the
+evaluation is sent out and `save` (`cache.modes.record`: what the mode writes, never a crash, so a
+transient failure is retried next time instead of replayed) when the result comes back. `recorded`
+reads the stored result of a trial the journal already holds, which resume and replay compare and
+tell (in RECORD too: a resumed run tells what it recorded).
 """
 
 from __future__ import annotations
@@ -15,20 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.errors import CacheMiss
-from llmhpo.cache.modes import Mode, resolve
+from llmhpo.cache.modes import Mode, lookup, record
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.evaluation import NAMESPACE
+from llmhpo.harness.evaluation import NAMESPACE, storable
 
 if TYPE_CHECKING:
     from llmhpo.cache.store import CacheStore
-
-
-class _Deferred(Exception):
-    """Raised by the compute handed to `resolve`: the evaluation runs in the executor instead."""
-
-
-def _defer() -> dict[str, Any]:
-    raise _Deferred
 
 
 @dataclass
@@ -41,23 +33,18 @@ class EvalCache:
     @property
     def reads(self) -> bool:
         """Whether `lookup` consults the store (counted as an eval-cache lookup)."""
-        return self.store is not None and self.mode.reads
+        return self.mode.reads
 
     def lookup(self, key: str, request: dict[str, Any], what: str = "evaluation") -> Evaluation | None:
         """The stored evaluation, or None when it must be computed; CacheMiss on a strict REPLAY miss."""
-        if self.store is None:
-            return None
-        try:
-            value, _ = resolve(self.store, self.mode, key, _defer, namespace=NAMESPACE, request=request,
-                               summary=lambda: f"{what} {request}")
-        except _Deferred:
-            return None
-        return Evaluation.from_dict(value)
+        stored = lookup(self.store, self.mode, key, namespace=NAMESPACE, request=request,
+                        summary=lambda: f"{what} {request}")
+        return None if stored is None else Evaluation.from_dict(stored)
 
     def save(self, key: str, request: dict[str, Any], evaluation: Evaluation) -> None:
         """Store a computed evaluation when the mode writes; crashed evaluations are never stored."""
-        if evaluation.status == "ok" and self.store is not None and self.mode.writes:
-            self.store.put(key, evaluation.to_dict(), NAMESPACE, request=request)
+        record(self.store, self.mode, key, evaluation.to_dict(), namespace=NAMESPACE, request=request,
+               storable=storable(evaluation))
 
     def recorded(self, key: str, request: dict[str, Any], *, strict: bool) -> Evaluation | None:
         """The stored evaluation of an already journaled trial (None: tell the journaled result);

@@ -8,8 +8,9 @@ processes (benchmarks loaded there by name) and keep keys and cache I/O on the d
 - `safe_evaluate`: never raises for a model failure: an exception or a NaN/inf loss becomes an
   Evaluation with status "crashed", the error text and the benchmark's worst loss (an invalid
   config still raises InvalidConfig: that is the caller's bug, not the model's);
-- `evaluate_cached`: the read-through policy of `cache.modes.resolve`; crashed evaluations are
-  returned but never stored, so a transient failure is retried next time instead of replayed.
+- `evaluate_cached`: `cache.modes.lookup`, `safe_evaluate` on a miss, then `cache.modes.record`;
+  crashed evaluations (`storable`) are returned but never stored, so a transient failure is retried
+  next time instead of replayed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.key import fingerprint
-from llmhpo.cache.modes import Mode, resolve
+from llmhpo.cache.modes import Mode, lookup, record
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation, ReadOnlyConfig, canonical_config
 from llmhpo.harness.errors import InvalidConfig
 
@@ -64,6 +65,11 @@ def _json_safe(obj: Any) -> Any:
     return obj if obj is None or isinstance(obj, str | int | bool) else repr(obj)
 
 
+def storable(evaluation: Evaluation) -> bool:
+    """Whether an evaluation may be cached: a crash is not, so it is retried next time, not replayed."""
+    return evaluation.status == "ok"
+
+
 def crashed(benchmark: Benchmark, error: str, cost_s: float = 0.0) -> Evaluation:
     """The Evaluation recorded for a failed run: the benchmark's worst loss and the error text."""
     return Evaluation(
@@ -99,14 +105,6 @@ def safe_evaluate(benchmark: Benchmark, config: dict[str, Any], seed: int) -> Ev
     )
 
 
-class _Crash(Exception):
-    """Carries a crashed Evaluation out of compute() so `resolve` stores nothing."""
-
-    def __init__(self, evaluation: Evaluation) -> None:
-        super().__init__(evaluation.info.get("error", "crashed"))
-        self.evaluation = evaluation
-
-
 def evaluate_cached(
     benchmark: Benchmark, config: dict[str, Any], seed: int, store: CacheStore | None, mode: Mode | str = Mode.LIVE
 ) -> tuple[Evaluation, bool]:
@@ -114,18 +112,10 @@ def evaluate_cached(
     REPLAY raises cache.errors.CacheMiss on a miss; crashes are returned, never stored."""
     request = eval_request(benchmark, config, seed)
     key = request_key(request)
-
-    def compute() -> dict[str, Any]:
-        ev = safe_evaluate(benchmark, request["config"], seed)
-        if ev.status != "ok":
-            raise _Crash(ev)
-        return ev.to_dict()
-
-    try:
-        value, hit = resolve(
-            store, mode, key, compute, namespace=NAMESPACE, request=request,
-            summary=lambda: f"evaluation of {benchmark.name} (seed {seed}) at {request['config']}",
-        )
-    except _Crash as crash:
-        return crash.evaluation, False
-    return Evaluation.from_dict(value), hit
+    stored = lookup(store, mode, key, namespace=NAMESPACE, request=request,
+                    summary=lambda: f"evaluation of {benchmark.name} (seed {seed}) at {request['config']}")
+    if stored is not None:
+        return Evaluation.from_dict(stored), True
+    ev = safe_evaluate(benchmark, request["config"], seed)
+    value = record(store, mode, key, ev.to_dict(), namespace=NAMESPACE, request=request, storable=storable(ev))
+    return Evaluation.from_dict(value), False

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks_md import publish  # noqa: E402
 
-from llmhpo.cache import Mode, fingerprint, resolve  # noqa: E402
+from llmhpo.cache import Mode, fingerprint, lookup  # noqa: E402
 from llmhpo.cache.store import CacheStore  # noqa: E402
 from llmhpo.gateway.types import ImagePart, Message, Request, Response, TextPart, Usage  # noqa: E402
 
@@ -112,7 +112,7 @@ def main() -> int:
             t = time.perf_counter()
             for req in requests:
                 view = req.key_view()
-                resolve(store, Mode.REPLAY, fingerprint(view), dict, summary="bench", request=view)
+                lookup(store, Mode.REPLAY, fingerprint(view), summary="bench", request=view)
             walls.append(time.perf_counter() - t)
 
         gateway_wall = None
@@ -133,7 +133,7 @@ def main() -> int:
     rows.append(("cache hit p50 (fingerprint + get, 2 KB text + 50 KB PNG)", f"{hit_p50:.3f} ms", "<= 0.5 ms"))
     rows.append(("cache hit p99", f"{hit_p99:.3f} ms", ""))
     rows.append(("put p50 / p99", f"{percentile(put_s, 0.5) * 1e3:.3f} / {percentile(put_s, 0.99) * 1e3:.3f} ms", ""))
-    rows.append(("1,000 replayed lookups (key_view + fingerprint + REPLAY resolve), median of 3",
+    rows.append(("1,000 replayed lookups (key_view + fingerprint + REPLAY lookup), median of 3",
                  f"{statistics.median(walls):.3f} s", "<= 1 s"))
     if gateway_wall is not None:
         rows.append(("1,000 replayed `Gateway.complete` calls (REPLAY)", f"{gateway_wall:.3f} s", "<= 1 s"))

@@ -16,7 +16,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("cache", help="inspect, export, import, verify or prune the cache",
+    parser = sub.add_parser("cache", help="inspect, export, import, verify, repair or prune the cache",
                             description=__doc__.splitlines()[0])
     parser.add_argument("--cache", dest="cache_dir", default=None, metavar="DIR",
                         help="cache directory (default: $LLMHPO_CACHE or the per-user cache dir)")

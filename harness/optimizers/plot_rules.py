@@ -148,7 +148,6 @@ def figure_r3(history: Sequence[Observation], space: SearchSpace, *, annotate: b
     on one robust loss axis; `annotate` labels the best losses with their values."""
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure  # no pyplot: no global backend state, thread-safe
-    from matplotlib.ticker import MaxNLocator
 
     n_panels = 1 + len(space.params)
     cols = min(MAX_COLUMNS, n_panels)
@@ -177,12 +176,7 @@ def figure_r3(history: Sequence[Observation], space: SearchSpace, *, annotate: b
             ax.annotate(label(losses[i]), (i + 1, losses[i]), xytext=(6, -11), textcoords="offset points", fontsize=7,
                         color="darkred", annotation_clip=False, zorder=5,
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.set_xlabel("iteration")
-    if len(history) <= 12:
-        ax.set_xticks(range(1, max(len(history), 1) + 1))
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlim(0.5, max(len(history), 1) + 0.5)
+    iteration_axis(ax, len(history))
     ax.set_title("loss per iteration" + (" (best values labelled)" if annotate and history else ""), fontsize=9)
     _y(ax, axis)
     if history:  # below the panel: a legend inside would hide points
@@ -202,6 +196,19 @@ def figure_r3(history: Sequence[Observation], space: SearchSpace, *, annotate: b
     fig.subplots_adjust(left=0.08, right=right - 0.02, bottom=0.36 / rows, top=1 - 0.1 / rows, wspace=0.38, hspace=0.8)
     iteration_colorbar(fig, mappable, right)
     return fig
+
+
+def iteration_axis(ax: Any, n: int) -> None:
+    """The x axis of the loss-per-iteration panel: integer ticks (every one up to 12 iterations), every
+    plots revision the same."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("iteration")
+    if n <= 12:
+        ax.set_xticks(range(1, max(n, 1) + 1))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, max(n, 1) + 0.5)
 
 
 def iteration_colorbar(fig: Any, mappable: Any, right: float) -> None:

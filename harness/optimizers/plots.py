@@ -18,7 +18,7 @@ from typing import Any
 from llmhpo.cache.key import fingerprint
 from llmhpo.gateway.types import ImagePart
 from llmhpo.harness.optimizers.history import Observation, best_so_far
-from llmhpo.harness.optimizers.plot_rules import figure_r3, iteration_colorbar
+from llmhpo.harness.optimizers.plot_rules import figure_r3, iteration_axis, iteration_colorbar
 from llmhpo.harness.revisions import CURRENT
 from llmhpo.harness.space import SearchSpace
 
@@ -88,7 +88,6 @@ def figure(history: Sequence[Observation], space: SearchSpace, *, annotate: bool
     """
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure  # no pyplot: no global backend state, thread-safe
-    from matplotlib.ticker import MaxNLocator
 
     n_panels = 1 + len(space.params)
     cols = min(MAX_COLUMNS, n_panels)
@@ -110,12 +109,7 @@ def figure(history: Sequence[Observation], space: SearchSpace, *, annotate: bool
     crashed = [(i, o.loss) for i, o in zip(its, history, strict=True) if o.crashed]
     if crashed:
         ax.plot(*zip(*crashed, strict=True), "x", color="tab:red", label="crashed")
-    ax.set_xlabel("iteration")
-    if len(history) <= 12:
-        ax.set_xticks(range(1, max(len(history), 1) + 1))
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlim(0.5, max(len(history), 1) + 0.5)
+    iteration_axis(ax, len(history))
     ax.set_ylabel("validation loss")
     ax.set_title("loss per iteration")
     if history:

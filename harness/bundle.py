@@ -207,7 +207,6 @@ def unpack(path: Path | str, out: Path | str) -> tuple[Path, Path, Path]:
     for target in (directory, cache_dir, spec_file):
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             raise UserError(f"{target} already exists: unpack into a new folder")
-    bundle.envelopes()  # verified before the first folder is made
     manifest = json.loads(bundle.members[f"{CAMPAIGN}manifest.json"])
     document = CampaignSpec.document(manifest.get("spec") or {})
     if parse_spec(document, source=f"{path} (spec)", check=False, allow_large=True).spec_hash != manifest.get("spec_hash"):

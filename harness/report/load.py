@@ -41,6 +41,10 @@ def _nan(value: float | None) -> float:
     return float("nan") if value is None else value
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 # Trial fields that are not one column as journaled: how each becomes its report columns (an empty
 # dict: not in the report). Every other field is a column of its own name, in field order.
 _SPLIT: dict[str, Callable[[Trial], dict[str, Any]]] = {
@@ -49,7 +53,7 @@ _SPLIT: dict[str, Callable[[Trial], dict[str, Any]]] = {
     "parse": _parse_columns,
     "llm": _llm_columns,
     "transcript_ref": lambda t: {},
-    "provenance": lambda t: {"provenance": None if of_trial(t) is None else str(of_trial(t))},  # derived for older rows
+    "provenance": lambda t: {"provenance": _text(of_trial(t))},  # derived for older rows
 }
 _EMPTY = Trial.from_row({"run_id": "", "index": 0, "benchmark": "", "optimizer": "", "loss": None})
 TRIAL_COLUMNS = [c for name in FIELD_NAMES for c in (_SPLIT[name](_EMPTY) if name in _SPLIT else {name: None})]

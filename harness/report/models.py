@@ -4,10 +4,10 @@ model appears (one model has nothing to be compared with).
 
 Nothing is re-defined here: quality is the budget summary's columns (`metrics`: beats random, mean
 rank, normalized regret), cost and parse outcomes are `ledger.llm_ledger` over the same trials (the
-trials that count for the budget), so the table agrees with the summary and the ledger. Two counts
-come from elsewhere:
-- perturbations: trials whose proposal source ends in "-perturbed" (the LLM optimizer's source when
-  a repeated config was perturbed, harness/optimizers/llm.py);
+trials that count for the budget), so the table agrees with the summary and the ledger. Two columns
+are named or measured here:
+- perturbations: the ledger's `perturbed` count (trials whose provenance is "perturbed": the harness
+  nudged a config the model repeated), renamed;
 - latency: p50/p95 over the calls sent to a provider, as each call's transcript record holds it
   (`latency_s`). A cache hit's latency is the lookup's, so hits are left out; a model all of whose
   calls were hits (or whose transcripts predate latency records) shows latency as unknown.
@@ -38,7 +38,6 @@ from llmhpo.harness.report.render import (
     write_csv,
 )
 
-PERTURBED = "-perturbed"
 COLUMNS = ["optimizer", "model", "beats_random_pct", "mean_rank", "mean_regret", "llm_calls", "prompt_tokens",
            "completion_tokens", "live_cost_usd", "would_have_cost_usd", "cost_note", "latency_p50_s", "latency_p95_s",
            "live_calls_timed", "reasked", "repairs", "perturbations", "fallbacks", "pareto"]
@@ -98,11 +97,9 @@ def comparison_table(trials: pd.DataFrame, summary: pd.DataFrame, calls: pd.Data
     book = ledger.llm_ledger(trials.loc[trials["model"].notna()])
     if book.empty:
         return pd.DataFrame(columns=COLUMNS)
-    perturbed = (trials.loc[trials["source"].fillna("").str.endswith(PERTURBED)].groupby("optimizer").size()
-                 .rename("perturbations").reset_index())
-    table = (book.merge(summary[["optimizer", "beats_random_pct", "mean_rank", "mean_regret"]], on="optimizer", how="left")
-             .merge(perturbed, on="optimizer", how="left").merge(_latency(trials, calls), on="optimizer", how="left"))
-    table["perturbations"] = table["perturbations"].fillna(0).astype(int)
+    table = (book.rename(columns={"perturbed": "perturbations"})  # the ledger's count (provenance), one rule
+             .merge(summary[["optimizer", "beats_random_pct", "mean_rank", "mean_regret"]], on="optimizer", how="left")
+             .merge(_latency(trials, calls), on="optimizer", how="left"))
     table["live_calls_timed"] = table["live_calls_timed"].fillna(0).astype(int)
     costs = table["would_have_cost_usd"].astype(float).to_numpy().copy()
     costs[table["cost_note"].to_numpy() != ""] = np.nan  # a lower bound or unknown is no point on the cost axis

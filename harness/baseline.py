@@ -96,9 +96,7 @@ def missing_samples(
     except Abandoned:
         pass
     if stop.requested:
-        terminate = getattr(executor, "terminate", None)
-        if terminate is not None:
-            terminate()
+        executor.terminate()
         raise KeyboardInterrupt
 
 

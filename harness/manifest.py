@@ -62,7 +62,7 @@ def previous_manifest(directory: Path) -> dict[str, Any] | None:
     """The manifest already in a campaign directory (None when there is none or it is unreadable)."""
     try:
         manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
         return None
     return manifest if isinstance(manifest, dict) else None
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -118,14 +117,12 @@ def describe(shrink: dict[str, Any] | None) -> str:
 
 def check_resume(directory: Path, shrink: dict[str, Any] | None) -> None:
     """Refuse to resume a campaign folder that was run with other shrink flags (one line, exit 2)."""
-    path = directory / "manifest.json"
-    if not path.is_file():
+    from llmhpo.harness.manifest import previous_manifest
+
+    previous = previous_manifest(directory)
+    if previous is None:  # a new campaign (an unreadable manifest: the journal reports it)
         return
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return  # the journal reports an unreadable manifest itself
-    before = old.get("shrink") if isinstance(old, dict) else None
+    before = previous.get("shrink")
     if (before or None) != (shrink or None):
         raise UserError(f"{directory} was run with {describe(before)}, not {describe(shrink)}: resume it with the "
                         "same flags, or pass another --out")

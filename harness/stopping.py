@@ -50,24 +50,17 @@ class Stop:
         self._installed = 0
         self._previous: dict[int, Any] = {}
         self._watchdog_fired = False
-        self._hooks: list[Callable[[], None]] = []
 
     @property
     def requested(self) -> bool:
         return self.event.is_set()
 
     def request(self, reason: str = "stop") -> None:
-        """Stop (a signal, or a caller); runs the registered hooks once (e.g. terminate workers)."""
+        """Stop (a signal, or a caller); the driver and the baseline see `requested` and wind down."""
         if self.event.is_set():
             return
         self.signal_name, self.at = reason, time.monotonic()
         self.event.set()
-        for hook in list(self._hooks):
-            with contextlib.suppress(Exception):
-                hook()
-
-    def on_request(self, hook: Callable[[], None]) -> None:
-        self._hooks.append(hook)
 
     # -- signal handlers ---------------------------------------------------------------------------
     def _handler(self, signum: int, frame: Any) -> None:

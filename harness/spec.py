@@ -33,6 +33,7 @@ from llmhpo.harness.limits import (
 )
 from llmhpo.harness.model_settings import ModelSettingsTable, settings_table
 from llmhpo.harness.names import slug
+from llmhpo.harness.spec_checks import Located, ModelAt
 from llmhpo.harness.spec_document import (
     DEFAULT_BUDGET,
     MAX_BASELINE_SAMPLES,
@@ -44,11 +45,6 @@ from llmhpo.harness.spec_document import (
     valid_part,
 )
 from llmhpo.harness.spec_errors import problems_of, where
-
-# where an entry's model is written in its [[optimizers]] table: ("model",) or ("models", j)
-ModelAt = tuple[str] | tuple[str, int]
-# (index of the [[optimizers]] table, its resolved entry, where its model is written)
-Located = tuple[int, "OptimizerSpec", ModelAt]
 
 __all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
            "loads_spec", "make_runs", "parse_spec"]
@@ -164,7 +160,7 @@ def _expand(entries: list[tuple[int, OptimizerEntry]]) -> list[tuple[int, Optimi
 
 
 def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_override: str | None,
-                        problems: list[str]) -> list[Located]:
+                        problems: list[str]) -> list[Located[OptimizerSpec]]:
     """Models filled in (--model, else the entry's, else the default) and labels made unique.
 
     `--model M` replaces every entry's model, a `models` list included: the entries of one table then
@@ -175,15 +171,16 @@ def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_overrid
     resolved: list[tuple[int, OptimizerSpec, str | None, ModelAt]] = []
     for index, entry, model_at in _expand(entries):
         model = (model_override or entry.model or DEFAULT_MODEL) if optimizers.uses_llm(entry.name) else None
-        label = entry.label or entry.name + (f"@{model}" if model else "")
         if model_at[0] == "models":  # a models axis: each entry's label names its model
             label = f"{entry.label or entry.name}@{model}"
+        else:
+            label = entry.label or entry.name + (f"@{model}" if model else "")
         # the model an entry named before --model replaced it (only when its label is the default)
         original = entry.model if model_override and not entry.label else None
         resolved.append((index, OptimizerSpec(entry.name, model, dict(entry.options), label), original, model_at))
     # After a --model override two entries may have become the same one: keep the first; entries
     # that still differ (options) keep the model they named in their label.
-    unique: dict[str, Located] = {}
+    unique: dict[str, Located[OptimizerSpec]] = {}
     for index, opt, original, model_at in resolved:
         prior = unique.get(opt.label)
         if prior is not None and prior[1] != opt and original:

@@ -30,7 +30,8 @@ class OptimizerEntry(Protocol):
 E = TypeVar("E", bound=OptimizerEntry)
 # (index of the [[optimizers]] table, its resolved entry, where its model is written: ("model",) or
 # ("models", j)): problems point at the table, model problems at the model.
-Located = tuple[int, E, tuple[str | int, ...]]
+ModelAt = tuple[str] | tuple[str, int]
+Located = tuple[int, E, ModelAt]
 
 
 def check_optimizers(
@@ -53,7 +54,7 @@ def check_optimizers(
     return opts
 
 
-def _check_optimizer(index: int, opt: OptimizerEntry, model_at: tuple[str | int, ...], benchmark: str, budget: int,
+def _check_optimizer(index: int, opt: OptimizerEntry, model_at: ModelAt, benchmark: str, budget: int,
                      gateway: Any, problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
     from llmhpo.harness import benchmarks, optimizers

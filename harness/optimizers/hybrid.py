@@ -56,7 +56,7 @@ def as_shown(llm: LLMOptimizer, proposal: Proposal) -> Proposal:
     it, like the LLM's own (the prompt's history stays exact); revision 1: unchanged."""
     if not llm.exact:
         return proposal
-    return Proposal(llm.space.shown(proposal.config), proposal.source, proposal.transcript)
+    return Proposal(llm.evaluated(proposal.config), proposal.source, proposal.transcript)
 
 
 class LLMTPEOptions(PatienceOptions, LLMOptions):

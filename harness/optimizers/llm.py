@@ -246,16 +246,20 @@ class LLMOptimizer(OptimizerPlugin):
         revision 1: unchanged."""
         if not self.exact:
             return config
-        shown = self.space.shown(config)
+        shown, before = self.evaluated(config), self.space.key(config)
         for p in self.space.params:
-            if self.space.key({**config, p.name: shown[p.name]}) != self.space.key(config):
+            if self.space.key({**config, p.name: shown[p.name]}) != before:
                 repairs.append(f"{p.name}: {format_value(config[p.name])} rounded to {format_value(shown[p.name])} "
                                "(the precision prompts show)")
         return shown
 
+    def evaluated(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The config as it is evaluated: revision 2, as prompts show it; revision 1, unchanged."""
+        return self.space.shown(config) if self.exact else config
+
     def _key(self, config: dict[str, Any]) -> str:
         """What counts as the same config: revision 2 compares configs as prompts show them."""
-        return self.space.key(self.space.shown(config) if self.exact else config)
+        return self.space.key(self.evaluated(config))
 
     @staticmethod
     def _kind(repairs: list[str], attempts: int) -> Provenance:
@@ -266,10 +270,12 @@ class LLMOptimizer(OptimizerPlugin):
         transcript: dict[str, Any], notes: list[str], kind: Provenance, repairs: list[str],
     ) -> tuple[dict[str, Any], str, str, Provenance, list[str]]:
         """On a deterministic benchmark a repeat wastes a trial: re-ask once, then perturb."""
-        seen = {self._key(o.config): o for o in self.history}
-        if not self.deterministic or self._key(config) not in seen:
+        if not self.deterministic:
             return config, reply, source, kind, repairs
-        prior = seen[self._key(config)]
+        seen = {self._key(o.config): o for o in self.history}
+        prior = seen.get(self._key(config))
+        if prior is None:
+            return config, reply, source, kind, repairs
         transcript["duplicate"] = {"config": config}
         messages = prompts.duplicate_messages(self.spec, base, reply, config, prior.loss)
         response, result = self._attempt(messages, replicate, transcript)

@@ -106,14 +106,15 @@ class Plan:
         return "\n".join(lines)
 
 
-def _price(model: str) -> tuple[float, float] | None:
-    """USD per 1M (input, output) tokens: our table, else litellm's map (imported only here), else None."""
+def _price(model: str, *, catalogue: bool = True) -> tuple[float, float] | None:
+    """USD per 1M (input, output) tokens: our table, else litellm's map (imported only here, and not
+    with `catalogue=False`: a replay never imports litellm), else None."""
     from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
 
     if model.partition("/")[0] in FREE_PREFIXES:
         return (0.0, 0.0)
     price = price_of(model)
-    if price is not None:
+    if price is not None or not catalogue:
         return price
     try:
         import litellm
@@ -207,7 +208,7 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
             eval_s += run_eval
             run_llm = 0.0
             if uses and tally is not None:
-                m = plan.models.setdefault(run.model, ModelPlan(run.model, latency_s=_latency(run.model, endpoints)))
+                m = plan.models.setdefault(run.model, ModelPlan(run.model, latency_s=_latency(run.model)))
                 reasks = int(run.options.get("reasks", 2))
                 m.runs += 1
                 m.calls += tally.calls
@@ -224,7 +225,7 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
             plan.notes.append(f"{borrowed} run(s) were not simulated (the dry run's {SIMULATE_S:g} s were used up): "
                               "counted as another seed of the same optimizer, task and budget, cache not checked")
         for m in plan.models.values():
-            price = _price(m.model)
+            price = _price(m.model, catalogue=mode is not Mode.REPLAY)
             if price is not None:
                 m.cost_usd = (m.sent_prompt_tokens * price[0] + m.sent_completion_tokens * price[1]) / 1e6
         plan.trials_s = max(eval_s / capacity, llm_s / max(concurrency, 1), longest)
@@ -238,5 +239,5 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
             store.close()
 
 
-def _latency(model: str, endpoints: dict[str, Any]) -> float:
+def _latency(model: str) -> float:
     return LATENCY_S["local"] if model.startswith("local/") else LATENCY_S["hosted"]

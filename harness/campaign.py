@@ -142,7 +142,7 @@ class _Parts:
     def _build(self) -> Any:
         """The journal, then the store, gateway and executor not passed in (closed by `close`)."""
         from llmhpo.gateway import Gateway
-        from llmhpo.gateway.endpoints import endpoints_from, record_endpoints
+        from llmhpo.gateway.endpoints import record_endpoints
         from llmhpo.harness.executor import LazyExecutor
         from llmhpo.harness.journal import Journal
         from llmhpo.harness.manifest import build_manifest, previous_manifest
@@ -153,12 +153,9 @@ class _Parts:
         previous = previous_manifest(self.directory)
         # a resumed campaign keeps what it was recorded with, a new one gets the newest
         self.revisions = revisions.current() if previous is None else revisions.of_manifest(previous)
-        if mode is Mode.REPLAY:  # strict: key requests by the endpoints recorded live, whatever the environment
-            previous = previous or {}
-            recorded = previous.get("endpoints")
-            if recorded:
-                endpoints = {**endpoints, **endpoints_from(recorded, pinned=True)}
-            capabilities.update(fidelity.replay_capabilities(previous))  # and ask no provider (no litellm import)
+        if mode is Mode.REPLAY:  # strict: the recorded endpoints and capabilities (fidelity.replay_keying)
+            endpoints, recorded = fidelity.replay_keying(previous, endpoints)
+            capabilities.update(recorded)
         manifest = build_manifest(spec, list(spec.runs), str(self.cache_dir), mode.value, self.revisions)
         manifest["benchmark_versions"] = benchmarks.versions(spec.benchmarks)  # what `report A B` compares
         manifest["endpoints"] = record_endpoints(self.gateway or Gateway(mode=Mode.OFF, endpoints=endpoints), spec.models)

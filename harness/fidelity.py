@@ -44,6 +44,18 @@ def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 
 
+def replay_keying(previous: dict[str, Any] | None, endpoints: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(endpoints, capabilities) of a strict replay of the campaign whose manifest is `previous`: requests
+    keyed by the endpoints recorded live (pinned, whatever the environment says now), capabilities as
+    recorded (no provider asked, no litellm import). The campaign and its plan both use it."""
+    from llmhpo.gateway.endpoints import endpoints_from
+
+    previous = previous or {}
+    if previous.get("endpoints"):
+        endpoints = {**endpoints, **endpoints_from(previous["endpoints"], pinned=True)}
+    return endpoints, replay_capabilities(previous)
+
+
 def count(rates: dict[str, dict[str, int]], trial: Trial) -> None:
     """Add one journaled trial to "label @ model" -> {"proposals": n, provenance: n, ...} (LLM trials only)."""
     from llmhpo.harness.provenance import of_trial

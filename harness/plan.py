@@ -169,14 +169,10 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         store = CacheStore(cache_dir)
     capabilities: dict[str, Any] = {}
     if mode is Mode.REPLAY:  # as the campaign: key by the recorded endpoints, ask no provider (no litellm)
-        from llmhpo.gateway.endpoints import endpoints_from
-        from llmhpo.harness.fidelity import replay_capabilities
+        from llmhpo.harness.fidelity import replay_keying
         from llmhpo.harness.manifest import previous_manifest
 
-        previous = previous_manifest(Path(out_dir) / spec.name) or {}
-        if previous.get("endpoints"):
-            endpoints = {**endpoints, **endpoints_from(previous["endpoints"], pinned=True)}
-        capabilities = replay_capabilities(previous)
+        endpoints, capabilities = replay_keying(previous_manifest(Path(out_dir) / spec.name), endpoints)
     real = Gateway(mode=Mode.OFF, endpoints=endpoints, capabilities=capabilities)
     try:
         llm_runs = [r for r in spec.runs if r.model and optimizers.uses_llm(r.optimizer_name)]

@@ -25,8 +25,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from benchmarks_md import publish  # noqa: E402
 
 from llmhpo.cache.modes import Mode  # noqa: E402
-from llmhpo.harness.campaign import run_campaign  # noqa: E402
-from llmhpo.harness.spec import loads_spec  # noqa: E402
+from llmhpo.harness.campaign.run import run_campaign  # noqa: E402
+from llmhpo.harness.spec.campaign_spec import loads_spec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = """
@@ -74,7 +74,7 @@ def overhead(tmp: Path) -> str:
 
 
 def demo_replay(demo_dir: Path) -> str:
-    from llmhpo.harness.replay import replay
+    from llmhpo.harness.campaign.replay import replay
 
     walls = []
     for _ in range(3):

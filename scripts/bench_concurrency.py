@@ -28,8 +28,8 @@ os.environ.setdefault("OPENAI_API_KEY", "sk-bench-not-a-real-key")
 from benchmarks_md import publish  # noqa: E402
 
 from llmhpo.cache.modes import Mode  # noqa: E402
-from llmhpo.harness.campaign import run_campaign  # noqa: E402
-from llmhpo.harness.spec import loads_spec  # noqa: E402
+from llmhpo.harness.campaign.run import run_campaign  # noqa: E402
+from llmhpo.harness.spec.campaign_spec import loads_spec  # noqa: E402
 from tests.campaign.helpers import stable, trials, without_hits  # noqa: E402
 from tests.servers.delay import DelayServer  # noqa: E402
 

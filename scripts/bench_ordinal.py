@@ -32,7 +32,7 @@ from llmhpo.harness import optimizers  # noqa: E402
 from llmhpo.harness.benchmarks import load  # noqa: E402
 
 try:  # after issue #10 optimizers are told a validation-only observation
-    from llmhpo.harness.optimizers.base import validation_only as _told
+    from llmhpo.harness.optimizers.ask_tell import validation_only as _told
 except ImportError:  # older checkouts: the evaluation itself
 
     def _told(evaluation: Any) -> Any:

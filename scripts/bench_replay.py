@@ -54,8 +54,8 @@ model = "openai/gpt-4o"
 DRAWN = """
 import sys
 from llmhpo.harness.optimizers import plots
-from llmhpo.harness.replay import replay
-from llmhpo.harness.bundle import open_campaign
+from llmhpo.harness.campaign.replay import replay
+from llmhpo.harness.publish.bundle import open_campaign
 with open_campaign(sys.argv[1]) as d:
     r = replay(d)
 print(r.identical, plots.render_count(), "litellm" in sys.modules, "matplotlib" in sys.modules)
@@ -115,8 +115,8 @@ def _demo(args: argparse.Namespace, tmp: Path) -> Path:
 
 def _multimodal(args: argparse.Namespace, tmp: Path) -> Path:
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.spec.campaign_spec import loads_spec
     from tests.servers.delay import DelayServer
 
     server = DelayServer(delay_s=args.delay).start()

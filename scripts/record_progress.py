@@ -37,9 +37,9 @@ api_key_env = "{key_env}"
 
 def main() -> None:
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.spec import loads_spec
-    from llmhpo.harness.stopping import Stop
+    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.stopping import Stop
+    from llmhpo.harness.spec.campaign_spec import loads_spec
     from tests.faults.chaos import KEY, KEY_ENV, MODEL
     from tests.servers.delay import DelayServer
 

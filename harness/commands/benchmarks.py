@@ -74,8 +74,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from llmhpo.cache.modes import Mode
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.benchmarks.base import canonical_config
+    from llmhpo.harness.campaign.evaluation import evaluate_cached
     from llmhpo.harness.errors import UserError
-    from llmhpo.harness.evaluation import evaluate_cached
     from llmhpo.harness.limits import check_seed
 
     check_seed(args.seed)  # -1 or 2**32 would crash inside the model: a usage error, not a crashed evaluation

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 
 
 def pack_cmd(args: argparse.Namespace) -> int:
-    from llmhpo.harness.packing import pack
+    from llmhpo.harness.publish.packing import pack
 
     packed = pack(args.results, args.output, cache_dir=args.cache_dir, allow_incomplete=args.allow_incomplete)
     for problem in packed.problems:
@@ -47,7 +47,7 @@ def pack_cmd(args: argparse.Namespace) -> int:
 
 
 def unpack_cmd(args: argparse.Namespace) -> int:
-    from llmhpo.harness.bundle import unpack
+    from llmhpo.harness.publish.bundle import unpack
 
     directory, cache_dir, spec = unpack(args.bundle, args.out)
     print(f"campaign: {directory}")

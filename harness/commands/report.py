@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmhpo.harness.bundle import default_report_dir, is_bundle
+    from llmhpo.harness.publish.bundle import default_report_dir, is_bundle
     from llmhpo.harness.report import build_report
     from llmhpo.harness.report.merge import campaign_directory
 

@@ -69,7 +69,7 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     p.add_argument("--llm-concurrency", type=int, default=None, metavar="N",
                    help="LLM calls in flight across runs, each run still sequential (default: the spec's, "
                         "else per provider: 16 hosted, the llama.cpp slots for the embedded model)")
-    from llmhpo.harness.shrink import add_flags
+    from llmhpo.harness.campaign.shrink import add_flags
 
     add_flags(p)
 
@@ -77,9 +77,9 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
 def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
 
-    stop: the command's harness.stopping.Stop (installed from its start); None: one made here."""
+    stop: the command's harness.campaign.stopping.Stop (installed from its start); None: one made here."""
     from llmhpo.cache import default_dir
-    from llmhpo.harness.stopping import Stop
+    from llmhpo.harness.campaign.stopping import Stop
 
     stop = stop or Stop(hard_exit=_exit_now)
 
@@ -93,7 +93,7 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
         raise UserError(f"--workers must be >= 1 (got {workers})")
     dask = _dask_flag(args.dask) or spec.dask
     gateway_options = _gateway_options(args)
-    from llmhpo.harness.model_settings import endpoints_for
+    from llmhpo.harness.spec.model_settings import endpoints_for
 
     endpoints = endpoints_for(spec.model_settings, spec.models, getattr(args, "api_base", None))
     llm_concurrency = args.llm_concurrency if args.llm_concurrency is not None else spec.llm_concurrency
@@ -103,8 +103,8 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
         raise UserError(f"--llm-concurrency must be >= 1 (got {llm_concurrency})")
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
+    from llmhpo.harness.campaign.plan import make_plan
     from llmhpo.harness.limits import check_creatable
-    from llmhpo.harness.plan import make_plan
 
     # the plan reads the campaign folder and the cache: paths are checked before anything touches them
     check_creatable(out / spec.name, "output directory")
@@ -128,8 +128,8 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
 def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
     """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
     a second one exits at once); prints the summary."""
-    from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.progress import CampaignProgress
+    from llmhpo.harness.campaign.progress import CampaignProgress
+    from llmhpo.harness.campaign.run import run_campaign
 
     try:
         with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
@@ -145,9 +145,9 @@ def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
 
 
 def _crash_summary(directory: Path) -> int:
-    """1 (with the first error) when all trials, or more than half of a run's, crashed (harness.crash_share)."""
-    from llmhpo.harness.crash_share import crash_problem
-    from llmhpo.harness.journal import read_trials
+    """1 (with the first error) when all trials, or more than half of a run's, crashed (harness.campaign.crash_share)."""
+    from llmhpo.harness.campaign.crash_share import crash_problem
+    from llmhpo.harness.journal.files import read_trials
 
     problem = crash_problem(read_trials(Path(directory)))
     if problem:
@@ -158,7 +158,7 @@ def _crash_summary(directory: Path) -> int:
 
 def summary_line(name: str, s: Any, total_s: float) -> str:
     """The run summary: trials (resumed ones counted), the time of each phase, cache hits, LLM cost."""
-    from llmhpo.harness.progress import clock, cost_text
+    from llmhpo.harness.campaign.progress import clock, cost_text
 
     phases = ", ".join(f"{k} {clock(v)}" for k, v in s.phase_s.items()) or "nothing to do"
     return (f"{name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed); this session: {phases}; "
@@ -178,7 +178,7 @@ def _stopped(stop: Any, folder: Path | None) -> int:
 
 def stoppable(body: Any) -> int:
     """Run `body(stop)` with SIGINT/SIGTERM handled from the command's start (loading the spec included)."""
-    from llmhpo.harness.stopping import Stop
+    from llmhpo.harness.campaign.stopping import Stop
 
     stop = Stop(hard_exit=_exit_now)
     with stop.installed():
@@ -216,7 +216,7 @@ def _exit_if_threads_linger(code: int) -> None:
 
 def _fidelity_summary(stats: Any) -> int:
     """Random-fallback rates per optimizer x model and refused runs; 1 when a run failed."""
-    from llmhpo.harness.fidelity import fallback_lines
+    from llmhpo.harness.faithfulness import fallback_lines
 
     for line in fallback_lines(stats.llm_proposals):
         print(line)
@@ -262,8 +262,8 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from llmhpo.harness.shrink import apply, flags_of
-    from llmhpo.harness.spec import load_spec
+    from llmhpo.harness.campaign.shrink import apply, flags_of
+    from llmhpo.harness.spec.campaign_spec import load_spec
 
     def body(stop: Any) -> int:
         with stop.interruptible(starts_work=True):  # loading creates nothing: a stop cuts it short
@@ -277,10 +277,10 @@ def demo_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from importlib import resources
 
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.spec.campaign_spec import loads_spec
 
     text = resources.files("llmhpo.harness").joinpath("demo.toml").read_text(encoding="utf-8")
-    from llmhpo.harness.shrink import apply, flags_of
+    from llmhpo.harness.campaign.shrink import apply, flags_of
 
     spec = apply(loads_spec(text, source="demo.toml"), flags_of(args))
     code = stoppable(lambda stop: execute(spec, args, stop))
@@ -291,7 +291,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
     except ImportError:
         print("report: harness.report is not available in this install", file=sys.stderr)
         return 0
-    from llmhpo.harness.progress import report_phase
+    from llmhpo.harness.campaign.progress import report_phase
 
     done = report_phase()
     path = build_report(Path(args.out) / spec.name)
@@ -303,8 +303,8 @@ def demo_cmd(args: argparse.Namespace) -> int:
 
 
 def replay_cmd(args: argparse.Namespace) -> int:
-    from llmhpo.harness.bundle import is_bundle, open_campaign
-    from llmhpo.harness.replay import replay
+    from llmhpo.harness.campaign.replay import replay
+    from llmhpo.harness.publish.bundle import is_bundle, open_campaign
 
     if args.cache_dir and is_bundle(args.results):
         from llmhpo.harness.errors import UserError

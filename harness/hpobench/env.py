@@ -71,7 +71,7 @@ class HPOBenchHome:
         env.update(XDG_DATA_HOME=str(self.root / "data"), XDG_CONFIG_HOME=str(self.root / "config"),
                    XDG_CACHE_HOME=str(self.root / "cache"), TMPDIR=str(self.root / "tmp"),
                    PYTHONNOUSERSITE="1", PYTHONUNBUFFERED="1",
-                   # One thread per evaluation, as for the built-in benchmarks (harness/executor.py): N
+                   # One thread per evaluation, as for the built-in benchmarks (harness/campaign/executor.py): N
                    # workers on N cores. Sleeping OpenMP threads (see harness/cli.py): with the runtime's
                    # default wait policy xgboost 1.3 fitted 10x slower on the busy 2-core machine.
                    OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")

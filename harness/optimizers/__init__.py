@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError, create_model
 
 from llmhpo.harness.errors import RegistryUserError, UserError, suggest
-from llmhpo.harness.optimizers.base import Optimizer, Proposal
+from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options, as_plugin
 from llmhpo.registry import Registry
 

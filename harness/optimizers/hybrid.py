@@ -19,15 +19,15 @@ from pydantic import Field
 
 from llmhpo.gateway.errors import ProviderError, ProviderRefused
 from llmhpo.gateway.types import Message, Request
+from llmhpo.harness.campaign.recorded_attempts import failure_text
 from llmhpo.harness.optimizers import prompts
-from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions
 from llmhpo.harness.optimizers.parse import extract
 from llmhpo.harness.optimizers.patience import PatienceOptions, PatienceStop
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
 from llmhpo.harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
 from llmhpo.harness.optimizers.tpe import TPEOptimizer
-from llmhpo.harness.recorded_attempts import failure_text
 from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields
@@ -139,7 +139,7 @@ class LLMTPE(LLMHybrid, PatienceStop):
         request = Request(model=self.llm.model, messages=(Message.text("user", text),), temperature=self.llm.temperature,
                           max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
         # the fingerprint is taken before the call: a failed attempt keeps it, so a resume or replay
-        # answers it from the record (harness/recorded_attempts.py)
+        # answers it from the record (harness/campaign/recorded_attempts.py)
         record: dict[str, Any] = {"after": self._told, "messages": [m.key_view() for m in request.messages],
                                   "fingerprint": self.llm.gateway.fingerprint(request)}
         try:

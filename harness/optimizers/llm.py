@@ -23,15 +23,15 @@ from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRef
 from llmhpo.gateway.gateway import check_sampling
 from llmhpo.gateway.types import ImagePart, Message, Request, Response
 from llmhpo.harness.benchmarks.base import task_description
+from llmhpo.harness.campaign.recorded_attempts import failure_text
+from llmhpo.harness.journal.provenance import Provenance
 from llmhpo.harness.optimizers import prompts, protocol
-from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.parse import ParseResult, parse_reply
 from llmhpo.harness.optimizers.patience import PatienceOptions, WithPatience
 from llmhpo.harness.optimizers.perturb import perturb
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
-from llmhpo.harness.provenance import Provenance
-from llmhpo.harness.recorded_attempts import failure_text
 from llmhpo.harness.revisions import Revisions, current
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields, summarize
@@ -43,7 +43,7 @@ FALLBACK_STREAM = 7_919  # salt for the fallback / perturbation generator
 # every proposals revision (how a reply becomes the evaluated config) a recorded campaign may name:
 # "1" evaluates configs at full precision and detects repeats on them; "2" evaluates every config
 # at the precision prompts show (SearchSpace.shown), detects repeats in that form and records the
-# trial's provenance in the transcript (harness/provenance.py)
+# trial's provenance in the transcript (harness/journal/provenance.py)
 PROPOSAL_REVISIONS: tuple[str, ...] = ("1", "2")
 
 
@@ -161,7 +161,7 @@ class LLMOptimizer(OptimizerPlugin):
             raise  # a refusal is never a proposal: the driver stops this run with the provider's message
         except ProviderError as exc:
             # a failed attempt is part of the record: resume and replay answer it from there
-            # (harness/recorded_attempts.py), so it keeps its fingerprint and original text
+            # (harness/campaign/recorded_attempts.py), so it keeps its fingerprint and original text
             fp = exc.fingerprint or self.gateway.fingerprint(request)
             record.update(error=failure_text(exc), reply=None, fingerprint=fp)
             if exc.recorded is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 

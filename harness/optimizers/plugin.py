@@ -29,7 +29,7 @@ from typing import Annotated, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
-from llmhpo.harness.optimizers.base import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
 
 
 def _within_budget(value: int | None, info: ValidationInfo) -> int | None:

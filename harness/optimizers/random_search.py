@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.space import SearchSpace
 

@@ -15,7 +15,7 @@ import warnings
 from typing import Any, Literal
 
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.initial import initial_design
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from llmhpo.harness.space import SearchSpace

@@ -47,7 +47,7 @@ from typing import Any, Literal
 import numpy as np
 
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.ask_tell import Proposal
 from llmhpo.harness.optimizers.initial import initial_design
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from llmhpo.harness.space import SearchSpace

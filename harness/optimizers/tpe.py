@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.initial import initial_design
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from llmhpo.harness.space import SearchSpace

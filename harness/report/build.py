@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from llmhpo.harness import fidelity
+from llmhpo.harness import faithfulness
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.names import slug
 from llmhpo.harness.report import bayes, figures, ledger, merge, metrics, models, stats, uncertainty
-from llmhpo.harness.report.fidelity_section import fidelity_blocks
+from llmhpo.harness.report.faithfulness_section import faithfulness_blocks
 from llmhpo.harness.report.load import Results, load_results
 from llmhpo.harness.report.render import (
     Block,
@@ -143,9 +143,9 @@ def _honesty_blocks(result: BudgetResult) -> list[Block]:
     compared = int(result.wilcoxon["p_value"].notna().sum()) if len(result.wilcoxon) else 0
     blocks: list[Block] = [Paragraph(" ".join(uncertainty.small_sample_sentences(result.n_tasks, compared)))]
     warned = [f"WARNING: `{r.optimizer}`: {r.harness_chose_pct:.0f}% of its {int(r.llm_trials)} LLM configs were "
-              f"chosen by the harness (perturbed + random fallback), above {fidelity.WARN_SHARE:.0%}: these results "
+              f"chosen by the harness (perturbed + random fallback), above {faithfulness.WARN_SHARE:.0%}: these results "
               "are not the model's alone" for r in result.summary.itertuples()
-              if pd.notna(r.harness_chose_pct) and fidelity.above(r.harness_chose_pct / 100.0)]
+              if pd.notna(r.harness_chose_pct) and faithfulness.above(r.harness_chose_pct / 100.0)]
     return blocks + ([Bullets(warned)] if warned else [])
 
 
@@ -319,7 +319,7 @@ def build_report(results_dir: Path | str | Sequence[Path | str], out_dir: Path |
     budgets = sorted(int(b) for b in set(results.runs["budget"]))
     bounds = metrics.loss_bounds(results.trials, results.baseline)
     rand = random_label(results.runs)
-    blocks = _header_blocks(results, budgets, rand) + merge.source_blocks(results) + merge.per_source(fidelity_blocks, results)
+    blocks = _header_blocks(results, budgets, rand) + merge.source_blocks(results) + merge.per_source(faithfulness_blocks, results)
     by_budget = []
     for budget in budgets:
         result = analyse_budget(results, budget, bounds, budgets[-1])

@@ -1,7 +1,7 @@
 """Read a campaign results directory (manifest.json, trials.jsonl, optional baseline.jsonl) into frames.
 
 The report never imports the campaign runner: the on-disk format is the contract, read through
-harness.journal and harness.trial (its one reader and writer), so a report can be built from any results directory,
+harness.journal.files and harness.journal.trial (its one reader and writer), so a report can be built from any results directory,
 including one copied from another machine or still being written.
 A journal that was killed mid-write may end in a truncated line; that line is skipped with a note,
 while a malformed line anywhere else is an error (the journal is corrupt and the report would lie).
@@ -18,11 +18,11 @@ import pandas as pd
 
 from llmhpo.harness import usage
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.journal import BASELINE, TRIALS, read_stopped, read_trials, trial_key
-from llmhpo.harness.jsonl import read_rows
-from llmhpo.harness.manifest import load_manifest
-from llmhpo.harness.provenance import of_trial
-from llmhpo.harness.trial import FIELD_NAMES, RUN_FIELDS, Trial, first_wins
+from llmhpo.harness.journal.files import BASELINE, TRIALS, read_stopped, read_trials, trial_key
+from llmhpo.harness.journal.jsonl import read_rows
+from llmhpo.harness.journal.manifest import load_manifest
+from llmhpo.harness.journal.provenance import of_trial
+from llmhpo.harness.journal.trial import FIELD_NAMES, RUN_FIELDS, Trial, first_wins
 
 RUN_COLUMNS = list(RUN_FIELDS)
 

@@ -36,7 +36,7 @@ DEFINITIONS = [
     "(1 = best, ties share the average rank), averaged over the tasks every optimizer ran (others are named).",
     "model chose: share of an optimizer's LLM trials whose config the model chose unchanged (provenance model "
     "or reasked); harness chose: share perturbed by the harness after repeats or replaced by a random fallback "
-    "(harness/provenance.py; a warning above 10%, the fallback rule). Classical trials of a hybrid do not count.",
+    "(harness/journal/provenance.py; a warning above 10%, the fallback rule). Classical trials of a hybrid do not count.",
     "normalized regret = (final - best known) / (worst known - best known); best/worst known = min/max loss "
     "seen for the task anywhere in the campaign and its baseline samples; averaged over seeds, then tasks.",
 ]
@@ -261,7 +261,7 @@ def mean_regret(regrets: pd.DataFrame) -> pd.Series:
 def provenance_shares(trials: pd.DataFrame) -> pd.DataFrame:
     """Per optimizer with LLM trials: model_chose_pct (model + reasked) and harness_chose_pct
     (perturbed + fallback) of its LLM trials (rows with a provenance)."""
-    from llmhpo.harness.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
+    from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
 
     llm = trials.loc[trials["provenance"].notna(), ["optimizer", "provenance"]]
     grouped = llm.groupby("optimizer")["provenance"]

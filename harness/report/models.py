@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from llmhpo.harness.journal import read_transcripts
+from llmhpo.harness.journal.files import read_transcripts
 from llmhpo.harness.report import figures, ledger
 from llmhpo.harness.report.render import (
     Block,

@@ -33,8 +33,8 @@ import numpy as np
 import pytest
 
 from llmhpo.harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.campaign.evaluation import eval_key
 from llmhpo.harness.errors import InvalidConfig
-from llmhpo.harness.evaluation import eval_key
 from llmhpo.harness.space import SearchSpace
 
 N_SAMPLES = 2  # random configs evaluated per benchmark (kept small: some families train models)
@@ -45,7 +45,6 @@ def registered(suffix: Mapping[str, str] | None = None) -> list:
     plus `suffix[family]` (e.g. "@n_estimators=16" for a cheap fidelity); skipped when the family
     lists no benchmark here (an optional package missing)."""
     from llmhpo.harness import benchmarks
-
     names = benchmarks.names()
     out = []
     for family in benchmarks.FAMILIES:

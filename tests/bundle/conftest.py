@@ -12,7 +12,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 from tests.campaign.helpers import REPO, cli_env
 from tests.servers.delay import DelayServer
 
@@ -61,7 +61,7 @@ def keys_of(cache: Path) -> set[tuple[str, str]]:
 def campaigns(tmp_path_factory):
     """Both campaigns run live, each into a fresh cache of its own, then merged into one shared cache
     (as a user's default cache would hold them): (tmp, published dir, shared cache, keys of each)."""
-    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.campaign.run import run_campaign
 
     tmp = tmp_path_factory.mktemp("bundle")
     server = DelayServer(delay_s=0.0).start()

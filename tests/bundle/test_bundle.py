@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from llmhpo.harness import bundle
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.packing import pack
+from llmhpo.harness.publish import bundle
+from llmhpo.harness.publish.packing import pack
 from tests.bundle.conftest import KEY, keys_of, receiver_env
 from tests.campaign.helpers import REPO, cli_env, stable, trials
 
@@ -247,8 +247,8 @@ def test_cli_lists_pack_and_unpack():
 
 
 def test_replaying_the_multimodal_bundle_draws_no_plot(packed):
+    from llmhpo.harness.campaign.replay import replay
     from llmhpo.harness.optimizers import plots
-    from llmhpo.harness.replay import replay
 
     before = plots.render_count()
     with bundle.open_campaign(packed) as directory:

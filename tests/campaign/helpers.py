@@ -13,8 +13,8 @@ from typing import Any
 
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.evaluation import safe_evaluate
-from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.campaign.evaluation import safe_evaluate
+from llmhpo.harness.campaign.executor import SerialExecutor
 
 REPO = Path(__file__).resolve().parents[2]
 # Fields that depend on timing or scheduling, not on the optimization itself.

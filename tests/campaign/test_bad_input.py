@@ -13,7 +13,7 @@ import pytest
 
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import MAX_BASELINE_SAMPLES, MAX_BUDGET, loads_spec
+from llmhpo.harness.spec.campaign_spec import MAX_BASELINE_SAMPLES, MAX_BUDGET, loads_spec
 from tests.campaign.helpers import write_spec
 from tests.servers import Behaviour, OpenAIServer
 

@@ -8,8 +8,8 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.campaign import run_campaign
-from llmhpo.harness.spec import load_spec
+from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials, write_spec
 
 

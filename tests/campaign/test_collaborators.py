@@ -11,10 +11,10 @@ from llmhpo.cache.errors import CacheMiss
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
 from llmhpo.gateway import Gateway
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign.executor import SerialExecutor
+from llmhpo.harness.campaign.run import run_campaign
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.executor import SerialExecutor
-from llmhpo.harness.spec import load_spec
+from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import stable, trials, write_spec
 
 

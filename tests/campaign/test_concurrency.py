@@ -25,10 +25,10 @@ import pytest
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.providers.local import LocalProvider
-from llmhpo.harness.driver import Driver, RunState
-from llmhpo.harness.executor import SerialExecutor
-from llmhpo.harness.optimizers.base import Proposal
-from llmhpo.harness.spec import RunSpec, loads_spec
+from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.executor import SerialExecutor
+from llmhpo.harness.optimizers.ask_tell import Proposal
+from llmhpo.harness.spec.campaign_spec import RunSpec, loads_spec
 from tests.campaign.helpers import REPO, cli_env, stable, trials, without_hits
 from tests.servers.delay import DelayServer
 
@@ -71,7 +71,7 @@ def delay_server():
 
 
 def _run(tmp: Path, name: str, concurrency: int, server: DelayServer, cache: Path | None = None):
-    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.campaign.run import run_campaign
 
     server.reset()
     spec = loads_spec(SPEC)
@@ -131,7 +131,7 @@ class _Probe:
     """An optimizer that takes a while to ask and checks the driver never overlaps two asks of one
     run, nor asks again before the previous proposal was told."""
 
-    name = "probe"  # the Optimizer contract (optimizers/base.py)
+    name = "probe"  # the Optimizer contract (optimizers/ask_tell.py)
     active: dict[str, int] = {}
     overlap = 0
     lock = threading.Lock()
@@ -208,7 +208,7 @@ def _journaled(journal: Path) -> int:
 
 def test_replaying_an_llm_campaign_imports_no_heavy_library(serial):
     """Replay imports what the campaign's optimizers use: `llm` on toy tasks needs none of these."""
-    code = ("import sys; from llmhpo.harness.replay import replay; r = replay(sys.argv[1]); "
+    code = ("import sys; from llmhpo.harness.campaign.replay import replay; r = replay(sys.argv[1]); "
             "heavy = ('skopt', 'sklearn', 'scipy.stats', 'pandas', 'optuna', 'litellm', 'xllamacpp', 'matplotlib'); "
             "print(r.identical, r.trials, sorted(m for m in heavy if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code, str(serial.directory)], cwd=REPO, env=cli_env(),
@@ -218,7 +218,7 @@ def test_replaying_an_llm_campaign_imports_no_heavy_library(serial):
 
 
 def test_default_concurrency_is_each_providers_limit(monkeypatch):
-    from llmhpo.harness.campaign import default_llm_concurrency
+    from llmhpo.harness.campaign.run import default_llm_concurrency
 
     monkeypatch.delenv("LLMHPO_LOCAL_COLD", raising=False)
     monkeypatch.delenv("LLMHPO_LOCAL_SLOTS", raising=False)

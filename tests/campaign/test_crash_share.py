@@ -1,5 +1,5 @@
 """A campaign whose trials all crashed, or a run that crashed in more than half of its trials, makes
-`llmhpo run` exit 1 with the first error (harness.crash_share); a healthy one still exits 0.
+`llmhpo run` exit 1 with the first error (harness.campaign.crash_share); a healthy one still exits 0.
 
 The crashing benchmark is a plugin family (a fault no real benchmark gives on demand once seeds are
 range-checked): `doom/always` raises like scikit-learn did for a seed of 2**32, `doom/never` does not.
@@ -14,9 +14,9 @@ import pytest
 
 from llmhpo.harness import benchmarks
 from llmhpo.harness.benchmarks.base import CanonicalConfig, Evaluation
+from llmhpo.harness.campaign.crash_share import MAX_CRASH_SHARE, crash_problem
 from llmhpo.harness.cli import main
-from llmhpo.harness.crash_share import MAX_CRASH_SHARE, crash_problem
-from llmhpo.harness.trial import Trial
+from llmhpo.harness.journal.trial import Trial
 from tests.plugins.bowl_family import Bowl
 
 SKLEARN_ERROR = "random_state must be an integer in the range [0, 4294967295]"

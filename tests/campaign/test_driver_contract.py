@@ -8,12 +8,12 @@ import math
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.driver import Driver, RunState
-from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.executor import SerialExecutor
 from llmhpo.harness.optimizers import create
-from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.ask_tell import Proposal
 from llmhpo.harness.optimizers.history import best_so_far
-from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.spec.campaign_spec import RunSpec
 
 BRANIN = load("toy/branin")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from llmhpo.harness.progress import Figures
-from llmhpo.harness.recording import Stats
+from llmhpo.harness.campaign.progress import Figures
+from llmhpo.harness.campaign.recording import Stats
 
 RECORDING = Path(__file__).parent / "data" / "progress_recording.json"
 

@@ -10,9 +10,9 @@ from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.benchmarks.toy import ToyBenchmark
-from llmhpo.harness.eval_cache import EvalCache
-from llmhpo.harness.evaluation import eval_request, request_key
-from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.campaign.eval_cache import EvalCache
+from llmhpo.harness.campaign.evaluation import eval_request, request_key
+from llmhpo.harness.campaign.executor import SerialExecutor
 
 BENCH = ToyBenchmark("branin", shifted=False)
 REQUEST = eval_request(BENCH, {"x1": 1.0, "x2": 2.0}, 0)

@@ -16,10 +16,10 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign.run import run_campaign
 from llmhpo.harness.cli import main as cli_main
 from llmhpo.harness.report import build_report
-from llmhpo.harness.spec import load_spec
+from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import trials
 from tests.servers import Behaviour, OpenAIServer
 

@@ -216,7 +216,7 @@ def test_a_symlinked_out_directory_is_followed(tmp_path: Path, capsys) -> None:
 
 
 def test_limits_are_lifted_by_allow_large_only_where_meaningful(tmp_path: Path) -> None:
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.spec.campaign_spec import loads_spec
 
     text = spec(tmp_path, seeds=str(MAX_SEEDS + 1)).read_text()
     assert len(loads_spec(text, allow_large=True).seeds) == MAX_SEEDS + 1
@@ -224,7 +224,7 @@ def test_limits_are_lifted_by_allow_large_only_where_meaningful(tmp_path: Path) 
 
 def test_a_run_id_too_long_for_a_file_name_is_shortened_with_a_hash() -> None:
     from llmhpo.harness.limits import RUN_ID_MAX
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.spec.campaign_spec import loads_spec
 
     text = SPEC.format(name="long", budget="2", seeds="[7]", benchmarks='["toy/branin"]', extra="",
                        label=f'label = "{"L" * MAX_NAME}"')
@@ -237,7 +237,7 @@ def test_a_run_id_too_long_for_a_file_name_is_shortened_with_a_hash() -> None:
 def test_recorded_specs_keep_their_names_and_seeds() -> None:
     """A campaign recorded before the limits (a 2**31 seed, a long label) still replays: the manifest's
     spec is re-read with check=False, which keeps what already ran."""
-    from llmhpo.harness.spec import CampaignSpec, loads_spec
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec, loads_spec
 
     text = SPEC.format(name="old", budget="2", seeds=f"[{SEED_LIMIT}]", benchmarks='["toy/branin"]', extra="",
                        label=f'label = "{"L" * 200}"')

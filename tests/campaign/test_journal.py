@@ -7,9 +7,9 @@ import json
 import pytest
 
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.journal import Journal, read_trials
-from llmhpo.harness.jsonl import read_jsonl
-from llmhpo.harness.trial import Trial
+from llmhpo.harness.journal.files import Journal, read_trials
+from llmhpo.harness.journal.jsonl import read_jsonl
+from llmhpo.harness.journal.trial import Trial
 
 
 def _manifest(spec_hash: str = "a" * 64) -> dict:

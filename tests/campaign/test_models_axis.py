@@ -9,7 +9,7 @@ import pytest
 
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import CampaignSpec, load_spec, loads_spec
+from llmhpo.harness.spec.campaign_spec import CampaignSpec, load_spec, loads_spec
 
 REPO = Path(__file__).resolve().parents[2]
 HEAD = 'name = "axis"\nbudget = 3\nseeds = 1\nbenchmarks = ["toy/branin"]\n[[optimizers]]\nname = "random"\n'

@@ -19,8 +19,8 @@ from llmhpo.cache.cassette import import_cassette
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
 from llmhpo.harness import revisions
+from llmhpo.harness.campaign.replay import replay
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.replay import replay
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
@@ -64,8 +64,8 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
     (cached) requests in strict replay.
     (The last trials are dropped: their one attempt each has a stored reply; an attempt whose reply
     was empty is never stored, so it can only be answered for a journaled trial.)"""
-    from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.spec import CampaignSpec
+    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec
 
     assert revisions.CURRENT["prompts"] != revisions.LEGACY["prompts"] and revisions.CURRENT["plots"] != "2"
     directory, cache = recorded(tmp_path)
@@ -83,9 +83,9 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
 
 
 def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path) -> None:
-    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.campaign.run import run_campaign
     from llmhpo.harness.optimizers.templates import template_hashes
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.spec.campaign_spec import loads_spec
 
     spec = loads_spec('name = "fresh"\nbudget = 2\nseeds = [0]\nbenchmarks = ["toy/branin"]\n'
                       '[[optimizers]]\nname = "random"\n')
@@ -125,9 +125,9 @@ api_key_env = "REVISION_TEST_KEY"
 def test_a_campaign_recorded_with_the_current_revisions_replays_after_newer_ones_exist(tmp_path: Path, monkeypatch) -> None:
     """Revision N+1 of prompts and plots beside N (as the next change will add them): a campaign
     recorded with today's N replays identically in strict replay, while a new campaign gets N+1."""
-    from llmhpo.harness.campaign import run_campaign
+    from llmhpo.harness.campaign.run import run_campaign
     from llmhpo.harness.optimizers import plot_rules, plots, templates
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.spec.campaign_spec import loads_spec
     from tests.servers import OpenAIServer
 
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")

@@ -7,10 +7,10 @@ import os
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign import run_campaign
-from llmhpo.harness.model_settings import endpoints_for
-from llmhpo.harness.plan import make_plan
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.campaign.plan import make_plan
+from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.spec.campaign_spec import loads_spec
+from llmhpo.harness.spec.model_settings import endpoints_for
 from tests.campaign.helpers import llmhpo
 from tests.faults.chaos import KEY, KEY_ENV, MODEL, child_env
 from tests.servers.catalogue import approx_tokens

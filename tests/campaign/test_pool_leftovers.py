@@ -1,4 +1,4 @@
-"""No leftovers: a SIGKILLed run's process-pool folder is removed by the next run (harness.pool_tmp).
+"""No leftovers: a SIGKILLed run's process-pool folder is removed by the next run (harness.campaign.pool_tmp).
 
 The kill test runs the real CLI with a real process pool on a real sklearn benchmark, in a
 temporary directory of its own (TMPDIR), so only its folders are looked at.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from llmhpo.harness import pool_tmp
+from llmhpo.harness.campaign import pool_tmp
 from tests.campaign.helpers import REPO, cli_env
 
 

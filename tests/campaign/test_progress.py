@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import time
 
-from llmhpo.harness.progress import CampaignProgress, Figures
-from llmhpo.harness.recording import Stats
+from llmhpo.harness.campaign.progress import CampaignProgress, Figures
+from llmhpo.harness.campaign.recording import Stats
 from tests.campaign.helpers import llmhpo, write_spec
 
 

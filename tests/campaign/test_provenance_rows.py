@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from llmhpo.harness.journal import read_transcripts, read_trials
-from llmhpo.harness.provenance import Provenance, of_row, of_transcript, of_trial
-from llmhpo.harness.trial import Trial
+from llmhpo.harness.journal.files import read_transcripts, read_trials
+from llmhpo.harness.journal.provenance import Provenance, of_row, of_transcript, of_trial
+from llmhpo.harness.journal.trial import Trial
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 

@@ -14,9 +14,9 @@ import pytest
 
 from llmhpo.harness import revisions
 from llmhpo.harness.benchmarks import load
+from llmhpo.harness.campaign.replay import replay
 from llmhpo.harness.cli import main
-from llmhpo.harness.journal import read_trials
-from llmhpo.harness.replay import replay
+from llmhpo.harness.journal.files import read_trials
 from llmhpo.harness.report import build_report
 from tests.servers.repeat import RepeatingOpenAIServer
 

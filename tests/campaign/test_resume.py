@@ -11,8 +11,8 @@ import time
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign import run_campaign
-from llmhpo.harness.spec import load_spec
+from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import REPO, cli_env, llmhpo, stable, trials, write_spec
 
 pytestmark = pytest.mark.slow  # four real subprocess starts (~30 s on 2 busy cores)

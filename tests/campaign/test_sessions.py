@@ -7,11 +7,11 @@ import json
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign.replay import replay
+from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.stopping import Stop
 from llmhpo.harness.commands.run import summary_line
-from llmhpo.harness.replay import replay
-from llmhpo.harness.spec import load_spec
-from llmhpo.harness.stopping import Stop
+from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import trials, write_spec
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from llmhpo.harness import shrink
+from llmhpo.harness.campaign import shrink
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 from tests.campaign.helpers import TOY_SPEC, llmhpo, trials, write_spec
 
 SPEC = TOY_SPEC.format(name="toy", budget=5, seeds=3, benchmarks='["toy/branin", "toy/himmelblau-shifted"]')

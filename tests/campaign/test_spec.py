@@ -6,7 +6,7 @@ import pytest
 
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 
 GOOD = """
 name = "ok"

@@ -1,4 +1,4 @@
-"""Spec problems carry their location (the pydantic models of harness.spec_document), all of them in
+"""Spec problems carry their location (the pydantic models of harness.spec.document), all of them in
 one message; mode names come from cache.modes.Mode; to_dict/from_dict round-trips every example."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.cli import build_parser, main
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import CampaignSpec, load_spec, loads_spec
+from llmhpo.harness.spec.campaign_spec import CampaignSpec, load_spec, loads_spec
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml"))
 HEAD = 'name = "loc"\nbudget = 3\nseeds = 1\nbenchmarks = ["toy/branin"]\n[[optimizers]]\nname = "random"\n'

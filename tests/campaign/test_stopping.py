@@ -1,4 +1,4 @@
-"""harness.stopping in-process, with real signals to this process (the CLI end to end: tests/faults/test_stop.py)."""
+"""harness.campaign.stopping in-process, with real signals to this process (the CLI end to end: tests/faults/test_stop.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from llmhpo.harness import stopping
-from llmhpo.harness.stopping import Abandoned, Stop
+from llmhpo.harness.campaign import stopping
+from llmhpo.harness.campaign.stopping import Abandoned, Stop
 
 
 def test_a_signal_abandons_the_section_running_and_refuses_new_work():

@@ -1,5 +1,5 @@
 """The Trial record's fields are its one schema: rows keep their bytes, old rows load, and replay,
-the journal writer and the report take what they need from the field metadata (harness.trial)."""
+the journal writer and the report take what they need from the field metadata (harness.journal.trial)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,23 @@ import shutil
 from dataclasses import fields
 from pathlib import Path
 
-from llmhpo.harness.journal import TRIALS, Journal, read_trials
-from llmhpo.harness.jsonl import jsonl_line
-from llmhpo.harness.recording import differences
+from llmhpo.harness.campaign.recording import differences
+from llmhpo.harness.journal.files import TRIALS, Journal, read_trials
+from llmhpo.harness.journal.jsonl import jsonl_line
+from llmhpo.harness.journal.trial import (
+    COMPARED_FIELDS,
+    FIELD_NAMES,
+    RUN_FIELDS,
+    WHEN_SET_FIELDS,
+    Trial,
+    first_wins,
+)
 from llmhpo.harness.report.load import RUN_COLUMNS, TRIAL_COLUMNS, _flatten_trial, load_results
-from llmhpo.harness.spec import RunSpec
-from llmhpo.harness.trial import COMPARED_FIELDS, FIELD_NAMES, RUN_FIELDS, WHEN_SET_FIELDS, Trial, first_wins
+from llmhpo.harness.spec.campaign_spec import RunSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
-# Written by the code before the split (main 0af3683, harness/journal.py), copied here byte for byte.
+# Written by the code before the split (main 0af3683, harness/journal/files.py), copied here byte for byte.
 TODAY_LLM_ROW = (
     '{"run_id":"toy-branin.llm.b4.s1","index":2,"benchmark":"toy/branin","optimizer":"llm","optimizer_name":"llm",'
     '"model":"qwen","seed":1,"budget":4,"config":{"x1":0.5,"x2":-3.25},"loss":1.5,"test_loss":1.75,"status":"ok",'

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign import run_campaign
-from llmhpo.harness.spec import load_spec
+from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import write_spec
 
 

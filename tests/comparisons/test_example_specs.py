@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llmhpo.harness.spec import load_spec
+from llmhpo.harness.spec.campaign_spec import load_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROTOCOLS = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOLS.md"

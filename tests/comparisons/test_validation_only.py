@@ -8,11 +8,11 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.driver import Driver, RunState
-from llmhpo.harness.executor import SerialExecutor
+from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.executor import SerialExecutor
 from llmhpo.harness.optimizers import create
-from llmhpo.harness.optimizers.base import ValidationResult, validation_only
-from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.optimizers.ask_tell import ValidationResult, validation_only
+from llmhpo.harness.spec.campaign_spec import RunSpec
 
 
 class Recording:

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign import run_campaign
-from llmhpo.harness.replay import replay
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.campaign.replay import replay
+from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.spec.campaign_spec import loads_spec
 from tests.faults.chaos import KEY, KEY_ENV, MODEL, bad_cache_entries, child_env, llmhpo_cmd, run_chaos
 from tests.faults.server import FAULTS, FaultServer
 

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from llmhpo.harness.spec import CampaignSpec, parse_spec
+from llmhpo.harness.spec.campaign_spec import CampaignSpec, parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO / "examples").glob("*.toml"))
@@ -38,7 +38,6 @@ CHEAP = {"xgb": "@n_estimators=50", "rf": "@n_estimators=16", "lr": "@iter=100",
 
 def one_task_per_family(benchmarks: list[str]) -> list[str]:
     from llmhpo.harness import benchmarks as registry
-
     known = registry.names()
     families: dict[str, list[str]] = {}
     for item in benchmarks:
@@ -62,8 +61,8 @@ def reduced(path: Path, name_suffix: str = "") -> CampaignSpec:
 def run_against_servers(spec: CampaignSpec, out: Path, cache: Path, servers: dict[str, Any]) -> dict[str, Any]:
     """Run `spec` live into `out` and summarize what the servers refused and how replies parsed."""
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.jsonl import read_jsonl
+    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.journal.jsonl import read_jsonl
 
     outcome = run_campaign(spec, out_dir=out, cache_dir=cache, mode=Mode.LIVE, workers=1)
     trials, _ = read_jsonl(outcome.directory / "trials.jsonl")

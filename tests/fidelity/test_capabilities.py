@@ -13,7 +13,7 @@ from llmhpo.gateway.errors import ConfigurationError
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 
 BRANIN = load("toy/branin")
 

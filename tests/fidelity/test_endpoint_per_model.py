@@ -1,5 +1,5 @@
 """One campaign compares a model behind its own endpoint (api_base + the NAME of its key variable,
-harness/model_settings.py) with the embedded local model; the key never reaches the manifest, the journal,
+harness/spec/model_settings.py) with the embedded local model; the key never reaches the manifest, the journal,
 the cache or the report."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import pytest
 
 from llmhpo.harness.cli import main
-from llmhpo.harness.jsonl import read_jsonl
+from llmhpo.harness.journal.jsonl import read_jsonl
 from llmhpo.harness.report import build_report
 
 SECRET = "sk-only-in-the-environment-4242"

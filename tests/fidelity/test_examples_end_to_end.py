@@ -10,12 +10,12 @@ import sys
 
 import pytest
 
-from llmhpo.harness.jsonl import read_jsonl
+from llmhpo.harness.journal.jsonl import read_jsonl
 from tests.fidelity.examples import EXAMPLES, reduced, run_against_servers
 from tests.servers.replies import SHAPES
 
 # The cache never stores an empty reply (gateway rule), so a run that met one replays only once the
-# journal records failed attempts (#15, harness/recorded_attempts.py). Until then the replayed campaigns meet the
+# journal records failed attempts (#15, harness/campaign/recorded_attempts.py). Until then the replayed campaigns meet the
 # refusal as their unusable first reply; the empty reply has its own live test below.
 REPLAYABLE = tuple(s for s in SHAPES if s != "empty")
 
@@ -61,7 +61,7 @@ def test_example_runs_faithfully_then_replays_without_a_server(path, point_at_se
 
 def test_empty_and_refusing_replies_are_reasked_not_replaced(point_at_servers, tmp_path) -> None:
     """Against a model that first answers with nothing or a refusal: re-asked, never a random config."""
-    from llmhpo.harness.spec import loads_spec
+    from llmhpo.harness.spec.campaign_spec import loads_spec
 
     for server in point_at_servers.values():
         server.shapes = ("empty", "refusal")  # every first attempt unusable; re-asks get usable shapes

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from llmhpo.harness.cli import main
-from llmhpo.harness.fidelity import FAILURES
-from llmhpo.harness.jsonl import read_jsonl
+from llmhpo.harness.journal.files import FAILURES
+from llmhpo.harness.journal.jsonl import read_jsonl
 from llmhpo.harness.report import build_report
 from tests.servers import Behaviour
 

@@ -18,10 +18,10 @@ from llmhpo.cache.store import CacheStore
 from llmhpo.harness import benchmarks
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation, canonical_config
 from llmhpo.harness.benchmarks.toy import ToyBenchmark
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign.evaluation import eval_request, evaluate_cached, safe_evaluate
+from llmhpo.harness.campaign.run import run_campaign
 from llmhpo.harness.errors import InvalidConfig, UserError
-from llmhpo.harness.evaluation import eval_request, evaluate_cached, safe_evaluate
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 
 MESSY = {"x2": 2, "x1": 1.0000000000000002}  # valid, but neither ordered nor canonical
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.evaluation import eval_key
+from llmhpo.harness.campaign.evaluation import eval_key
 
 # (benchmark, config as an optimizer might propose it, seed, eval_key, validation loss), computed on
 # main at 626551c; configs include un-canonical forms (an int for a float, a float one ulp off).

@@ -13,9 +13,9 @@ from llmhpo.cache.store import CacheStore
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.benchmarks.toy import ToyBenchmark
+from llmhpo.harness.campaign.evaluation import eval_key, evaluate_cached, safe_evaluate
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import InvalidConfig
-from llmhpo.harness.evaluation import eval_key, evaluate_cached, safe_evaluate
 
 
 class Counting(ToyBenchmark):

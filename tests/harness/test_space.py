@@ -232,7 +232,7 @@ def test_nn_tab_ordinals_for_gp_and_tpe():
 
     from llmhpo.harness import optimizers
     from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.optimizers.base import validation_only
+    from llmhpo.harness.optimizers.ask_tell import validation_only
 
     bench = load("nn-tab/credit-g")
     assert Space(bench.space.to_skopt()).transformed_n_dims == len(bench.space.params) == 5

@@ -7,7 +7,7 @@ import pytest
 
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.errors import InvalidConfig
-from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.ask_tell import Proposal
 from llmhpo.harness.optimizers.random_search import RandomSearch
 from llmhpo.harness.testing import SUITE_SPACES, BenchmarkSuite, OptimizerSuite, SyntheticTask
 

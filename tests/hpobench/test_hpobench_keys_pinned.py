@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.evaluation import eval_key
+from llmhpo.harness.campaign.evaluation import eval_key
 
 # computed on main at 626551c
 HPOBENCH_PINNED = [

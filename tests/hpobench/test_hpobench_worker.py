@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from llmhpo.harness.benchmarks import load, names
+from llmhpo.harness.campaign.evaluation import safe_evaluate
 from llmhpo.harness.cli import main
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.evaluation import safe_evaluate
 from llmhpo.harness.hpobench.client import WorkerError, worker
 
 DEFAULT_SVM = {"C": 1.0, "gamma": 0.1}
@@ -114,7 +114,7 @@ def test_an_hpobench_error_is_one_line_and_the_worker_lives_on(hpobench_home):
 
 @pytest.mark.slow
 def test_evaluations_run_from_the_process_pool_and_dask(hpobench_home):
-    from llmhpo.harness.executor import DaskExecutor, PoolExecutor
+    from llmhpo.harness.campaign.executor import DaskExecutor, PoolExecutor
 
     name = "hpobench-fixed/lr/10101@iter=10"
     bench = load(name)

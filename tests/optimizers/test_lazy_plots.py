@@ -15,9 +15,9 @@ from llmhpo.cache.store import CacheStore
 from llmhpo.gateway.types import ImagePart, Message, Request, TextPart
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
+from llmhpo.harness.campaign.replay import replay
 from llmhpo.harness.optimizers import plots
 from llmhpo.harness.optimizers.history import Observation
-from llmhpo.harness.replay import replay
 from tests.optimizers.conftest import VISION_MODEL, make_gateway
 from tests.optimizers.test_optimizers_llm import cfg, run
 from tests.servers.base import Behaviour

@@ -5,9 +5,9 @@ from __future__ import annotations
 from llmhpo.cache.modes import Mode
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.driver import Driver, RunState
-from llmhpo.harness.executor import SerialExecutor
-from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.executor import SerialExecutor
+from llmhpo.harness.spec.campaign_spec import RunSpec
 from tests.optimizers.conftest import VISION_MODEL
 from tests.optimizers.test_optimizers_llm import cfg
 from tests.servers.base import Behaviour
@@ -36,7 +36,7 @@ def test_narrowing_calls_are_journaled_with_usage(server, server_gateway) -> Non
 
 
 def test_an_early_stop_is_recorded_and_a_resume_does_not_rerun_it(server, server_gateway, tmp_path) -> None:
-    from llmhpo.harness.journal import Journal, read_stopped
+    from llmhpo.harness.journal.files import Journal, read_stopped
 
     bench = load("toy/branin")
     server.script(Behaviour.ok(cfg(1, 2)))
@@ -53,7 +53,7 @@ def test_an_early_stop_is_recorded_and_a_resume_does_not_rerun_it(server, server
 
 
 def test_plain_llm_takes_a_patience_like_sllmbo(server, server_gateway) -> None:
-    from llmhpo.harness.optimizers.base import ValidationResult
+    from llmhpo.harness.optimizers.ask_tell import ValidationResult
 
     bench = load("toy/branin")
     server.script(*map(Behaviour.ok, [cfg(1, 2), cfg(3, 4), cfg(5, 6), cfg(7, 8)]))

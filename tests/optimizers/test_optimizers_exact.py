@@ -8,9 +8,9 @@ import json
 
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
+from llmhpo.harness.journal.provenance import Provenance, of_transcript
 from llmhpo.harness.optimizers import prompts
-from llmhpo.harness.optimizers.base import ValidationResult
-from llmhpo.harness.provenance import Provenance, of_transcript
+from llmhpo.harness.optimizers.ask_tell import ValidationResult
 from tests.optimizers.conftest import VISION_MODEL
 from tests.servers.base import Behaviour
 

@@ -1,4 +1,4 @@
-"""llmhpo.harness.optuna.LLMSampler inside real optuna studies."""
+"""llmhpo.harness.optuna_sampler.LLMSampler inside real optuna studies."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import optuna
 import pytest
 
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.optuna import LLMSampler, space_from_optuna
+from llmhpo.harness.optuna_sampler import LLMSampler, space_from_optuna
 from llmhpo.harness.space import Float, SearchSpace
 from tests.optimizers.conftest import VISION_MODEL
 from tests.servers.base import Behaviour

@@ -1,4 +1,4 @@
-"""optuna's own sampler conformance suite run against `harness.optuna.LLMSampler`.
+"""optuna's own sampler conformance suite run against `harness.optuna_sampler.LLMSampler`.
 
 `BasicSamplerTestCase`, `RelativeSamplerTestCase` and `SingleOnlySamplerTestCase` come unchanged
 from `optuna.testing.pytest_samplers`; the sampler behind them is the real LLM optimizer on the
@@ -24,7 +24,7 @@ from optuna.testing.pytest_samplers import (
 )
 
 from llmhpo.gateway import Gateway
-from llmhpo.harness.optuna import LLMSampler
+from llmhpo.harness.optuna_sampler import LLMSampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.model

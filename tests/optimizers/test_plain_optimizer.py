@@ -10,11 +10,11 @@ from typing import Any
 from llmhpo.cache.modes import Mode
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.driver import Driver, RunState
-from llmhpo.harness.executor import SerialExecutor
-from llmhpo.harness.optimizers.base import Proposal, ValidationResult
+from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.executor import SerialExecutor
+from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, PlainOptimizer, as_plugin
-from llmhpo.harness.spec import RunSpec
+from llmhpo.harness.spec.campaign_spec import RunSpec
 
 BRANIN = load("toy/branin")
 

@@ -21,7 +21,7 @@ import pytest
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.optimizers.base import ValidationResult
+from llmhpo.harness.optimizers.ask_tell import ValidationResult
 from llmhpo.harness.space import Categorical, Float, Int, Ordinal, SearchSpace
 
 pytest.importorskip("smac", reason='SMAC3 not installed (pip install -e ".[smac]")')
@@ -265,9 +265,9 @@ options = {{ initial_design = "smac", keep_run_dir = true }}
 @pytest.mark.timeout(900)
 def test_campaign_with_crashes_resumes_and_replays_identically(tmp_path: Path):
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign import run_campaign
-    from llmhpo.harness.replay import replay
-    from llmhpo.harness.spec import load_spec
+    from llmhpo.harness.campaign.replay import replay
+    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.spec.campaign_spec import load_spec
     from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials
 
     (tmp_path / "smac.toml").write_text(SPEC.format())

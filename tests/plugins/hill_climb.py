@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from llmhpo.harness.optimizers.base import Proposal
+from llmhpo.harness.optimizers.ask_tell import Proposal
 from llmhpo.harness.optimizers.perturb import perturb
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.space import SearchSpace

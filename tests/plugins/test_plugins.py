@@ -9,9 +9,9 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness import benchmarks, optimizers
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign.run import run_campaign
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 from llmhpo.harness.testing import BenchmarkSuite, OptimizerSuite
 from tests.campaign.helpers import trials
 from tests.plugins.hill_climb import HillClimb

@@ -12,10 +12,10 @@ from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway, errors, providers
 from llmhpo.gateway.providers.base import Provider
 from llmhpo.harness import benchmarks, optimizers
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign.replay import replay
+from llmhpo.harness.campaign.run import run_campaign
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.replay import replay
-from llmhpo.harness.spec import loads_spec
+from llmhpo.harness.spec.campaign_spec import loads_spec
 from llmhpo.harness.testing import ProviderSuite, WireServer
 from llmhpo.harness.testing.providers import SECRET
 from tests.campaign.helpers import stable, trials

@@ -28,16 +28,16 @@ from typing import Any
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway.errors import ProviderRefused
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
+from llmhpo.harness.campaign.eval_cache import EvalCache
+from llmhpo.harness.campaign.evaluation import crashed, eval_request, request_key
+from llmhpo.harness.campaign.executor import Executor
+from llmhpo.harness.campaign.recording import Stats, differences, journaled_evaluation, make_trial, same
+from llmhpo.harness.campaign.stopping import Abandoned, Stop
 from llmhpo.harness.errors import InvalidConfig, UserError
-from llmhpo.harness.eval_cache import EvalCache
-from llmhpo.harness.evaluation import crashed, eval_request, request_key
-from llmhpo.harness.executor import Executor
-from llmhpo.harness.optimizers.base import Proposal, validation_only
+from llmhpo.harness.journal.trial import Trial
+from llmhpo.harness.optimizers.ask_tell import Proposal, validation_only
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, as_plugin
-from llmhpo.harness.recording import Stats, differences, journaled_evaluation, make_trial, same
-from llmhpo.harness.spec import RunSpec
-from llmhpo.harness.stopping import Abandoned, Stop
-from llmhpo.harness.trial import Trial
+from llmhpo.harness.spec.campaign_spec import RunSpec
 from llmhpo.harness.usage import trial_usage
 
 
@@ -110,7 +110,7 @@ class Driver:
         self.on_progress = on_progress or (lambda s: None)
         self.on_failure = on_failure or (lambda record: None)
         self.stats = Stats(total=sum(r.run.budget if r.stop_at is None else r.stop_at for r in runs))
-        self.stop = stop or Stop()  # Ctrl-C / SIGTERM (harness.stopping): nothing new starts after it
+        self.stop = stop or Stop()  # Ctrl-C / SIGTERM (harness.campaign.stopping): nothing new starts after it
         self._inflight: dict[str, tuple[Any, list[RunState]]] = {}
         self._asks: dict[cf.Future, RunState] = {}
         self._count_lock = threading.Lock()
@@ -122,7 +122,7 @@ class Driver:
         return self.stop.requested
 
     def run(self) -> Stats:
-        """Drive all runs; on Ctrl-C / SIGTERM stop at once (harness.stopping), journal what finished,
+        """Drive all runs; on Ctrl-C / SIGTERM stop at once (harness.campaign.stopping), journal what finished,
         terminate the evaluations still running, then raise KeyboardInterrupt."""
         with self.stop.installed():
             try:

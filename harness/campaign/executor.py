@@ -43,7 +43,7 @@ def limit_threads(user_api: str | None = None) -> None:
 
 def evaluate_task(benchmark: str, config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Run one evaluation in a worker; model failures come back as a "crashed" Evaluation."""
-    from llmhpo.harness.evaluation import safe_evaluate
+    from llmhpo.harness.campaign.evaluation import safe_evaluate
 
     return safe_evaluate(_benchmark(benchmark), config, seed).to_dict()
 
@@ -97,7 +97,7 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
     def terminate(self) -> None:
-        """A stop (harness.stopping): evaluations still running are killed, queued ones cancelled."""
+        """A stop (harness.campaign.stopping): evaluations still running are killed, queued ones cancelled."""
 
 
 class SerialExecutor:
@@ -135,8 +135,7 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         import multiprocessing
 
-        from llmhpo.harness import pool_tmp
-
+        from llmhpo.harness.campaign import pool_tmp
         pool_tmp.sweep()  # folders of pools whose driver was killed
         pool_tmp.own_temp_dir()  # this pool's: pid-named, so the next run can tell it was ours
         self.capacity = workers

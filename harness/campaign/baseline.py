@@ -13,9 +13,9 @@ from typing import Any
 
 from llmhpo.cache.key import fingerprint
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
-from llmhpo.harness.eval_cache import EvalCache
-from llmhpo.harness.evaluation import eval_request, request_key
-from llmhpo.harness.stopping import Abandoned, Stop
+from llmhpo.harness.campaign.eval_cache import EvalCache
+from llmhpo.harness.campaign.evaluation import eval_request, request_key
+from llmhpo.harness.campaign.stopping import Abandoned, Stop
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:

@@ -1,4 +1,4 @@
-"""`llmhpo pack`: what goes into a campaign bundle (harness.bundle writes and reads the file).
+"""`llmhpo pack`: what goes into a campaign bundle (harness.publish.bundle writes and reads the file).
 
 Which cache entries: exactly those the campaign used. The sure way to know them is to do what a
 receiver will do: a strict replay of the campaign against the source cache, through a store that
@@ -76,9 +76,9 @@ class _ReadRecorder:
 def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
     """Why a campaign is not finished: runs short of their budget (not stopped early), missing
     baseline samples, a journal file torn by a kill."""
-    from llmhpo.harness.baseline import done_samples
-    from llmhpo.harness.journal import BASELINE, TRIALS, read_stopped, read_trials
-    from llmhpo.harness.jsonl import read_jsonl
+    from llmhpo.harness.campaign.baseline import done_samples
+    from llmhpo.harness.journal.files import BASELINE, TRIALS, read_stopped, read_trials
+    from llmhpo.harness.journal.jsonl import read_jsonl
 
     problems: list[str] = []
     for name in (TRIALS, BASELINE):
@@ -102,11 +102,11 @@ def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def _baseline_keys(directory: Path, manifest: dict[str, Any]) -> set[tuple[str, str]]:
-    from llmhpo.harness.baseline import recorded_requests
     from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.evaluation import NAMESPACE
-    from llmhpo.harness.journal import BASELINE
-    from llmhpo.harness.jsonl import read_jsonl
+    from llmhpo.harness.campaign.baseline import recorded_requests
+    from llmhpo.harness.campaign.evaluation import NAMESPACE
+    from llmhpo.harness.journal.files import BASELINE
+    from llmhpo.harness.journal.jsonl import read_jsonl
 
     rows = read_jsonl(directory / BASELINE)[0]
     if not rows:
@@ -120,9 +120,9 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
     """Every entry the journal names: LLM fingerprints of the transcripts, evaluations of the trials
     (what an unfinished or damaged campaign packs besides what its replay read)."""
     from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.evaluation import NAMESPACE, eval_request, request_key
-    from llmhpo.harness.journal import read_transcripts, read_trials
-    from llmhpo.harness.recorded_attempts import attempts
+    from llmhpo.harness.campaign.evaluation import NAMESPACE, eval_request, request_key
+    from llmhpo.harness.campaign.recorded_attempts import attempts
+    from llmhpo.harness.journal.files import read_transcripts, read_trials
 
     keys: set[tuple[str, str]] = set()
     for by_index in read_transcripts(directory).values():
@@ -142,7 +142,7 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
 def used_entries(directory: Path, manifest: dict[str, Any], store: Any) -> tuple[set[tuple[str, str]], list[str]]:
     """(namespace, key) of every entry the campaign used, and why the replay says it is damaged."""
     from llmhpo.cache.errors import CacheError
-    from llmhpo.harness.replay import replay
+    from llmhpo.harness.campaign.replay import replay
 
     recorder = _ReadRecorder(store)
     problems: list[str] = []
@@ -196,9 +196,9 @@ def pack(results_dir: Path | str, out: Path | str | None = None, *, cache_dir: P
     from llmhpo.cache.errors import CorruptEntry
     from llmhpo.cache.key import canonical_json
     from llmhpo.cache.store import CacheStore
-    from llmhpo.harness import bundle
-    from llmhpo.harness.journal import TRANSCRIPTS, read_trials
-    from llmhpo.harness.manifest import load_manifest
+    from llmhpo.harness.journal.files import TRANSCRIPTS, read_trials
+    from llmhpo.harness.journal.manifest import load_manifest
+    from llmhpo.harness.publish import bundle
 
     directory, manifest = load_manifest(results_dir)
     cache_path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "").expanduser()

@@ -120,8 +120,8 @@ def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: b
     fingerprints of the runs simulated before (shared: identical requests are sent once).
     """
     from llmhpo.harness import optimizers
-    from llmhpo.harness.evaluation import eval_request, request_key
-    from llmhpo.harness.optimizers.base import ValidationResult
+    from llmhpo.harness.campaign.evaluation import eval_request, request_key
+    from llmhpo.harness.optimizers.ask_tell import ValidationResult
 
     tally = RunTally()
     gateway = PlanGateway(real_gateway, store, tally, bench.space, run.seed, set() if seen is None else seen) if uses_llm else None

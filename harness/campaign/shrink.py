@@ -73,7 +73,7 @@ def _optimizers(names: list[str], entries: tuple[Any, ...]) -> tuple[Any, ...]:
 def apply(spec: Any, flags: dict[str, Any]) -> Any:
     """The spec cut down by `flags` and renamed `<name>-shrunk`, carrying `shrink` (the flags as
     recorded in the manifest); the spec itself when no flag is given."""
-    from llmhpo.harness.spec import make_runs
+    from llmhpo.harness.spec.campaign_spec import make_runs
 
     if not flags:
         return spec
@@ -117,7 +117,7 @@ def describe(shrink: dict[str, Any] | None) -> str:
 
 def check_resume(directory: Path, shrink: dict[str, Any] | None) -> None:
     """Refuse to resume a campaign folder that was run with other shrink flags (one line, exit 2)."""
-    from llmhpo.harness.manifest import previous_manifest
+    from llmhpo.harness.journal.manifest import previous_manifest
 
     previous = previous_manifest(directory)
     if previous is None:  # a new campaign (an unreadable manifest: the journal reports it)

@@ -1,6 +1,6 @@
 """The campaign journal: append-only trials.jsonl + transcripts/<run_id>.jsonl, and the stopped,
-failures and baseline files beside them (manifest.json: harness.manifest; the record: harness.trial;
-line I/O: harness.jsonl).
+failures and baseline files beside them (manifest.json: harness.journal.manifest; the record: harness.journal.trial;
+line I/O: harness.journal.jsonl).
 
 Why append-only, one fsynced line per finished trial: the journal is what resume trusts; `open`
 detects a torn last line, reports it and cuts it off before anything new is appended. Transcript
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmhpo.harness.jsonl import (
+from llmhpo.harness.journal.jsonl import (
     Appender,
     append_one,
     read_jsonl,
@@ -22,14 +22,14 @@ from llmhpo.harness.jsonl import (
     write_json_atomic,
     write_jsonl_atomic,
 )
-from llmhpo.harness.manifest import MANIFEST, now_iso, resumed_manifest
-from llmhpo.harness.trial import Trial, first_wins
+from llmhpo.harness.journal.manifest import MANIFEST, now_iso, resumed_manifest
+from llmhpo.harness.journal.trial import Trial, first_wins
 
 TRIALS = "trials.jsonl"
 TRANSCRIPTS = "transcripts"
 BASELINE = "baseline.jsonl"
 STOPPED = "stopped.jsonl"  # runs an optimizer ended before their budget (patience): they are complete
-FAILURES = "failures.jsonl"  # runs a provider refused (harness.fidelity summarizes them); a resume retries them
+FAILURES = "failures.jsonl"  # runs a provider refused (harness.faithfulness summarizes them); a resume retries them
 
 
 def trial_key(trial: Trial) -> tuple[str, int]:
@@ -103,7 +103,7 @@ class Journal:
         self.finished.setdefault(run_id, {})[trial.index] = trial
 
     def append_failure(self, record: dict[str, Any]) -> None:
-        """Journal a run the provider refused (harness.fidelity reads them; a resume retries the run)."""
+        """Journal a run the provider refused (harness.faithfulness reads them; a resume retries the run)."""
         append_one(self.directory / FAILURES, {**record, "at": now_iso()})
 
     def mark_stopped(self, run_id: str, after: int, reason: str) -> None:

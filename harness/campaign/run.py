@@ -1,7 +1,7 @@
 """A campaign end to end: the wiring of spec, journal, caches, gateway, executor and scheduler.
 
-Why a module of its own: the scheduling (harness.driver), the evaluation cache (harness.eval_cache),
-the trial record (harness.recording, harness.journal) and the baseline (harness.baseline) are each
+Why a module of its own: the scheduling (harness.campaign.driver), the evaluation cache (harness.campaign.eval_cache),
+the trial record (harness.campaign.recording, harness.journal.files) and the baseline (harness.campaign.baseline) are each
 one concept; this module only builds and connects them, and closes what it built. Collaborators
 can be passed in (`gateway`, `store`, `executor`): a test builds them instead of monkeypatching,
 and the caller keeps ownership (they are not closed here).
@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness import benchmarks, fidelity, revisions
+from llmhpo.harness import benchmarks, faithfulness, revisions
 from llmhpo.harness.benchmarks.base import Benchmark
-from llmhpo.harness.driver import Driver, RunState
+from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.recording import Stats
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.recording import Stats
+from llmhpo.harness.journal.trial import Trial
 from llmhpo.harness.revisions import Revisions
-from llmhpo.harness.spec import RunSpec
-from llmhpo.harness.trial import Trial
+from llmhpo.harness.spec.campaign_spec import RunSpec
 
 __all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
 
@@ -47,7 +47,7 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     `workdir/<run_id>` is where a run's optimizer may keep files; `revisions`: the campaign's (None = newest)."""
     from llmhpo.harness import optimizers
     from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.recorded_attempts import RecordedAttempts
+    from llmhpo.harness.campaign.recorded_attempts import RecordedAttempts
 
     benches: dict[str, Benchmark] = {}
     states = []
@@ -82,20 +82,20 @@ def run_campaign(
     in the manifest without credentials. gateway_options: Gateway arguments (timeout_s, max_attempts).
     gateway / store / executor: collaborators built by the caller (then `endpoints`,
     `gateway_options`, `cache_dir`, `workers` and `dask` do not build them); None builds them here.
-    The campaign directory is locked while this runs (harness/lock.py). stop: a harness.stopping.Stop
+    The campaign directory is locked while this runs (harness/lock.py). stop: a harness.campaign.stopping.Stop
     (the CLI's, whose second Ctrl-C exits at once); None: one made here.
     """
-    from llmhpo.harness.executor import make_executor
+    from llmhpo.harness.campaign.executor import make_executor
     from llmhpo.harness.limits import check_creatable
     from llmhpo.harness.lock import campaign_lock
-    from llmhpo.harness.model_settings import endpoints_for
+    from llmhpo.harness.spec.model_settings import endpoints_for
 
     directory = Path(out_dir) / spec.name
     if gateway is not None and gateway.mode is not mode:  # its LLM replies would not follow the campaign's mode
         raise UserError(f"the gateway passed in is in {gateway.mode.value} mode, the campaign in {mode.value}")
     # every path is checked before anything is created: a bad --out leaves no cache behind
     check_creatable(directory, "output directory")
-    from llmhpo.harness.shrink import check_resume
+    from llmhpo.harness.campaign.shrink import check_resume
 
     check_resume(directory, getattr(spec, "shrink", None))  # before anything is created or written
     if mode is not Mode.OFF and store is None:
@@ -131,7 +131,7 @@ class _Parts:
     def __init__(self, spec: Any, directory: Path, cache_dir: Path, mode: Mode, endpoints: dict[str, Any],
                  gateway_options: dict[str, Any], llm_concurrency: int | None, gateway: Any, store: Any,
                  executor: Any, executor_factory: Callable[[], Any], stop: Any = None) -> None:
-        from llmhpo.harness.stopping import Stop
+        from llmhpo.harness.campaign.stopping import Stop
 
         self.stop = stop or Stop()
         self.spec, self.directory, self.cache_dir, self.mode = spec, directory, cache_dir, mode
@@ -143,18 +143,18 @@ class _Parts:
         """The journal, then the store, gateway and executor not passed in (closed by `close`)."""
         from llmhpo.gateway import Gateway
         from llmhpo.gateway.endpoints import record_endpoints
-        from llmhpo.harness.executor import LazyExecutor
-        from llmhpo.harness.journal import Journal
-        from llmhpo.harness.manifest import build_manifest, previous_manifest
-        from llmhpo.harness.model_settings import capability_overrides
+        from llmhpo.harness.campaign.executor import LazyExecutor
+        from llmhpo.harness.journal.files import Journal
+        from llmhpo.harness.journal.manifest import build_manifest, previous_manifest
+        from llmhpo.harness.spec.model_settings import capability_overrides
 
         spec, mode, endpoints = self.spec, self.mode, self.endpoints
         capabilities: dict[str, Any] = capability_overrides(spec.model_settings)
         previous = previous_manifest(self.directory)
         # a resumed campaign keeps what it was recorded with, a new one gets the newest
         self.revisions = revisions.current() if previous is None else revisions.of_manifest(previous)
-        if mode is Mode.REPLAY:  # strict: the recorded endpoints and capabilities (fidelity.replay_keying)
-            endpoints, recorded = fidelity.replay_keying(previous, endpoints)
+        if mode is Mode.REPLAY:  # strict: the recorded endpoints and capabilities (faithfulness.replay_keying)
+            endpoints, recorded = faithfulness.replay_keying(previous, endpoints)
             capabilities.update(recorded)
         manifest = build_manifest(spec, list(spec.runs), str(self.cache_dir), mode.value, self.revisions)
         manifest["benchmark_versions"] = benchmarks.versions(spec.benchmarks)  # what `report A B` compares
@@ -185,8 +185,8 @@ class _Parts:
             return self._run(on_progress or (lambda stats: None))
 
     def _run(self, on_progress: Callable[[Stats], None]) -> Outcome:
-        from llmhpo.harness.baseline import extend_baseline
-        from llmhpo.harness.executor import limit_threads
+        from llmhpo.harness.campaign.baseline import extend_baseline
+        from llmhpo.harness.campaign.executor import limit_threads
 
         start = time.perf_counter()
         limit_threads("blas")  # same BLAS threading in every session, so optimizer fits re-derive bit for bit
@@ -198,7 +198,7 @@ class _Parts:
             todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
             states = build_states(todo, self.gateway, journal.finished, journal.transcripts,
                                   workdir=directory / "optimizer-files", revisions=self.revisions)
-            journal.set_manifest(**fidelity.manifest_entries(spec.runs, self.gateway))
+            journal.set_manifest(**faithfulness.manifest_entries(spec.runs, self.gateway))
             concurrency = self.llm_concurrency or default_llm_concurrency(todo, self.gateway)
             driver = Driver(states, executor=self.executor, store=self.store, mode=mode, gateway=self.gateway,
                             sink=journal.append, on_progress=on_progress, on_failure=journal.append_failure,

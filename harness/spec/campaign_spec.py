@@ -4,7 +4,7 @@ Why validate everything up front and collect every problem: a campaign can run f
 in the last optimizer table must not surface after the first hour, and fixing problems one error at
 a time is slow. `parse_spec` raises one `UserError` whose message has one line per problem, each
 starting with where it is (`optimizers[2].options: ...`). The keys, types and ranges are the pydantic
-models of `harness.spec_document`; what needs a gateway is in `harness.spec_checks`.
+models of `harness.spec.document`; what needs a gateway is in `harness.spec.checks`.
 
 A run is one (benchmark, optimizer entry, seed, budget); its id is a readable, file-name-safe slug
 (the journal names transcript files after it).
@@ -31,10 +31,9 @@ from llmhpo.harness.limits import (
     parse_json_spec,
     read_spec_text,
 )
-from llmhpo.harness.model_settings import ModelSettingsTable, settings_table
 from llmhpo.harness.names import slug
-from llmhpo.harness.spec_checks import Located, ModelAt
-from llmhpo.harness.spec_document import (
+from llmhpo.harness.spec.checks import Located, ModelAt
+from llmhpo.harness.spec.document import (
     DEFAULT_BUDGET,
     MAX_BASELINE_SAMPLES,
     MAX_BUDGET,
@@ -44,7 +43,8 @@ from llmhpo.harness.spec_document import (
     SpecDocument,
     valid_part,
 )
-from llmhpo.harness.spec_errors import problems_of, where
+from llmhpo.harness.spec.errors import problems_of, where
+from llmhpo.harness.spec.model_settings import ModelSettingsTable, settings_table
 
 __all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
            "loads_spec", "make_runs", "parse_spec"]
@@ -104,7 +104,7 @@ class CampaignSpec:
     notes: tuple[str, ...] = ()
     model_settings: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
     runs: tuple[RunSpec, ...] = field(default=(), compare=False)
-    shrink: dict[str, Any] | None = field(default=None, compare=False)  # harness.shrink: the flags that cut it down
+    shrink: dict[str, Any] | None = field(default=None, compare=False)  # harness.campaign.shrink: the flags that cut it down
 
     def identity(self) -> dict[str, Any]:
         """What determines the results (not where or how fast they are computed)."""
@@ -167,7 +167,6 @@ def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_overrid
     become the same entry, which runs once (on M)."""
     from llmhpo.gateway import DEFAULT_MODEL
     from llmhpo.harness import optimizers
-
     resolved: list[tuple[int, OptimizerSpec, str | None, ModelAt]] = []
     for index, entry, model_at in _expand(entries):
         model = (model_override or entry.model or DEFAULT_MODEL) if optimizers.uses_llm(entry.name) else None
@@ -249,7 +248,7 @@ def parse_spec(
                                              allow_large=allow_large))
     notes: list[str] = []
     if check and located:
-        from llmhpo.harness.spec_checks import check_optimizers
+        from llmhpo.harness.spec.checks import check_optimizers
 
         # Even when the benchmarks or budgets are wrong, options can be checked on a toy task.
         benches = doc.benchmarks if doc else valid_part(Benchmarks, _get(data, "benchmarks"), [], allow_large=allow_large)

@@ -50,18 +50,18 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
     """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded.
 
     store: an open CacheStore (or one with its reading interface) to read instead of `cache_dir`;
-    the caller keeps it (harness.packing passes one that notes every entry read)."""
+    the caller keeps it (harness.publish.packing passes one that notes every entry read)."""
     from llmhpo.cache.modes import Mode
     from llmhpo.cache.store import CacheStore
     from llmhpo.gateway import Gateway
-    from llmhpo.harness.campaign import build_states
-    from llmhpo.harness.driver import Driver
-    from llmhpo.harness.executor import SerialExecutor, limit_threads
-    from llmhpo.harness.journal import TRIALS, read_transcripts, read_trials
-    from llmhpo.harness.manifest import load_manifest
+    from llmhpo.harness.campaign.driver import Driver
+    from llmhpo.harness.campaign.executor import SerialExecutor, limit_threads
+    from llmhpo.harness.campaign.run import build_states
+    from llmhpo.harness.journal.files import TRIALS, read_transcripts, read_trials
+    from llmhpo.harness.journal.manifest import load_manifest
+    from llmhpo.harness.journal.trial import Trial
     from llmhpo.harness.revisions import of_manifest
-    from llmhpo.harness.spec import RunSpec
-    from llmhpo.harness.trial import Trial
+    from llmhpo.harness.spec.campaign_spec import RunSpec
 
     start = time.perf_counter()
     limit_threads("blas")
@@ -81,7 +81,7 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
             raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
         store = CacheStore(path)
     from llmhpo.gateway.endpoints import endpoints_from
-    from llmhpo.harness.fidelity import replay_capabilities
+    from llmhpo.harness.faithfulness import replay_capabilities
 
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
     gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True),

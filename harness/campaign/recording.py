@@ -1,6 +1,6 @@
 """Trial recording: what the campaign journals for one finished trial, and what it counts.
 
-Why here: the journaled record (harness.trial.Trial), its parse and usage summaries and the
+Why here: the journaled record (harness.journal.trial.Trial), its parse and usage summaries and the
 running totals must be derived the same way for a new trial, a re-derived one (resume) and a
 replayed one (compared with the journal), so the driver calls these instead of building records.
 """
@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.key import canonical_json
-from llmhpo.harness import fidelity
+from llmhpo.harness import faithfulness
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.provenance import of_transcript
-from llmhpo.harness.trial import COMPARED_FIELDS, RUN_FIELDS, WHEN_SET_FIELDS, Trial
+from llmhpo.harness.journal.provenance import of_transcript
+from llmhpo.harness.journal.trial import COMPARED_FIELDS, RUN_FIELDS, WHEN_SET_FIELDS, Trial
 
 if TYPE_CHECKING:
-    from llmhpo.harness.spec import RunSpec
+    from llmhpo.harness.spec.campaign_spec import RunSpec
 
 
 
@@ -38,7 +38,7 @@ class Stats:
     llm_failures: int = 0
     asking: int = 0  # asks (LLM calls) in flight right now
     calls_answered: int = 0  # LLM calls of asks that returned (counted at once, for the calls/s figure)
-    phase: str = "trials"  # trials -> baseline (harness.progress names it)
+    phase: str = "trials"  # trials -> baseline (harness.campaign.progress names it)
     baseline_done: int = 0  # baseline samples journaled (this session and before)
     baseline_total: int = 0
     phase_s: dict[str, float] = field(default_factory=dict)  # wall time per phase this session
@@ -52,7 +52,7 @@ class Stats:
     def count(self, trial: Trial) -> None:
         """Add one finished trial (its status, parse record and LLM usage summary)."""
         self.crashed += not trial.ok
-        fidelity.count(self.llm_proposals, trial)
+        faithfulness.count(self.llm_proposals, trial)
         llm = trial.llm
         if llm:
             self.llm_calls += llm["calls"]

@@ -19,7 +19,7 @@ T = TypeVar("T")
 COMPARED = "compared"  # metadata: a replay must reproduce the value (the rest are timings and cache provenance)
 WHEN_SET = "when_set"  # metadata: written only when not None; absent in older rows, so compared only when journaled
 FALLBACK = "fallback"  # metadata: the field whose value an older row's missing/empty value takes
-RUN = "run"  # metadata: the value is the run's (harness.spec.RunSpec's attribute of the same name)
+RUN = "run"  # metadata: the value is the run's (harness.spec.campaign_spec.RunSpec's attribute of the same name)
 MISSING = "missing"  # metadata: the value an older row without the field gets (a field with no default)
 
 
@@ -57,7 +57,7 @@ class Trial:
     parse: dict[str, Any] | None = None
     llm: dict[str, Any] | None = None
     transcript_ref: str | None = None
-    # harness.provenance.Provenance of an LLM trial; None (and no key) in classical and older rows
+    # harness.journal.provenance.Provenance of an LLM trial; None (and no key) in classical and older rows
     provenance: str | None = field(default=None, metadata={COMPARED: True, WHEN_SET: True})
 
     REQUIRED = ("run_id", "index", "benchmark", "optimizer", "loss")

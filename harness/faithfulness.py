@@ -3,7 +3,7 @@
 A comparison on a hosted model means something only if the model was asked the way the papers
 asked it and its answers were used: this module records what each model was run with (so a
 replay re-uses it without importing litellm) and summarizes random fallbacks and failed runs for
-the CLI summary and the top of the report, with the provenance of every LLM trial (harness/provenance.py).
+the CLI summary and the top of the report, with the provenance of every LLM trial (harness/journal/provenance.py).
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from llmhpo.harness.journal import FAILURES as FAILURES  # the journal's file of refused runs, summarized here
-
 if TYPE_CHECKING:
-    from llmhpo.harness.trial import Trial
+    from llmhpo.harness.journal.trial import Trial
 
 WARN_SHARE = 0.10  # above this share of LLM trials chosen by the harness (fallback; + perturbed), results are suspect
 
@@ -58,7 +56,7 @@ def replay_keying(previous: dict[str, Any] | None, endpoints: dict[str, Any]) ->
 
 def count(rates: dict[str, dict[str, int]], trial: Trial) -> None:
     """Add one journaled trial to "label @ model" -> {"proposals": n, provenance: n, ...} (LLM trials only)."""
-    from llmhpo.harness.provenance import of_trial
+    from llmhpo.harness.journal.provenance import of_trial
 
     kind = of_trial(trial)
     if kind is not None:
@@ -84,7 +82,7 @@ def above(share: float) -> bool:
 
 def provenance_shares(tally: dict[str, int]) -> tuple[int, float, float]:
     """(LLM trials, share the model chose unchanged, share the harness chose) of one tally."""
-    from llmhpo.harness.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
+    from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
 
     n = tally.get("proposals", 0)
     if not n:
@@ -96,7 +94,7 @@ def provenance_shares(tally: dict[str, int]) -> tuple[int, float, float]:
 def fallback_lines(rates: dict[str, dict[str, int]]) -> list[str]:
     """Two lines per optimizer x model: random fallbacks, then every provenance with the share the
     model chose unchanged; each with a warning above WARN_SHARE."""
-    from llmhpo.harness.provenance import Provenance
+    from llmhpo.harness.journal.provenance import Provenance
 
     lines = []
     for key, tally in sorted(rates.items()):

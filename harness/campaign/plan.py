@@ -1,7 +1,7 @@
 """`llmhpo run SPEC --dry-run`: what a campaign will take before the first call.
 
 Runs, trials, baseline samples; LLM calls (and the most re-asks could add); prompt/completion tokens
-from the real templates (harness.plan_sim runs each optimizer against a local gateway); cost per
+from the real templates (harness.campaign.plan_sim runs each optimizer against a local gateway); cost per
 model at list prices (gateway.pricing, else litellm's cost map, imported here only; unknown where
 neither has a price); time from the benchmarks' `expected_seconds` and a latency assumption per
 provider; and what is already done: trials in the journal, LLM replies and evaluations the cache
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llmhpo.harness.eta import clock
+from llmhpo.harness.campaign.eta import clock
 
 # seconds per LLM call assumed when nothing better is known: the embedded model on CPU, a hosted API
 LATENCY_S = {"local": 6.0, "hosted": 2.5}
@@ -155,8 +155,8 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
     from llmhpo.gateway import Gateway
     from llmhpo.harness import optimizers
     from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.campaign import default_llm_concurrency
-    from llmhpo.harness.plan_sim import simulate
+    from llmhpo.harness.campaign.plan_sim import simulate
+    from llmhpo.harness.campaign.run import default_llm_concurrency
 
     capacity = 1 if workers == 1 else (workers or os.cpu_count() or 1)
     if dask:
@@ -169,8 +169,8 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         store = CacheStore(cache_dir)
     capabilities: dict[str, Any] = {}
     if mode is Mode.REPLAY:  # as the campaign: key by the recorded endpoints, ask no provider (no litellm)
-        from llmhpo.harness.fidelity import replay_keying
-        from llmhpo.harness.manifest import previous_manifest
+        from llmhpo.harness.faithfulness import replay_keying
+        from llmhpo.harness.journal.manifest import previous_manifest
 
         endpoints, capabilities = replay_keying(previous_manifest(Path(out_dir) / spec.name), endpoints)
     real = Gateway(mode=Mode.OFF, endpoints=endpoints, capabilities=capabilities)

@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.spec_errors import where
+from llmhpo.harness.spec.errors import where
 
 
 class OptimizerEntry(Protocol):
@@ -41,7 +41,7 @@ def check_optimizers(
     """The entries that stay (plot-reading ones go under a text-only --model, with a note); every
     problem appended to `problems`."""
     from llmhpo.gateway import Gateway
-    from llmhpo.harness.model_settings import capability_overrides
+    from llmhpo.harness.spec.model_settings import capability_overrides
 
     gateway = Gateway(mode=Mode.OFF, capabilities=capability_overrides(model_settings))
     if model_override:
@@ -58,7 +58,6 @@ def _check_optimizer(index: int, opt: OptimizerEntry, model_at: ModelAt, benchma
                      gateway: Any, problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
     from llmhpo.harness import benchmarks, optimizers
-
     at = where(("optimizers", index))
     if opt.model is not None:
         try:
@@ -81,7 +80,6 @@ def _drop_image_optimizers(opts: list[Located[E]], model: str, gateway: Any, not
                            problems: list[str]) -> list[Located[E]]:
     """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
     from llmhpo.harness import optimizers
-
     try:
         gateway.capabilities(model)
     except Exception as exc:  # unknown provider prefix

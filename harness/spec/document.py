@@ -4,7 +4,7 @@ Why pydantic with `extra="forbid"`: every problem comes back at once with its lo
 the last [[optimizers]] table is reported with the others, before anything runs), and each key is
 declared once, here. Registry checks (known benchmarks and optimizers) are validators too, so the
 document alone says whether names are valid; what needs a gateway (models, options) is checked by
-`harness.spec_checks` after this.
+`harness.spec.checks` after this.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from llmhpo.harness.limits import (
     name_problem,
     seed_problem,
 )
-from llmhpo.harness.model_settings import ModelSettingsTable
-from llmhpo.harness.spec_errors import invalid
+from llmhpo.harness.spec.errors import invalid
+from llmhpo.harness.spec.model_settings import ModelSettingsTable
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 # Upper bounds that catch typos (budget = 1000000000 would allocate GiBs for an initial design and
@@ -135,7 +135,6 @@ def _benchmark_list(value: Any) -> list[Any]:
 def _benchmark(item: Any) -> list[str]:
     """The benchmarks one entry names: itself, or every registered name a glob matches."""
     from llmhpo.harness import benchmarks
-
     if not isinstance(item, str) or not item.strip():
         raise invalid(f"expected a name, got {item!r}")
     item = item.strip()
@@ -164,7 +163,6 @@ def _tables(value: Any) -> Any:
 
 def _optimizer_name(name: Any) -> str:
     from llmhpo.harness import optimizers
-
     known = optimizers.names()
     if not isinstance(name, str) or not name:
         raise invalid(f"missing optimizer name; choose one of: {', '.join(known)}")
@@ -175,7 +173,6 @@ def _optimizer_name(name: Any) -> str:
 
 def _model_if_used(model: str | None, info: ValidationInfo) -> str | None:
     from llmhpo.harness import optimizers
-
     name = info.data.get("name")  # absent when the name itself was refused
     if model is not None and name is not None and not optimizers.uses_llm(name):
         raise invalid(f"{name} does not use a model (got model {model!r})")
@@ -185,7 +182,6 @@ def _model_if_used(model: str | None, info: ValidationInfo) -> str | None:
 def _models(value: Any, info: ValidationInfo) -> list[str]:
     """`models = [...]`: the models axis of one table (one entry per model, see spec._expand)."""
     from llmhpo.harness import optimizers
-
     if not isinstance(value, list) or not value:
         raise invalid(f"expected a non-empty list of model names (got {value!r})")
     bad = [m for m in value if not isinstance(m, str) or not m.strip()]
@@ -233,7 +229,7 @@ class _Table(BaseModel):
 
 class OptimizerEntry(_Table):
     """One [[optimizers]] table. `model` is filled in later (--model, the default model); `models`
-    instead of `model` makes one entry per model (`harness.spec` expands it)."""
+    instead of `model` makes one entry per model (`harness.spec.campaign_spec` expands it)."""
 
     name: Annotated[str, PlainValidator(_optimizer_name)] = Field(None, validate_default=True)
     model: Annotated[StrictStr | None, AfterValidator(_model_if_used)] = None
@@ -260,7 +256,7 @@ PositiveInt = Annotated[int, _at_least(1)]
 
 
 class SpecDocument(_Table):
-    """The whole spec as written; `harness.spec.parse_spec` turns it into a `CampaignSpec`."""
+    """The whole spec as written; `harness.spec.campaign_spec.parse_spec` turns it into a `CampaignSpec`."""
 
     name: Annotated[str, PlainValidator(_campaign_name)] = Field(None, validate_default=True)
     description: StrictStr = ""

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
 from llmhpo.gateway.endpoints import Endpoint
 from llmhpo.harness.limits import check_api_base, check_http_url
-from llmhpo.harness.spec_errors import invalid
+from llmhpo.harness.spec.errors import invalid
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

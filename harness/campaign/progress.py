@@ -6,8 +6,8 @@ trial, and a CI log that stays silent for minutes looks hung. The driver only ha
 
 Why phases: after the trials a campaign may evaluate a thousand baseline samples, then (demo) build
 its report; each phase is named with its own count and rate, so the display never sits at
-"trials 120/120, ETA 0:00:00" for minutes. The first line is the plan (harness.plan), the same
-estimate `llmhpo run --dry-run` prints. Rates and the ETA: harness.eta.
+"trials 120/120, ETA 0:00:00" for minutes. The first line is the plan (harness.campaign.plan), the same
+estimate `llmhpo run --dry-run` prints. Rates and the ETA: harness.campaign.eta.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from llmhpo.harness.eta import Eta, WindowRate, clock
+from llmhpo.harness.campaign.eta import Eta, WindowRate, clock
 
 PLAIN_EVERY_S = 5.0
 RICH_EVERY_S = 0.5

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from llmhpo.cache.errors import CacheMiss
 from llmhpo.cache.modes import Mode, lookup, record
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.evaluation import NAMESPACE, storable
+from llmhpo.harness.campaign.evaluation import NAMESPACE, storable
 
 if TYPE_CHECKING:
     from llmhpo.cache.store import CacheStore
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class EvalCache:
-    """Evaluations by key (`harness.evaluation.eval_request` fingerprints) under one cache mode."""
+    """Evaluations by key (`harness.campaign.evaluation.eval_request` fingerprints) under one cache mode."""
 
     store: CacheStore | None
     mode: Mode

@@ -3,7 +3,7 @@
 Why a file of its own format: a campaign's results directory only replays together with the cache
 it ran with, and that cache is one per user, shared by every campaign. A bundle holds the journal
 (manifest, trials, baseline, stopped/failures, transcripts) and exactly the cache entries the
-campaign used (harness.packing decides which), so a receiver replays, reports or resumes it with
+campaign used (harness.publish.packing decides which), so a receiver replays, reports or resumes it with
 nothing else.
 
 Format (version 1): a gzipped tar of regular files, `bundle.json` first. `bundle.json` names the
@@ -198,7 +198,7 @@ def unpack(path: Path | str, out: Path | str) -> tuple[Path, Path, Path]:
     """`llmhpo unpack BUNDLE OUT`: OUT/<campaign>, its cache OUT/cache and OUT/spec.json, the spec
     `llmhpo run` resumes it with; returns (campaign dir, cache dir, spec file)."""
     from llmhpo.harness.limits import check_creatable
-    from llmhpo.harness.spec import CampaignSpec, parse_spec
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec, parse_spec
 
     bundle = read_bundle(path)
     out = Path(out).expanduser().resolve()

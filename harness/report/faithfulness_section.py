@@ -1,6 +1,6 @@
 """The report's "Model fidelity" section, shown at the top: was each LLM optimizer really driven by
 its model? Protocol used, random-fallback rate and provenance shares per optimizer x model (warning
-above 10%, harness/fidelity.py), runs a
+above 10%, harness/faithfulness.py), runs a
 provider refused, and the capabilities each model was run with."""
 
 from __future__ import annotations
@@ -9,27 +9,27 @@ from typing import Any
 
 import pandas as pd
 
-from llmhpo.harness import fidelity
-from llmhpo.harness.journal import read_trials
-from llmhpo.harness.jsonl import read_jsonl
+from llmhpo.harness import faithfulness
+from llmhpo.harness.journal.files import FAILURES, read_trials
+from llmhpo.harness.journal.jsonl import read_jsonl
 from llmhpo.harness.report.render import Block, Bullets, Heading, Paragraph, Table
 
 
-def fidelity_blocks(results: Any) -> list[Block]:
+def faithfulness_blocks(results: Any) -> list[Block]:
     manifest = results.manifest
     trials = read_trials(results.directory)
-    rates = fidelity.fallback_rates(trials)
-    failures, _ = read_jsonl(results.directory / fidelity.FAILURES)
+    rates = faithfulness.fallback_rates(trials)
+    failures, _ = read_jsonl(results.directory / FAILURES)
     finished: dict[str, dict[int, Any]] = {}
     for t in trials:
         finished.setdefault(t.run_id, {})[t.index] = t
     budgets = {str(r["run_id"]): int(r["budget"]) for r in manifest.get("runs") or []}
-    still_failed = fidelity.open_failures(failures, finished, budgets)
+    still_failed = faithfulness.open_failures(failures, finished, budgets)
     protocols = manifest.get("protocols") or {}
     if not rates and not protocols and not still_failed:
         return []
     blocks: list[Block] = [Heading(2, "Model fidelity")]
-    lines = fidelity.fallback_lines(rates) or ["no LLM proposals journaled yet"]
+    lines = faithfulness.fallback_lines(rates) or ["no LLM proposals journaled yet"]
     lines += [f"output protocol of `{label}`: {p}" for label, p in sorted(protocols.items())]
     blocks.append(Bullets(lines))
     if still_failed:

@@ -1,7 +1,7 @@
 """`LLMSampler`: let any optuna study draw whole configurations from the llm / mmllm optimizers.
 
     import optuna
-    from llmhpo.harness.optuna import LLMSampler
+    from llmhpo.harness.optuna_sampler import LLMSampler
 
     study = optuna.create_study(sampler=LLMSampler(model="local/smollm2-135m", budget=20, seed=0))
     study.optimize(objective, n_trials=20)
@@ -30,7 +30,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.optimizers.base import ValidationResult
+from llmhpo.harness.optimizers.ask_tell import ValidationResult
 from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 
 SAMPLER_OPTIMIZERS = ("llm", "mmllm", "mmllm-image-only")

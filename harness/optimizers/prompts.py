@@ -29,7 +29,7 @@ TEMPLATE_HASHES: dict[str, str] = template_hashes(CURRENT["prompts"])
 DEFAULT_DESCRIPTION = "a machine learning model"
 
 
-def t(name: str, revision: str = CURRENT["prompts"], **values: Any) -> str:
+def fill_template(name: str, revision: str = CURRENT["prompts"], **values: Any) -> str:
     """Template `name` of prompts revision `revision`, filled in."""
     return PROMPT_REVISIONS[revision][name].format(**values)
 
@@ -59,7 +59,7 @@ class PromptSpec:
 
     def text(self, name: str, **values: Any) -> str:
         """Template `name` of this spec's revision, filled in."""
-        return t(name, self.revision, **values)
+        return fill_template(name, self.revision, **values)
 
     @property
     def keys(self) -> str:

@@ -132,8 +132,8 @@ def test_template_hashes_cover_every_template_of_a_revision() -> None:
     assert templates.PROMPT_REVISIONS["1"]["feedback_image_only"] != templates.PROMPT_REVISIONS["2"]["feedback_image_only"]
     assert templates.template_hashes("1")["system"] != templates.template_hashes("2")["system"]  # the revision is hashed
     for revision in templates.PROMPT_REVISIONS:
-        assert prompts.t("transition", revision, loss=0.5) == "loss = 5.0000e-01. Specify the next config."
-        assert prompts.t("last_try", revision) == "This is the last try."
+        assert prompts.fill_template("transition", revision, loss=0.5) == "loss = 5.0000e-01. Specify the next config."
+        assert prompts.fill_template("last_try", revision) == "This is the last try."
 
 
 def test_revision_1_templates_are_the_recorded_ones() -> None:

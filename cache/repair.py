@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache.atomic import write_text_atomic
+from llmhpo.cache.cassette import parse_line, read_lines
 from llmhpo.cache.errors import CacheError, CorruptEntry
 from llmhpo.cache.index_header import DB, index_problem
 from llmhpo.cache.key import canonical_json
@@ -169,7 +171,6 @@ class Repair:
 
 def repair(directory: Path, cassettes: tuple[Path, ...] = ()) -> Repair:
     """Rebuild a cache from everything readable; never removes a readable recording (see module doc)."""
-    from llmhpo.cache.cassette import parse_line, read_lines
     from llmhpo.cache.store import CacheStore
 
     directory = Path(directory)
@@ -292,8 +293,6 @@ def _quarantine_entry(store: Any, ns: str, fp: str, why: str, lost_found: Path, 
 
 def backup(directory: Path, envelopes: list[dict[str, Any]], kind: str = "backup", stamp: str | None = None) -> Path:
     """`envelopes` as a cassette next to the cache (`<dir>.<kind>-<time>.jsonl`), written before a change."""
-    from llmhpo.cache.atomic import write_text_atomic
-
     stamp = stamp or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = Path(directory).parent / f"{Path(directory).name}.{kind}-{stamp}.jsonl"
     ordered = sorted(envelopes, key=lambda e: (e["namespace"], e["fingerprint"]))

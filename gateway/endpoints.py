@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.types import Message, Request, strip_credentials
 
 NO_ENDPOINT = ""  # api_base meaning "the provider's default endpoint, whatever the environment says"
 
@@ -37,8 +38,6 @@ class Endpoint:
 
     def public(self) -> dict[str, Any]:
         """What a manifest may show: the endpoint without credentials and the key variable's name."""
-        from llmhpo.gateway.types import strip_credentials
-
         return {"api_base": strip_credentials(self.api_base), "api_key_env": self.api_key_env}
 
 
@@ -59,8 +58,6 @@ def endpoints_from(table: Mapping[str, Mapping[str, Any]] | None, *, pinned: boo
 def record_endpoints(gateway: Any, models: Iterable[str]) -> dict[str, dict[str, Any]]:
     """For a manifest: the endpoint each model's requests are keyed by now (scheme, host, port,
     path; never credentials) and the name of its key variable."""
-    from llmhpo.gateway.types import Message, Request
-
     out: dict[str, dict[str, Any]] = {}
     for model in sorted(set(models)):
         request, _ = gateway.prepare(Request(model=model, messages=(Message.text("user", ""),)))

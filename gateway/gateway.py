@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache import Mode, default_dir, fingerprint, lookup, record
-from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.gateway.capabilities import Capabilities, env_overrides
 from llmhpo.gateway.endpoints import Endpoint
 from llmhpo.gateway.errors import ConfigurationError
 from llmhpo.gateway.providers import prefix_of, provider_for
@@ -184,8 +184,6 @@ class Gateway:
         if isinstance(setting, Capabilities):
             caps = setting
         else:
-            from llmhpo.gateway.capabilities import env_overrides
-
             caps = self.provider(model).capabilities(model)
             caps = caps.with_overrides(env_overrides(model), "env")
             caps = caps.with_overrides(dict(setting or {}), "spec")

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from llmhpo.cache.atomic import atomic_file
 from llmhpo.gateway.errors import ConfigurationError
 
 GGUF_MAGIC = b"GGUF"
@@ -239,8 +240,6 @@ def chunk_files(spec: LocalModel) -> list[Path]:
 
 def assemble(spec: LocalModel, target: Path) -> Path:
     """Concatenate the chunks into `target`, hashing on the way; only a verified file is renamed in."""
-    from llmhpo.cache.atomic import atomic_file
-
     parts = chunk_files(spec)
     h = hashlib.sha256()
     try:

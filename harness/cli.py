@@ -16,6 +16,7 @@ import sys
 # local-model replies ~100x slower. Read once when the OpenMP runtime starts, so set it before any import.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from llmhpo import __version__
 from llmhpo.cache.errors import CacheError
 from llmhpo.gateway.errors import ConfigurationError, ProviderError
 from llmhpo.harness.errors import UserError
@@ -44,8 +45,6 @@ EPILOG = "Try `llmhpo demo` (offline, about 2 minutes). `llmhpo <command> --help
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from llmhpo import __version__
-
     parser = argparse.ArgumentParser(prog="llmhpo", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"llmhpo {__version__}")
     parser._positionals.title = "commands"  # listed right under the description, before the options

@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from llmhpo.gateway.capabilities import Capabilities
+from llmhpo.gateway.endpoints import endpoints_from
+from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED, Provenance, of_trial
+
 if TYPE_CHECKING:
     from llmhpo.harness.journal.trial import Trial
 
@@ -37,8 +41,6 @@ def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:
 def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     """Gateway(capabilities=...) pinned to what the campaign ran with: a replay asks no provider
     (never imports litellm)."""
-    from llmhpo.gateway.capabilities import Capabilities
-
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 
 
@@ -46,8 +48,6 @@ def replay_keying(previous: dict[str, Any] | None, endpoints: dict[str, Any]) ->
     """(endpoints, capabilities) of a strict replay of the campaign whose manifest is `previous`: requests
     keyed by the endpoints recorded live (pinned, whatever the environment says now), capabilities as
     recorded (no provider asked, no litellm import). The campaign and its plan both use it."""
-    from llmhpo.gateway.endpoints import endpoints_from
-
     previous = previous or {}
     if previous.get("endpoints"):
         endpoints = {**endpoints, **endpoints_from(previous["endpoints"], pinned=True)}
@@ -56,8 +56,6 @@ def replay_keying(previous: dict[str, Any] | None, endpoints: dict[str, Any]) ->
 
 def count(rates: dict[str, dict[str, int]], trial: Trial) -> None:
     """Add one journaled trial to "label @ model" -> {"proposals": n, provenance: n, ...} (LLM trials only)."""
-    from llmhpo.harness.journal.provenance import of_trial
-
     kind = of_trial(trial)
     if kind is not None:
         label, model = trial.optimizer, str(trial.model)
@@ -82,8 +80,6 @@ def above(share: float) -> bool:
 
 def provenance_shares(tally: dict[str, int]) -> tuple[int, float, float]:
     """(LLM trials, share the model chose unchanged, share the harness chose) of one tally."""
-    from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
-
     n = tally.get("proposals", 0)
     if not n:
         return 0, float("nan"), float("nan")
@@ -94,8 +90,6 @@ def provenance_shares(tally: dict[str, int]) -> tuple[int, float, float]:
 def fallback_lines(rates: dict[str, dict[str, int]]) -> list[str]:
     """Two lines per optimizer x model: random fallbacks, then every provenance with the share the
     model chose unchanged; each with a warning above WARN_SHARE."""
-    from llmhpo.harness.journal.provenance import Provenance
-
     lines = []
     for key, tally in sorted(rates.items()):
         n, unchanged, harness = provenance_shares(tally)

@@ -30,6 +30,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.optimizers import create
 from llmhpo.harness.optimizers.ask_tell import ValidationResult
 from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
 
@@ -112,8 +113,6 @@ class LLMSampler(optuna.samplers.BaseSampler):
         return self._proposals
 
     def _build(self, space: SearchSpace) -> None:
-        from llmhpo.harness.optimizers import create
-
         self._space = space
         self._optimizer = create(self._optimizer_name, space=space, **self._args)
         self._told = set()

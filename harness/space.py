@@ -30,6 +30,7 @@ from llmhpo.harness.params import (  # noqa: F401  (Float, Int, Categorical, Ord
     Param,
     canonical_number,
 )
+from llmhpo.harness.space_json import configspace_to_json
 from llmhpo.harness.values import format_value, native
 
 
@@ -209,8 +210,6 @@ class SearchSpace:
     def from_configspace(cls, cs: Any) -> SearchSpace:
         """Convert a ConfigSpace space (optional dependency; any version, through its neutral JSON form);
         Constants become `fixed` values."""
-        from llmhpo.harness.space_json import configspace_to_json
-
         return cls.from_configspace_json(configspace_to_json(cs))
 
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 
 from llmhpo.gateway.gateway import Gateway
 from llmhpo.gateway.proxy.routing import route_model
+from llmhpo.gateway.proxy.server import BackgroundProxy
 
 __all__ = ["make_app", "route_model", "start_proxy"]
 
@@ -31,8 +32,6 @@ def make_app(
 
 def start_proxy(gateway: Gateway, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Any:
     """A started BackgroundProxy for `gateway` (stop() it, or use it as a context manager)."""
-    from llmhpo.gateway.proxy.server import BackgroundProxy
-
     proxy = BackgroundProxy(make_app(gateway, **options), host, port)
     proxy.app.state.proxy.address = proxy.address
     return proxy.start()

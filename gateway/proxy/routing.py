@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 
 from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.models import CATALOGUE
 from llmhpo.gateway.providers import PROVIDERS
 
 FAMILIES: tuple[tuple[str, str], ...] = (
@@ -42,7 +43,6 @@ def route_model(name: object, default_prefix: str | None = None) -> str:
     for pattern, family in FAMILIES:
         if fnmatch.fnmatchcase(lowered, pattern):
             return f"{family}/{name}"
-    from llmhpo.gateway.models import CATALOGUE
 
     if name in CATALOGUE:
         return f"local/{name}"

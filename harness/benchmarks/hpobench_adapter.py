@@ -24,8 +24,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from llmhpo.harness.benchmarks import ml_models
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.benchmarks.ml_data import DATASETS, data_text, dataset_facts, hpobench_split
+from llmhpo.harness.benchmarks.ml_models import MEASURED_SECONDS, SAFETY
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.hpobench.client import worker
+from llmhpo.harness.hpobench.env import HPOBenchHome
+from llmhpo.harness.hpobench.openml_cache import task_ids
 from llmhpo.harness.space import SearchSpace
 
 FAMILIES = {"hpobench": False, "hpobench-fixed": True}  # family -> quirks switched off
@@ -35,14 +41,10 @@ PROJECT_MODEL = {"nn": "mlp"}  # HPOBench's model name -> the built-in family wi
 
 @functools.cache
 def _tasks() -> dict[int, str]:
-    from llmhpo.harness.hpobench.openml_cache import task_ids
-
     return task_ids()
 
 
 def _home() -> Any:
-    from llmhpo.harness.hpobench.env import HPOBenchHome
-
     return HPOBenchHome.resolve()
 
 
@@ -73,8 +75,6 @@ class HPOBenchBenchmark(BaseBenchmark):
 
     def __init__(self, family: str, model: str, task_id: int, spaces: dict[str, Any],
                  fidelity: dict[str, Any] | None = None) -> None:
-        from llmhpo.harness.benchmarks.ml_models import MEASURED_SECONDS, SAFETY
-
         self.family, self.model, self.task_id = family, model, task_id
         self.fixed_quirks = FAMILIES[family]
         self.dataset = _tasks()[task_id]
@@ -90,8 +90,6 @@ class HPOBenchBenchmark(BaseBenchmark):
         self.expected_seconds = SAFETY * MEASURED_SECONDS[PROJECT_MODEL.get(model, model)][self.dataset] * max(scale, 0.05)
 
     def _describe_r1(self) -> str:
-        from llmhpo.harness.benchmarks.ml_data import DATASETS
-
         leak = ("1 - validation accuracy" if self.fixed_quirks else
                 "1 - validation accuracy of a model that was also trained on the validation rows (HPOBench master)")
         return (f"HPOBench's {self.model} benchmark on OpenML task {self.task_id} ({self.dataset}: "
@@ -102,17 +100,12 @@ class HPOBenchBenchmark(BaseBenchmark):
     def describe(self) -> str:
         """Revision 1's words plus the model's fixed settings and the data pipeline: HPOBench's model is the
         built-in family's (ml_models: same arguments), its data the bundled dataset's, split by OpenML."""
-        from llmhpo.harness.benchmarks.ml_data import data_text, dataset_facts, hpobench_split
-        from llmhpo.harness.benchmarks.ml_models import MODELS, model_text
-
-        spec = MODELS[PROJECT_MODEL.get(self.model, self.model)]
+        spec = ml_models.MODELS[PROJECT_MODEL.get(self.model, self.model)]
         first, _, loss = self._describe_r1().partition(" The loss is ")
-        return "\n".join([first, model_text(spec, self.fidelity, dataset_facts(self.dataset).n_classes),
+        return "\n".join([first, ml_models.model_text(spec, self.fidelity, dataset_facts(self.dataset).n_classes),
                           data_text(self.dataset, hpobench_split(self.task_id)), "The loss is " + loss])
 
     def _evaluate(self, config: CanonicalConfig, seed: int) -> Evaluation:
-        from llmhpo.harness.hpobench.client import worker
-
         config = {**self.space.fixed, **config}  # HPOBench's ConfigSpace constants ride along
         reply = worker(_home()).request("evaluate", model=self.model, task_id=self.task_id, config=config,
                                         fidelity=self.fidelity, seed=int(seed), fixed=self.fixed_quirks)

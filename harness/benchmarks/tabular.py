@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation
+from llmhpo.harness.benchmarks.ml_data import DATASETS, data_text, dataset_facts, hpobench_split
+from llmhpo.harness.benchmarks.ml_models import MODELS, model_text
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.space import Categorical, Ordinal, Param, SearchSpace
 
@@ -48,9 +50,6 @@ class Family:
 
 def _nn_settings(dataset: str) -> str:
     """HPOBench's MLP at its maximal fidelity on HPOBench's data: the built-in mlp's own definition."""
-    from llmhpo.harness.benchmarks.ml_data import DATASETS, data_text, dataset_facts, hpobench_split
-    from llmhpo.harness.benchmarks.ml_models import MODELS, model_text
-
     mlp = MODELS["mlp"]
     return (model_text(mlp, mlp.fidelity, dataset_facts(dataset).n_classes) + "\n"
             + data_text(dataset, hpobench_split(DATASETS[dataset].task_id)))

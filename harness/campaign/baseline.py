@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from llmhpo.cache.key import fingerprint
+from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.campaign.eval_cache import EvalCache
 from llmhpo.harness.campaign.evaluation import eval_request, request_key
@@ -52,8 +53,6 @@ def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor:
     stop: after a Ctrl-C no new sample starts, running ones are killed (KeyboardInterrupt is raised);
     progress(done, total): called after each sample, `done` counting those journaled before.
     """
-    from llmhpo.harness.benchmarks import load
-
     by_name = {b.name: b for b in benches}
     by_name.update({r.benchmark: load(r.benchmark) for r in spec.runs if r.benchmark not in by_name})
     done = done_samples(journal.baseline_rows())

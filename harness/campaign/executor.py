@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from llmhpo.harness.campaign import pool_tmp
 from llmhpo.harness.errors import UserError
 
 
@@ -135,7 +136,6 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         import multiprocessing
 
-        from llmhpo.harness.campaign import pool_tmp
         pool_tmp.sweep()  # folders of pools whose driver was killed
         pool_tmp.own_temp_dir()  # this pool's: pid-named, so the next run can tell it was ours
         self.capacity = workers

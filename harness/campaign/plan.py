@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache.modes import Mode
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
 from llmhpo.harness.campaign.eta import clock
+from llmhpo.harness.faithfulness import replay_keying
+from llmhpo.harness.journal.manifest import previous_manifest
 
 # seconds per LLM call assumed when nothing better is known: the embedded model on CPU, a hosted API
 LATENCY_S = {"local": 6.0, "hosted": 2.5}
@@ -109,8 +114,6 @@ class Plan:
 def _price(model: str, *, catalogue: bool = True) -> tuple[float, float] | None:
     """USD per 1M (input, output) tokens: our table, else litellm's map (imported only here, and not
     with `catalogue=False`: a replay never imports litellm), else None."""
-    from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
-
     if model.partition("/")[0] in FREE_PREFIXES:
         return (0.0, 0.0)
     price = price_of(model)
@@ -151,8 +154,6 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
     """The plan of `spec` (reads the cache and the journal if they exist; creates nothing)."""
     import os
 
-    from llmhpo.cache.modes import Mode
-    from llmhpo.gateway import Gateway
     from llmhpo.harness import optimizers
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.campaign.plan_sim import simulate
@@ -169,8 +170,6 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         store = CacheStore(cache_dir)
     capabilities: dict[str, Any] = {}
     if mode is Mode.REPLAY:  # as the campaign: key by the recorded endpoints, ask no provider (no litellm)
-        from llmhpo.harness.faithfulness import replay_keying
-        from llmhpo.harness.journal.manifest import previous_manifest
 
         endpoints, capabilities = replay_keying(previous_manifest(Path(out_dir) / spec.name), endpoints)
     real = Gateway(mode=Mode.OFF, endpoints=endpoints, capabilities=capabilities)

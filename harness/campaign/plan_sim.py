@@ -26,6 +26,7 @@ import numpy as np
 
 from llmhpo.cache.key import fingerprint as digest
 from llmhpo.gateway.types import ImagePart, Request, Response, TextPart, Usage
+from llmhpo.harness.campaign.evaluation import eval_request, request_key
 
 CHARS_PER_TOKEN = 4
 MESSAGE_TOKENS = 4  # role and separators, per message
@@ -120,7 +121,6 @@ def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: b
     fingerprints of the runs simulated before (shared: identical requests are sent once).
     """
     from llmhpo.harness import optimizers
-    from llmhpo.harness.campaign.evaluation import eval_request, request_key
     from llmhpo.harness.optimizers.ask_tell import ValidationResult
 
     tally = RunTally()

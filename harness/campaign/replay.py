@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache.modes import Mode
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.endpoints import endpoints_from
+from llmhpo.harness.campaign.executor import SerialExecutor, limit_threads
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.faithfulness import replay_capabilities
+from llmhpo.harness.journal.files import TRIALS, read_transcripts, read_trials
+from llmhpo.harness.journal.manifest import load_manifest
+from llmhpo.harness.journal.trial import Trial
+from llmhpo.harness.revisions import of_manifest
 
 
 @dataclass
@@ -51,16 +60,9 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
 
     store: an open CacheStore (or one with its reading interface) to read instead of `cache_dir`;
     the caller keeps it (harness.publish.packing passes one that notes every entry read)."""
-    from llmhpo.cache.modes import Mode
     from llmhpo.cache.store import CacheStore
-    from llmhpo.gateway import Gateway
     from llmhpo.harness.campaign.driver import Driver
-    from llmhpo.harness.campaign.executor import SerialExecutor, limit_threads
     from llmhpo.harness.campaign.run import build_states
-    from llmhpo.harness.journal.files import TRIALS, read_transcripts, read_trials
-    from llmhpo.harness.journal.manifest import load_manifest
-    from llmhpo.harness.journal.trial import Trial
-    from llmhpo.harness.revisions import of_manifest
     from llmhpo.harness.spec.campaign_spec import RunSpec
 
     start = time.perf_counter()
@@ -80,8 +82,6 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
         if not str(path) or not path.is_dir():
             raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
         store = CacheStore(path)
-    from llmhpo.gateway.endpoints import endpoints_from
-    from llmhpo.harness.faithfulness import replay_capabilities
 
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
     gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True),

@@ -17,14 +17,26 @@ from pathlib import Path
 from typing import Any
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness import benchmarks, faithfulness, revisions
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.endpoints import record_endpoints
+from llmhpo.harness import benchmarks, faithfulness, optimizers, revisions
+from llmhpo.harness.benchmarks import load
 from llmhpo.harness.benchmarks.base import Benchmark
+from llmhpo.harness.campaign.baseline import extend_baseline
 from llmhpo.harness.campaign.driver import Driver, RunState
+from llmhpo.harness.campaign.executor import LazyExecutor, limit_threads, make_executor
 from llmhpo.harness.campaign.recording import Stats
+from llmhpo.harness.campaign.shrink import check_resume
+from llmhpo.harness.campaign.stopping import Stop
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.journal.files import Journal
+from llmhpo.harness.journal.manifest import build_manifest, previous_manifest
 from llmhpo.harness.journal.trial import Trial
+from llmhpo.harness.limits import check_creatable
+from llmhpo.harness.lock import campaign_lock
 from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.spec.campaign_spec import RunSpec
+from llmhpo.harness.spec.model_settings import capability_overrides, endpoints_for
 
 __all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
 
@@ -45,8 +57,6 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
                  revisions: Revisions | None = None) -> list[RunState]:
     """One fresh optimizer per run; a run re-derived from its journal follows its recorded LLM attempts;
     `workdir/<run_id>` is where a run's optimizer may keep files; `revisions`: the campaign's (None = newest)."""
-    from llmhpo.harness import optimizers
-    from llmhpo.harness.benchmarks import load
     from llmhpo.harness.campaign.recorded_attempts import RecordedAttempts
 
     benches: dict[str, Benchmark] = {}
@@ -85,17 +95,11 @@ def run_campaign(
     The campaign directory is locked while this runs (harness/lock.py). stop: a harness.campaign.stopping.Stop
     (the CLI's, whose second Ctrl-C exits at once); None: one made here.
     """
-    from llmhpo.harness.campaign.executor import make_executor
-    from llmhpo.harness.limits import check_creatable
-    from llmhpo.harness.lock import campaign_lock
-    from llmhpo.harness.spec.model_settings import endpoints_for
-
     directory = Path(out_dir) / spec.name
     if gateway is not None and gateway.mode is not mode:  # its LLM replies would not follow the campaign's mode
         raise UserError(f"the gateway passed in is in {gateway.mode.value} mode, the campaign in {mode.value}")
     # every path is checked before anything is created: a bad --out leaves no cache behind
     check_creatable(directory, "output directory")
-    from llmhpo.harness.campaign.shrink import check_resume
 
     check_resume(directory, getattr(spec, "shrink", None))  # before anything is created or written
     if mode is not Mode.OFF and store is None:
@@ -131,8 +135,6 @@ class _Parts:
     def __init__(self, spec: Any, directory: Path, cache_dir: Path, mode: Mode, endpoints: dict[str, Any],
                  gateway_options: dict[str, Any], llm_concurrency: int | None, gateway: Any, store: Any,
                  executor: Any, executor_factory: Callable[[], Any], stop: Any = None) -> None:
-        from llmhpo.harness.campaign.stopping import Stop
-
         self.stop = stop or Stop()
         self.spec, self.directory, self.cache_dir, self.mode = spec, directory, cache_dir, mode
         self.endpoints, self.gateway_options, self.llm_concurrency = endpoints, gateway_options, llm_concurrency
@@ -141,13 +143,6 @@ class _Parts:
 
     def _build(self) -> Any:
         """The journal, then the store, gateway and executor not passed in (closed by `close`)."""
-        from llmhpo.gateway import Gateway
-        from llmhpo.gateway.endpoints import record_endpoints
-        from llmhpo.harness.campaign.executor import LazyExecutor
-        from llmhpo.harness.journal.files import Journal
-        from llmhpo.harness.journal.manifest import build_manifest, previous_manifest
-        from llmhpo.harness.spec.model_settings import capability_overrides
-
         spec, mode, endpoints = self.spec, self.mode, self.endpoints
         capabilities: dict[str, Any] = capability_overrides(spec.model_settings)
         previous = previous_manifest(self.directory)
@@ -185,9 +180,6 @@ class _Parts:
             return self._run(on_progress or (lambda stats: None))
 
     def _run(self, on_progress: Callable[[Stats], None]) -> Outcome:
-        from llmhpo.harness.campaign.baseline import extend_baseline
-        from llmhpo.harness.campaign.executor import limit_threads
-
         start = time.perf_counter()
         limit_threads("blas")  # same BLAS threading in every session, so optimizer fits re-derive bit for bit
         spec, directory, mode = self.spec, self.directory, self.mode

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from llmhpo.harness.errors import UserError, suggest
+from llmhpo.harness.journal.manifest import previous_manifest
 
 SUFFIX = "-shrunk"
 
@@ -117,8 +118,6 @@ def describe(shrink: dict[str, Any] | None) -> str:
 
 def check_resume(directory: Path, shrink: dict[str, Any] | None) -> None:
     """Refuse to resume a campaign folder that was run with other shrink flags (one line, exit 2)."""
-    from llmhpo.harness.journal.manifest import previous_manifest
-
     previous = previous_manifest(directory)
     if previous is None:  # a new campaign (an unreadable manifest: the journal reports it)
         return

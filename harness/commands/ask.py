@@ -11,6 +11,9 @@ import sys
 from typing import Any
 
 from llmhpo.cache.modes import Mode
+from llmhpo.gateway import DEFAULT_MODEL, Gateway, Message, Request, TextPart, load_image
+from llmhpo.gateway.errors import ConfigurationError, ProviderError
+from llmhpo.harness.limits import check_api_base, check_seed
 
 
 def register(sub: Any) -> None:
@@ -40,10 +43,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmhpo.gateway import DEFAULT_MODEL, Gateway, Message, Request, TextPart, load_image
-    from llmhpo.gateway.errors import ConfigurationError, ProviderError
-    from llmhpo.harness.limits import check_api_base, check_seed
-
     check_api_base(args.api_base)  # the same rule as `run --api-base` and a spec's api_base
     if args.seed is not None:
         check_seed(args.seed)

@@ -11,7 +11,10 @@ import json
 import sys
 from typing import Any
 
+from llmhpo.cache import default_dir
 from llmhpo.cache.modes import Mode
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.limits import check_depth, check_seed
 
 
 def register(sub: Any) -> None:
@@ -70,21 +73,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from llmhpo.cache import default_dir
-    from llmhpo.cache.modes import Mode
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.benchmarks.base import canonical_config
     from llmhpo.harness.campaign.evaluation import evaluate_cached
-    from llmhpo.harness.errors import UserError
-    from llmhpo.harness.limits import check_seed
 
     check_seed(args.seed)  # -1 or 2**32 would crash inside the model: a usage error, not a crashed evaluation
     bench = load(args.name)
     if args.config is None:
         config, repairs = bench.space.default(), []
     else:
-        from llmhpo.harness.limits import check_depth
-
         check_depth(args.config, "--config")  # a recursive parser must not see 100,000 nested brackets
         try:
             config = json.loads(args.config)

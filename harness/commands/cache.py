@@ -14,6 +14,12 @@ import json
 import sys
 from typing import Any
 
+from llmhpo.cache import default_dir
+from llmhpo.cache.cassette import export_cassette, import_cassette, verify_cassette
+from llmhpo.cache.errors import CacheError, CorruptEntry
+from llmhpo.cache.repair import backup, inspect, repair
+from llmhpo.harness.limits import check_days, check_path
+
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("cache", help="inspect, export, import, verify, repair or prune the cache",
@@ -56,9 +62,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmhpo.cache import default_dir
-    from llmhpo.cache.cassette import export_cassette, import_cassette, verify_cassette
-    from llmhpo.cache.repair import backup, inspect
     from llmhpo.cache.store import CacheStore
 
     if args.action == "verify" and args.file:
@@ -66,9 +69,6 @@ def run(args: argparse.Namespace) -> int:
         return _report(problems, f"cassette {args.file}")
 
     from pathlib import Path
-
-    from llmhpo.cache.errors import CacheError, CorruptEntry
-    from llmhpo.harness.limits import check_days, check_path
 
     directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
     check_path(directory, "cache directory")
@@ -136,8 +136,6 @@ def run(args: argparse.Namespace) -> int:
 def _repair(directory: Any, sources: list[str]) -> int:
     """`cache repair`, `verify --repair`, `prune --corrupt`: 0 when the cache verifies afterwards."""
     from pathlib import Path
-
-    from llmhpo.cache.repair import inspect, repair
 
     result = repair(Path(directory), tuple(Path(s) for s in sources))
     for line in result.lines():

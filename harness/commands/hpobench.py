@@ -6,6 +6,9 @@ import argparse
 import json
 from typing import Any
 
+from llmhpo.harness.hpobench.env import HPOBenchHome
+from llmhpo.harness.hpobench.setup_env import setup
+
 
 def register(sub: Any) -> None:
     top = sub.add_parser("hpobench", help="set up / inspect the real HPOBench environment (hpobench/* benchmarks)",
@@ -29,9 +32,6 @@ def register(sub: Any) -> None:
 
 
 def run_setup(args: argparse.Namespace) -> int:
-    from llmhpo.harness.hpobench.env import HPOBenchHome
-    from llmhpo.harness.hpobench.setup_env import setup
-
     home = HPOBenchHome.resolve(args.home)
     setup(home, source=args.source, python=args.python, quiet=not args.verbose)
     print(home.root)
@@ -39,8 +39,6 @@ def run_setup(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from llmhpo.harness.hpobench.env import HPOBenchHome
-
     home = HPOBenchHome.resolve(args.home)
     info = home.setup_info()
     out = {"home": str(home.root), "ready": info is not None}

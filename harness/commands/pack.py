@@ -10,6 +10,9 @@ import argparse
 import sys
 from typing import Any
 
+from llmhpo.harness.publish.bundle import unpack
+from llmhpo.harness.publish.packing import pack
+
 
 def register(sub: Any) -> None:
     pack = sub.add_parser("pack", help="write a campaign and exactly the cache entries it used into one file",
@@ -34,8 +37,6 @@ def register(sub: Any) -> None:
 
 
 def pack_cmd(args: argparse.Namespace) -> int:
-    from llmhpo.harness.publish.packing import pack
-
     packed = pack(args.results, args.output, cache_dir=args.cache_dir, allow_incomplete=args.allow_incomplete)
     for problem in packed.problems:
         print(f"note: incomplete: {problem}", file=sys.stderr)
@@ -47,8 +48,6 @@ def pack_cmd(args: argparse.Namespace) -> int:
 
 
 def unpack_cmd(args: argparse.Namespace) -> int:
-    from llmhpo.harness.publish.bundle import unpack
-
     directory, cache_dir, spec = unpack(args.bundle, args.out)
     print(f"campaign: {directory}")
     print(f"cache: {cache_dir}")

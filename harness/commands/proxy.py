@@ -16,7 +16,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache import default_dir
+from llmhpo.cache.cassette import export_cassette, import_cassette
 from llmhpo.cache.modes import Mode
+from llmhpo.gateway import Gateway
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.providers import PROVIDERS
+from llmhpo.gateway.proxy import make_app
+from llmhpo.gateway.proxy.server import bind, exposure_warning, foreground_server, url_of
+from llmhpo.harness.limits import check_http_url
 
 DEFAULT_PORT = 8788
 
@@ -61,10 +69,6 @@ def register(sub: Any) -> None:
 
 
 def parse_upstreams(items: list[str]) -> dict[str, str]:
-    from llmhpo.gateway.errors import ConfigurationError
-    from llmhpo.gateway.providers import PROVIDERS
-    from llmhpo.harness.limits import check_http_url
-
     upstreams: dict[str, str] = {}
     for item in items:
         prefix, sep, url = item.partition("=")
@@ -83,9 +87,6 @@ def parse_upstreams(items: list[str]) -> dict[str, str]:
 
 def check_replay_source(mode: str, cache: str | None, cassette: str | None) -> None:
     """Replay needs recordings: a missing cache or cassette is a startup error, not 404s later."""
-    from llmhpo.cache import default_dir
-    from llmhpo.gateway.errors import ConfigurationError
-
     if cache and cassette:
         raise ConfigurationError("use --cache DIR or --cassette FILE, not both")
     if mode != Mode.REPLAY.value:
@@ -109,7 +110,6 @@ def open_cache(stack: contextlib.ExitStack, cache: str | None, cassette: str | N
     """The cache directory (or open store) to serve: --cache, or a private store loaded from --cassette."""
     if not cassette:
         return cache
-    from llmhpo.cache.cassette import import_cassette
     from llmhpo.cache.store import CacheStore
 
     store = stack.enter_context(CacheStore(stack.enter_context(tempfile.TemporaryDirectory()) + "/cache"))
@@ -119,18 +119,12 @@ def open_cache(stack: contextlib.ExitStack, cache: str | None, cassette: str | N
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmhpo.gateway import Gateway
-    from llmhpo.gateway.errors import ConfigurationError
-    from llmhpo.gateway.providers import PROVIDERS
-
     if args.default_prefix is not None and args.default_prefix not in PROVIDERS:
         raise ConfigurationError(f"--default-prefix must be one of {', '.join(sorted(PROVIDERS))}")
     upstreams = parse_upstreams(args.upstream)
     check_replay_source(args.mode, args.cache, args.cassette)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)
-    from llmhpo.gateway.proxy import make_app
-    from llmhpo.gateway.proxy.server import bind, exposure_warning, foreground_server, url_of
 
     with contextlib.ExitStack() as stack:
         cache = open_cache(stack, args.cache, args.cassette)
@@ -162,8 +156,6 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
             if args.cassette and Mode.parse(args.mode).writes and stats["live_calls"]:
-                from llmhpo.cache.cassette import export_cassette
-
                 count = export_cassette(gateway.store, args.cassette, namespace="llm")
                 print(f"wrote {count} entries to cassette {args.cassette}", flush=True)
     return 0

@@ -10,6 +10,9 @@ import argparse
 from contextlib import ExitStack
 from pathlib import Path
 
+from llmhpo.harness.publish.bundle import default_report_dir, is_bundle
+from llmhpo.harness.report import build_report
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -30,8 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from llmhpo.harness.publish.bundle import default_report_dir, is_bundle
-    from llmhpo.harness.report import build_report
     from llmhpo.harness.report.merge import campaign_directory
 
     out = args.out

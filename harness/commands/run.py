@@ -12,7 +12,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache import default_dir
 from llmhpo.cache.modes import Mode
+from llmhpo.harness.campaign.crash_share import crash_problem
+from llmhpo.harness.campaign.plan import make_plan
+from llmhpo.harness.campaign.progress import CampaignProgress, clock, cost_text, report_phase
+from llmhpo.harness.campaign.replay import replay
+from llmhpo.harness.campaign.shrink import add_flags, apply, flags_of
+from llmhpo.harness.campaign.stopping import Stop
+from llmhpo.harness.errors import UserError
+from llmhpo.harness.faithfulness import fallback_lines
+from llmhpo.harness.journal.files import read_trials
+from llmhpo.harness.limits import check_creatable, dask_problem
+from llmhpo.harness.publish.bundle import is_bundle, open_campaign
+from llmhpo.harness.report import build_report
 
 DEMO_OUT = "llmhpo-demo"
 
@@ -69,7 +82,6 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     p.add_argument("--llm-concurrency", type=int, default=None, metavar="N",
                    help="LLM calls in flight across runs, each run still sequential (default: the spec's, "
                         "else per provider: 16 hosted, the llama.cpp slots for the embedded model)")
-    from llmhpo.harness.campaign.shrink import add_flags
 
     add_flags(p)
 
@@ -78,9 +90,6 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
 
     stop: the command's harness.campaign.stopping.Stop (installed from its start); None: one made here."""
-    from llmhpo.cache import default_dir
-    from llmhpo.harness.campaign.stopping import Stop
-
     stop = stop or Stop(hard_exit=_exit_now)
 
     out = Path(args.out or spec.output or "results")
@@ -88,8 +97,6 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
     mode = Mode.parse(args.mode or spec.cache_mode)
     workers = args.workers if args.workers is not None else spec.workers
     if workers is not None and workers < 1:
-        from llmhpo.harness.errors import UserError
-
         raise UserError(f"--workers must be >= 1 (got {workers})")
     dask = _dask_flag(args.dask) or spec.dask
     gateway_options = _gateway_options(args)
@@ -98,13 +105,9 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
     endpoints = endpoints_for(spec.model_settings, spec.models, getattr(args, "api_base", None))
     llm_concurrency = args.llm_concurrency if args.llm_concurrency is not None else spec.llm_concurrency
     if llm_concurrency is not None and llm_concurrency < 1:
-        from llmhpo.harness.errors import UserError
-
         raise UserError(f"--llm-concurrency must be >= 1 (got {llm_concurrency})")
     for note in spec.notes:
         print(f"note: {note}", file=sys.stderr)
-    from llmhpo.harness.campaign.plan import make_plan
-    from llmhpo.harness.limits import check_creatable
 
     # the plan reads the campaign folder and the cache: paths are checked before anything touches them
     check_creatable(out / spec.name, "output directory")
@@ -128,7 +131,6 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
 def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
     """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
     a second one exits at once); prints the summary."""
-    from llmhpo.harness.campaign.progress import CampaignProgress
     from llmhpo.harness.campaign.run import run_campaign
 
     try:
@@ -146,9 +148,6 @@ def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
 
 def _crash_summary(directory: Path) -> int:
     """1 (with the first error) when all trials, or more than half of a run's, crashed (harness.campaign.crash_share)."""
-    from llmhpo.harness.campaign.crash_share import crash_problem
-    from llmhpo.harness.journal.files import read_trials
-
     problem = crash_problem(read_trials(Path(directory)))
     if problem:
         print(f"llmhpo: {problem}", file=sys.stderr)
@@ -158,8 +157,6 @@ def _crash_summary(directory: Path) -> int:
 
 def summary_line(name: str, s: Any, total_s: float) -> str:
     """The run summary: trials (resumed ones counted), the time of each phase, cache hits, LLM cost."""
-    from llmhpo.harness.campaign.progress import clock, cost_text
-
     phases = ", ".join(f"{k} {clock(v)}" for k, v in s.phase_s.items()) or "nothing to do"
     return (f"{name}: {s.done} trials ({s.rederived} resumed, {s.crashed} crashed); this session: {phases}; "
             f"all sessions {clock(total_s)}; eval cache hits {s.eval_hits}/{s.eval_lookups}, LLM calls {s.llm_calls} "
@@ -178,8 +175,6 @@ def _stopped(stop: Any, folder: Path | None) -> int:
 
 def stoppable(body: Any) -> int:
     """Run `body(stop)` with SIGINT/SIGTERM handled from the command's start (loading the spec included)."""
-    from llmhpo.harness.campaign.stopping import Stop
-
     stop = Stop(hard_exit=_exit_now)
     with stop.installed():
         try:
@@ -216,8 +211,6 @@ def _exit_if_threads_linger(code: int) -> None:
 
 def _fidelity_summary(stats: Any) -> int:
     """Random-fallback rates per optimizer x model and refused runs; 1 when a run failed."""
-    from llmhpo.harness.faithfulness import fallback_lines
-
     for line in fallback_lines(stats.llm_proposals):
         print(line)
     for run_id, message in sorted(stats.failed_runs.items()):
@@ -231,9 +224,6 @@ def _fidelity_summary(stats: Any) -> int:
 
 def _dask_flag(address: str | None) -> str | None:
     """`--dask` checked like the spec's `dask` (a bogus address is one line, not a Dask traceback)."""
-    from llmhpo.harness.errors import UserError
-    from llmhpo.harness.limits import dask_problem
-
     problem = dask_problem(address) if address else None
     if problem:
         raise UserError(f"--dask: {problem}")
@@ -243,8 +233,6 @@ def _dask_flag(address: str | None) -> str | None:
 def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
     """Gateway bounds from --timeout / --max-attempts (checked here: one line, exit 2)."""
     import math
-
-    from llmhpo.harness.errors import UserError
 
     options: dict[str, Any] = {}
     timeout, attempts = getattr(args, "timeout", None), getattr(args, "max_attempts", None)
@@ -262,7 +250,6 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from llmhpo.harness.campaign.shrink import apply, flags_of
     from llmhpo.harness.spec.campaign_spec import load_spec
 
     def body(stop: Any) -> int:
@@ -280,19 +267,11 @@ def demo_cmd(args: argparse.Namespace) -> int:
     from llmhpo.harness.spec.campaign_spec import loads_spec
 
     text = resources.files("llmhpo.harness").joinpath("demo.toml").read_text(encoding="utf-8")
-    from llmhpo.harness.campaign.shrink import apply, flags_of
 
     spec = apply(loads_spec(text, source="demo.toml"), flags_of(args))
     code = stoppable(lambda stop: execute(spec, args, stop))
     if code != 0:
         return code
-    try:
-        from llmhpo.harness.report import build_report
-    except ImportError:
-        print("report: harness.report is not available in this install", file=sys.stderr)
-        return 0
-    from llmhpo.harness.campaign.progress import report_phase
-
     done = report_phase()
     path = build_report(Path(args.out) / spec.name)
     done(str(path))
@@ -303,12 +282,7 @@ def demo_cmd(args: argparse.Namespace) -> int:
 
 
 def replay_cmd(args: argparse.Namespace) -> int:
-    from llmhpo.harness.campaign.replay import replay
-    from llmhpo.harness.publish.bundle import is_bundle, open_campaign
-
     if args.cache_dir and is_bundle(args.results):
-        from llmhpo.harness.errors import UserError
-
         raise UserError(f"{args.results} is a bundle: it carries its own cache entries (--cache is for results directories)")
     with open_campaign(args.results) as directory:
         result = replay(directory, cache_dir=args.cache_dir)

@@ -12,6 +12,12 @@ import sys
 import threading
 from typing import Any
 
+from llmhpo.gateway import DEFAULT_MODEL
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.gateway.models import resolve
+from llmhpo.gateway.providers.local import DEFAULT_N_CTX, build_params, start_server
+from llmhpo.gateway.proxy.server import bind, is_loopback
+
 DEFAULT_PORT = 8080
 
 
@@ -33,18 +39,11 @@ def register(sub: Any) -> None:
 
 def check_port_free(host: str, port: int) -> None:
     """Fail fast, before loading a model, when the address cannot be bound."""
-    from llmhpo.gateway.proxy.server import bind
-
     bind(host, port).close()
 
 
 def run(args: argparse.Namespace) -> int:
     import dataclasses
-
-    from llmhpo.gateway import DEFAULT_MODEL
-    from llmhpo.gateway.errors import ConfigurationError
-    from llmhpo.gateway.models import resolve
-    from llmhpo.gateway.providers.local import DEFAULT_N_CTX, build_params, start_server
 
     model = args.model or DEFAULT_MODEL
     if not model.startswith("local/"):
@@ -59,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"serving {model} ({resolved.path.name}) at {base}  (OpenAI-compatible; Ctrl-C stops)")
     print(f"use it as: model openai/{resolved.alias}  api_base {base}")
     print(f'  e.g. llmhpo ask --model openai/{resolved.alias} --api-base {base} "Hello"', flush=True)
-    from llmhpo.gateway.proxy.server import is_loopback
 
     if not is_loopback(args.host):
         print(f"warning: listening on {args.host} without authentication: anyone who can reach it can use it",

@@ -20,6 +20,7 @@ from typing import Any
 
 from llmhpo.cache.atomic import write_text_atomic
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.hpobench.client import Worker, WorkerError
 from llmhpo.harness.hpobench.env import (
     CACHE_FORMAT,
     DEFAULT_SOURCE,
@@ -28,6 +29,7 @@ from llmhpo.harness.hpobench.env import (
     SUPPORTED_PYTHON,
     HPOBenchHome,
 )
+from llmhpo.harness.lock import exclusive_lock
 
 MODELS = ("svm", "lr", "rf", "xgb", "nn")
 
@@ -98,8 +100,6 @@ def setup(home: HPOBenchHome, source: str | None = None, python: str | None = No
     """Build (or complete) the environment at `home`; returns what `setup.json` records. A second
     setup of the same home waits for the first (they would pip-install into one venv at once), then
     finds its steps done."""
-    from llmhpo.harness.lock import exclusive_lock
-
     python = python or sys.executable
     requirement = resolve_source(source)
     version = _python_version(python)
@@ -116,7 +116,6 @@ def setup(home: HPOBenchHome, source: str | None = None, python: str | None = No
 
 def _setup_locked(home: HPOBenchHome, python: str, requirement: str, version: tuple[int, int],
                   quiet: bool) -> dict[str, Any]:
-    from llmhpo.harness.hpobench.client import Worker, WorkerError
     from llmhpo.harness.hpobench.openml_cache import task_ids, write_all
 
     t_start = time.perf_counter()

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError, create_model
 
+import llmhpo.gateway as gw
 from llmhpo.harness.errors import RegistryUserError, UserError, suggest
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options, as_plugin
@@ -121,7 +122,6 @@ def _wrap(name: str, build: Callable[..., Optimizer], defaults: dict[str, Any], 
 
 def _llm_defaults(model: str | None, gateway: Any) -> tuple[str, Any]:
     """LLM optimizers default to `gateway.DEFAULT_MODEL` through a Gateway on the default cache."""
-    import llmhpo.gateway as gw
     return model or gw.DEFAULT_MODEL, gateway if gateway is not None else gw.Gateway()
 
 

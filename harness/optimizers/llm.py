@@ -31,6 +31,7 @@ from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.parse import ParseResult, parse_reply
 from llmhpo.harness.optimizers.patience import PatienceOptions, WithPatience
 from llmhpo.harness.optimizers.perturb import perturb
+from llmhpo.harness.optimizers.plots import render
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
 from llmhpo.harness.revisions import Revisions, current
 from llmhpo.harness.space import SearchSpace
@@ -138,7 +139,6 @@ class LLMOptimizer(OptimizerPlugin):
     def _image(self) -> ImagePart | None:
         if not self.multimodal or not self.history:
             return None
-        from llmhpo.harness.optimizers.plots import render
 
         # the best losses are labelled unless the point is that the numbers are only in the plot
         return render(self.history, self.space, self.revisions["plots"], annotate=not self.image_only)

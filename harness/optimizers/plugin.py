@@ -30,6 +30,7 @@ from typing import Annotated, Any, ClassVar, Protocol, runtime_checkable
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.optimizers.initial import n_initial_for
 
 
 def _within_budget(value: int | None, info: ValidationInfo) -> int | None:
@@ -46,8 +47,6 @@ DesignSize = Annotated[int, Field(ge=1), AfterValidator(_within_budget)]
 
 def design_size(value: int | None, budget: int) -> int:
     """The size asked for, else the project's default (initial.n_initial_for)."""
-    from llmhpo.harness.optimizers.initial import n_initial_for
-
     return value if value is not None else n_initial_for(budget)
 
 

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache.atomic import atomic_file
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.limits import check_creatable
 
 FORMAT = "llmhpo-campaign-bundle"
 FORMAT_VERSION = 1
@@ -90,8 +92,6 @@ def sha256(data: bytes) -> str:
 
 def write_bundle(path: Path, members: dict[str, bytes], index: dict[str, Any]) -> int:
     """Write `members` (name -> bytes) with their index as a bundle at `path` (atomically); its size."""
-    from llmhpo.cache.atomic import atomic_file
-
     listed = [{"name": name, "size": len(data), "sha256": sha256(data)} for name, data in sorted(members.items())]
     head = {"format": FORMAT, "format_version": FORMAT_VERSION, **index, "members": listed}
     files = [(INDEX, (json.dumps(head, indent=1, sort_keys=True) + "\n").encode("utf-8")),
@@ -197,7 +197,6 @@ def write_campaign(bundle: Bundle, directory: Path, cache_dir: Path) -> Path:
 def unpack(path: Path | str, out: Path | str) -> tuple[Path, Path, Path]:
     """`llmhpo unpack BUNDLE OUT`: OUT/<campaign>, its cache OUT/cache and OUT/spec.json, the spec
     `llmhpo run` resumes it with; returns (campaign dir, cache dir, spec file)."""
-    from llmhpo.harness.limits import check_creatable
     from llmhpo.harness.spec.campaign_spec import CampaignSpec, parse_spec
 
     bundle = read_bundle(path)

@@ -25,7 +25,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llmhpo.cache.errors import CacheError, CorruptEntry
+from llmhpo.cache.key import canonical_json
+from llmhpo.harness.campaign.replay import replay
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.journal.files import (
+    BASELINE,
+    TRANSCRIPTS,
+    TRIALS,
+    read_stopped,
+    read_transcripts,
+    read_trials,
+)
+from llmhpo.harness.journal.jsonl import read_jsonl
+from llmhpo.harness.journal.manifest import load_manifest
+from llmhpo.harness.publish import bundle
 
 # the campaign's files a bundle carries (report/, optimizer-files/ and the lock are not the campaign)
 FILES = ("manifest.json", "trials.jsonl", "baseline.jsonl", "stopped.jsonl", "failures.jsonl")
@@ -77,8 +91,6 @@ def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
     """Why a campaign is not finished: runs short of their budget (not stopped early), missing
     baseline samples, a journal file torn by a kill."""
     from llmhpo.harness.campaign.baseline import done_samples
-    from llmhpo.harness.journal.files import BASELINE, TRIALS, read_stopped, read_trials
-    from llmhpo.harness.journal.jsonl import read_jsonl
 
     problems: list[str] = []
     for name in (TRIALS, BASELINE):
@@ -105,8 +117,6 @@ def _baseline_keys(directory: Path, manifest: dict[str, Any]) -> set[tuple[str, 
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.campaign.baseline import recorded_requests
     from llmhpo.harness.campaign.evaluation import NAMESPACE
-    from llmhpo.harness.journal.files import BASELINE
-    from llmhpo.harness.journal.jsonl import read_jsonl
 
     rows = read_jsonl(directory / BASELINE)[0]
     if not rows:
@@ -122,7 +132,6 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
     from llmhpo.harness.benchmarks import load
     from llmhpo.harness.campaign.evaluation import NAMESPACE, eval_request, request_key
     from llmhpo.harness.campaign.recorded_attempts import attempts
-    from llmhpo.harness.journal.files import read_transcripts, read_trials
 
     keys: set[tuple[str, str]] = set()
     for by_index in read_transcripts(directory).values():
@@ -141,9 +150,6 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
 
 def used_entries(directory: Path, manifest: dict[str, Any], store: Any) -> tuple[set[tuple[str, str]], list[str]]:
     """(namespace, key) of every entry the campaign used, and why the replay says it is damaged."""
-    from llmhpo.cache.errors import CacheError
-    from llmhpo.harness.campaign.replay import replay
-
     recorder = _ReadRecorder(store)
     problems: list[str] = []
     try:
@@ -193,12 +199,7 @@ def pack(results_dir: Path | str, out: Path | str | None = None, *, cache_dir: P
          allow_incomplete: bool = False) -> Packed:
     """Write the bundle of a campaign (see the module docstring); UserError when it is unfinished or
     damaged and not `allow_incomplete`, or names a cache that does not exist."""
-    from llmhpo.cache.errors import CorruptEntry
-    from llmhpo.cache.key import canonical_json
     from llmhpo.cache.store import CacheStore
-    from llmhpo.harness.journal.files import TRANSCRIPTS, read_trials
-    from llmhpo.harness.journal.manifest import load_manifest
-    from llmhpo.harness.publish import bundle
 
     directory, manifest = load_manifest(results_dir)
     cache_path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "").expanduser()

@@ -32,6 +32,7 @@ from llmhpo.harness.benchmarks import parse_name
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.journal.files import BASELINE
 from llmhpo.harness.journal.jsonl import read_rows
+from llmhpo.harness.publish.bundle import open_campaign
 from llmhpo.harness.report.load import Results, load_results
 from llmhpo.harness.report.render import Block, Heading, Paragraph, Table
 
@@ -42,8 +43,6 @@ LOSS_TOLERANCE = 1e-9  # relative: the same evaluation replayed from a cache is 
 def campaign_directory(source: str | Path) -> Iterator[Path]:
     """THE one place a CLI source (`llmhpo report SOURCE ...`) becomes a campaign directory; a bundle
     (`harness.publish.bundle.open_campaign`) is opened here too, for as long as the report is being built."""
-    from llmhpo.harness.publish.bundle import open_campaign
-
     with open_campaign(source) as directory:
         yield directory
 

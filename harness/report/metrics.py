@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
 from llmhpo.harness.optimizers.history import best_so_far as incumbent_trace
 
 KEYS = ["benchmark", "optimizer"]
@@ -261,8 +262,6 @@ def mean_regret(regrets: pd.DataFrame) -> pd.Series:
 def provenance_shares(trials: pd.DataFrame) -> pd.DataFrame:
     """Per optimizer with LLM trials: model_chose_pct (model + reasked) and harness_chose_pct
     (perturbed + fallback) of its LLM trials (rows with a provenance)."""
-    from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED
-
     llm = trials.loc[trials["provenance"].notna(), ["optimizer", "provenance"]]
     grouped = llm.groupby("optimizer")["provenance"]
     out = pd.DataFrame({

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from llmhpo.cache.key import canonical_json
 from llmhpo.cache.modes import Mode
+from llmhpo.gateway import DEFAULT_MODEL
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.limits import (
     HARD_MAX_RUNS,
@@ -32,7 +33,7 @@ from llmhpo.harness.limits import (
     read_spec_text,
 )
 from llmhpo.harness.names import slug
-from llmhpo.harness.spec.checks import Located, ModelAt
+from llmhpo.harness.spec.checks import Located, ModelAt, check_optimizers
 from llmhpo.harness.spec.document import (
     DEFAULT_BUDGET,
     MAX_BASELINE_SAMPLES,
@@ -165,7 +166,6 @@ def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_overrid
 
     `--model M` replaces every entry's model, a `models` list included: the entries of one table then
     become the same entry, which runs once (on M)."""
-    from llmhpo.gateway import DEFAULT_MODEL
     from llmhpo.harness import optimizers
     resolved: list[tuple[int, OptimizerSpec, str | None, ModelAt]] = []
     for index, entry, model_at in _expand(entries):
@@ -248,8 +248,6 @@ def parse_spec(
                                              allow_large=allow_large))
     notes: list[str] = []
     if check and located:
-        from llmhpo.harness.spec.checks import check_optimizers
-
         # Even when the benchmarks or budgets are wrong, options can be checked on a toy task.
         benches = doc.benchmarks if doc else valid_part(Benchmarks, _get(data, "benchmarks"), [], allow_large=allow_large)
         budgets = doc.budget if doc else valid_part(Budgets, _get(data, "budget", DEFAULT_BUDGET), [DEFAULT_BUDGET],

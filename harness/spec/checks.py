@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from llmhpo.cache.modes import Mode
+from llmhpo.gateway import Gateway
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec.errors import where
+from llmhpo.harness.spec.model_settings import capability_overrides
 
 
 class OptimizerEntry(Protocol):
@@ -40,9 +42,6 @@ def check_optimizers(
 ) -> list[Located[E]]:
     """The entries that stay (plot-reading ones go under a text-only --model, with a note); every
     problem appended to `problems`."""
-    from llmhpo.gateway import Gateway
-    from llmhpo.harness.spec.model_settings import capability_overrides
-
     gateway = Gateway(mode=Mode.OFF, capabilities=capability_overrides(model_settings))
     if model_override:
         before = len(problems)

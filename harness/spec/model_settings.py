@@ -13,7 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
+from llmhpo.gateway.capabilities import check_overrides
 from llmhpo.gateway.endpoints import Endpoint
+from llmhpo.gateway.errors import ConfigurationError
+from llmhpo.harness.errors import UserError
 from llmhpo.harness.limits import check_api_base, check_http_url
 from llmhpo.harness.spec.errors import invalid
 
@@ -34,9 +37,6 @@ def _env_name(name: str) -> str:
 
 
 def _capabilities(value: Any) -> dict[str, Any]:
-    from llmhpo.gateway.capabilities import check_overrides
-    from llmhpo.gateway.errors import ConfigurationError
-
     try:
         return check_overrides(value, "capabilities")
     except ConfigurationError as exc:
@@ -76,8 +76,6 @@ def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def endpoints_for(settings: dict[str, dict[str, Any]], models: list[str],
                   api_base: str | None = None) -> dict[str, Endpoint]:
     """Endpoints per model from the spec's settings, with `llmhpo run --api-base` for a single model."""
-    from llmhpo.harness.errors import UserError
-
     out = {m: Endpoint(api_base=s.get("api_base"), api_key_env=s.get("api_key_env")) for m, s in settings.items()}
     if api_base is not None:
         check_api_base(api_base)

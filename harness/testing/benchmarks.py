@@ -32,9 +32,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from llmhpo.harness.benchmarks.base import BaseBenchmark, Benchmark, CanonicalConfig, Evaluation
+from llmhpo.harness import benchmarks
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.benchmarks.base import (
+    BaseBenchmark,
+    Benchmark,
+    CanonicalConfig,
+    Evaluation,
+    task_description,
+)
 from llmhpo.harness.campaign.evaluation import eval_key
 from llmhpo.harness.errors import InvalidConfig
+from llmhpo.harness.revisions import CURRENT, implemented
 from llmhpo.harness.space import SearchSpace
 
 N_SAMPLES = 2  # random configs evaluated per benchmark (kept small: some families train models)
@@ -44,7 +53,6 @@ def registered(suffix: Mapping[str, str] | None = None) -> list:
     """One pytest param per registered benchmark family (ids = families): its first listed benchmark,
     plus `suffix[family]` (e.g. "@n_estimators=16" for a cheap fidelity); skipped when the family
     lists no benchmark here (an optional package missing)."""
-    from llmhpo.harness import benchmarks
     names = benchmarks.names()
     out = []
     for family in benchmarks.FAMILIES:
@@ -112,8 +120,6 @@ class BenchmarkSuite:
 
     @pytest.fixture
     def make_benchmark(self, benchmark: Benchmark) -> Callable[[], Benchmark]:
-        from llmhpo.harness.benchmarks import load
-
         return lambda: load(benchmark.name)
 
     def test_contract_attributes(self, benchmark: Benchmark) -> None:
@@ -128,9 +134,6 @@ class BenchmarkSuite:
 
     def test_described_under_every_prompts_revision(self, benchmark: Benchmark) -> None:
         """Old campaigns are shown their revision's description (harness/revisions.py); the newest is describe()."""
-        from llmhpo.harness.benchmarks.base import task_description
-        from llmhpo.harness.revisions import CURRENT, implemented
-
         for revision in implemented("prompts"):
             assert task_description(benchmark, revision).strip()
         assert task_description(benchmark, CURRENT["prompts"]) == benchmark.describe()

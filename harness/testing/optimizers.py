@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from llmhpo.harness import optimizers
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.testing.spaces import SUITE_SPACES, SyntheticTask
@@ -41,7 +42,6 @@ CRASH_AT = 1  # index of the trial reported as crashed in the crash test
 
 def registered(select: Callable[[str], bool] | None = None, marks: Callable[[str], list] | None = None) -> list:
     """One pytest param per registered optimizer (ids = names) that `select` accepts, with `marks(name)`."""
-    from llmhpo.harness import optimizers
     return [pytest.param(name, id=name, marks=marks(name) if marks else []) for name in optimizers.names()
             if select is None or select(name)]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from llmhpo.cache.modes import Mode
 from llmhpo.gateway.capabilities import Capabilities
 from llmhpo.gateway.endpoints import endpoints_from
 from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED, Provenance, of_trial
@@ -44,14 +45,25 @@ def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 
 
-def replay_keying(previous: dict[str, Any] | None, endpoints: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(endpoints, capabilities) of a strict replay of the campaign whose manifest is `previous`: requests
-    keyed by the endpoints recorded live (pinned, whatever the environment says now), capabilities as
-    recorded (no provider asked, no litellm import). The campaign and its plan both use it."""
-    previous = previous or {}
-    if previous.get("endpoints"):
-        endpoints = {**endpoints, **endpoints_from(previous["endpoints"], pinned=True)}
-    return endpoints, replay_capabilities(previous)
+def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Gateway(capabilities=...) for these settings: the per-model overrides a spec declares."""
+    return {m: s["capabilities"] for m, s in settings.items() if s.get("capabilities")}
+
+
+def gateway_keying(model_settings: dict[str, dict[str, Any]], mode: Mode, previous: dict[str, Any] | None,
+                   endpoints: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(endpoints, capabilities) a campaign's gateway keys requests and answers capabilities by: the
+    spec's capability overrides; in a strict replay of the campaign whose manifest is `previous`, the
+    endpoints recorded live (pinned, whatever the environment says now) and the capabilities as
+    recorded (no provider asked, no litellm import). The campaign and its dry-run plan both use it,
+    so the plan asks the protocols and finds the cache entries the run will."""
+    capabilities = capability_overrides(model_settings)
+    if mode is Mode.REPLAY:
+        previous = previous or {}
+        if previous.get("endpoints"):
+            endpoints = {**endpoints, **endpoints_from(previous["endpoints"], pinned=True)}
+        capabilities.update(replay_capabilities(previous))
+    return endpoints, capabilities
 
 
 def count(rates: dict[str, dict[str, int]], trial: Trial) -> None:

@@ -21,7 +21,7 @@ from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
 from llmhpo.harness.campaign.eta import clock
-from llmhpo.harness.faithfulness import replay_keying
+from llmhpo.harness.faithfulness import gateway_keying
 from llmhpo.harness.journal.manifest import previous_manifest
 
 # seconds per LLM call assumed when nothing better is known: the embedded model on CPU, a hosted API
@@ -168,10 +168,8 @@ def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurren
         from llmhpo.cache.store import CacheStore
 
         store = CacheStore(cache_dir)
-    capabilities: dict[str, Any] = {}
-    if mode is Mode.REPLAY:  # as the campaign: key by the recorded endpoints, ask no provider (no litellm)
-
-        endpoints, capabilities = replay_keying(previous_manifest(Path(out_dir) / spec.name), endpoints)
+    previous = previous_manifest(Path(out_dir) / spec.name) if mode is Mode.REPLAY else None
+    endpoints, capabilities = gateway_keying(spec.model_settings, mode, previous, endpoints)  # as the campaign
     real = Gateway(mode=Mode.OFF, endpoints=endpoints, capabilities=capabilities)
     try:
         llm_runs = [r for r in spec.runs if r.model and optimizers.uses_llm(r.optimizer_name)]

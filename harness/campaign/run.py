@@ -36,7 +36,7 @@ from llmhpo.harness.limits import check_creatable
 from llmhpo.harness.lock import campaign_lock
 from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.spec.campaign_spec import RunSpec
-from llmhpo.harness.spec.model_settings import capability_overrides, endpoints_for
+from llmhpo.harness.spec.model_settings import endpoints_for
 
 __all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
 
@@ -144,13 +144,10 @@ class _Parts:
     def _build(self) -> Any:
         """The journal, then the store, gateway and executor not passed in (closed by `close`)."""
         spec, mode, endpoints = self.spec, self.mode, self.endpoints
-        capabilities: dict[str, Any] = capability_overrides(spec.model_settings)
         previous = previous_manifest(self.directory)
         # a resumed campaign keeps what it was recorded with, a new one gets the newest
         self.revisions = revisions.current() if previous is None else revisions.of_manifest(previous)
-        if mode is Mode.REPLAY:  # strict: the recorded endpoints and capabilities (faithfulness.replay_keying)
-            endpoints, recorded = faithfulness.replay_keying(previous, endpoints)
-            capabilities.update(recorded)
+        endpoints, capabilities = faithfulness.gateway_keying(spec.model_settings, mode, previous, endpoints)
         manifest = build_manifest(spec, list(spec.runs), str(self.cache_dir), mode.value, self.revisions)
         manifest["benchmark_versions"] = benchmarks.versions(spec.benchmarks)  # what `report A B` compares
         manifest["endpoints"] = record_endpoints(self.gateway or Gateway(mode=Mode.OFF, endpoints=endpoints), spec.models)

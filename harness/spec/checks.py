@@ -13,8 +13,8 @@ from typing import Any, Protocol, TypeVar
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.faithfulness import capability_overrides
 from llmhpo.harness.spec.errors import where
-from llmhpo.harness.spec.model_settings import capability_overrides
 
 
 class OptimizerEntry(Protocol):

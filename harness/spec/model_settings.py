@@ -68,11 +68,6 @@ def settings_table(entries: dict[str, ModelSettings] | None) -> dict[str, dict[s
     return {m: e.model_dump(exclude_unset=True) for m, e in (entries or {}).items()}
 
 
-def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Gateway(capabilities=...) for these settings: the per-model overrides a spec declares."""
-    return {m: s["capabilities"] for m, s in settings.items() if s.get("capabilities")}
-
-
 def endpoints_for(settings: dict[str, dict[str, Any]], models: list[str],
                   api_base: str | None = None) -> dict[str, Endpoint]:
     """Endpoints per model from the spec's settings, with `llmhpo run --api-base` for a single model."""

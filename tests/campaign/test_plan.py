@@ -89,3 +89,21 @@ def test_unpriced_model_cost_is_unknown(tmp_path):
     plan = _plan(spec, tmp_path)
     assert plan.models["openai/no-such-model-xyz"].cost_usd is None
     assert "cost unknown (unpriced)" in plan.headline() and "$0.0000" not in plan.render()
+
+
+def test_the_plan_takes_the_specs_capability_overrides_as_the_campaign_does(tmp_path, server, monkeypatch):
+    """A self-hosted vision model litellm does not know is declared vision-capable in the spec: the
+    campaign sends it plots, so the plan must count the same calls and keys (before, the dry run took
+    the model for text-only), and after the run it finds every call in the cache."""
+    monkeypatch.setenv(KEY_ENV, KEY)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    model = "openai/my-local-finetune"  # a self-hosted server: litellm knows nothing of it
+    spec = loads_spec(f'name = "caps"\nbudget = 3\nseeds = 1\nbenchmarks = ["toy/branin"]\n'
+                      f'[[optimizers]]\nname = "mmllm"\nmodel = "{model}"\n'
+                      f'[model_settings."{model}"]\napi_base = "{server.url}"\napi_key_env = "{KEY_ENV}"\n'
+                      f'capabilities = {{ images = true }}\n')
+    plan = _plan(spec, tmp_path)
+    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    assert plan.models[model].calls == outcome.stats.llm_calls == len(server.received) > 0
+    again = _plan(spec, tmp_path)  # the same keys as the run: every call is found in the cache
+    assert again.llm_checked == again.llm_hits == plan.models[model].calls

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 from llmhpo.harness.journal import FAILURES as FAILURES  # the journal's file of refused runs, summarized here
 
 if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.gateway.endpoints import Endpoint
+    from llmhpo.harness.spec import RunSpec
     from llmhpo.harness.trial import Trial
 
 WARN_SHARE = 0.10  # above this share of LLM trials chosen by the harness (fallback; + perturbed), results are suspect
 
 
-def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:
+def manifest_entries(runs: Iterable[RunSpec], gateway: LLMClient) -> dict[str, Any]:
     """The manifest's record of what each model was run with: {"capabilities": {model: ...},
     "protocols": {optimizer label: text|json|schema}} (endpoints: `gateway.endpoints.record_endpoints`)."""
     from llmhpo.harness.optimizers.protocol import resolve
@@ -44,7 +47,8 @@ def replay_capabilities(manifest: dict[str, Any]) -> dict[str, Any]:
     return {m: Capabilities.from_dict(d) for m, d in (manifest.get("capabilities") or {}).items()}
 
 
-def replay_keying(previous: dict[str, Any] | None, endpoints: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def replay_keying(previous: dict[str, Any] | None,
+                  endpoints: dict[str, Endpoint]) -> tuple[dict[str, Endpoint], dict[str, Any]]:
     """(endpoints, capabilities) of a strict replay of the campaign whose manifest is `previous`: requests
     keyed by the endpoints recorded live (pinned, whatever the environment says now), capabilities as
     recorded (no provider asked, no litellm import). The campaign and its plan both use it."""

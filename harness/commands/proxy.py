@@ -119,6 +119,7 @@ def open_cache(stack: contextlib.ExitStack, cache: str | None, cassette: str | N
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmhpo.cache.store import CacheStore
     from llmhpo.gateway import Gateway
     from llmhpo.gateway.errors import ConfigurationError
     from llmhpo.gateway.providers import PROVIDERS
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         where = (
             f"cassette {args.cassette}"
             if args.cassette
-            else f"cache {gateway.store.path if gateway.store else '-'}"
+            else f"cache {gateway.store.path if isinstance(gateway.store, CacheStore) else '-'}"
         )
         print(f"llmhpo proxy: mode {args.mode}, {where}, listening on {url} (Ctrl-C stops)")
         print(f"  OPENAI_BASE_URL={url}/v1  ANTHROPIC_BASE_URL={url}  stats: {url}/stats", flush=True)
@@ -164,6 +165,6 @@ def run(args: argparse.Namespace) -> int:
             if args.cassette and Mode.parse(args.mode).writes and stats["live_calls"]:
                 from llmhpo.cache.cassette import export_cassette
 
-                count = export_cassette(gateway.store, args.cassette, namespace="llm")
+                count = export_cassette(cache, args.cassette, namespace="llm")  # the store loaded from it
                 print(f"wrote {count} entries to cassette {args.cassette}", flush=True)
     return 0

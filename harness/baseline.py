@@ -84,7 +84,7 @@ def missing_samples(
     progress must move, and a serial executor (which evaluates at submit) must yield as it goes.
     """
     stop = stop or Stop()
-    window = max(1, 2 * int(getattr(executor, "capacity", 1) or 1))
+    window = max(1, 2 * int(executor.capacity or 1))
     queue: deque[tuple[dict[str, Any], str, dict[str, Any], Any]] = deque()
     try:
         for row, key, request, seed in _todo(spec, benches, done):

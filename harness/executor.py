@@ -85,8 +85,18 @@ def _init_pool_worker(driver_pid: int) -> None:
 
 
 class Executor(Protocol):
-    description: str
-    capacity: int
+    """Where evaluations run (SerialExecutor, PoolExecutor, DaskExecutor, LazyExecutor, a test's own):
+    the driver and the baseline submit `(benchmark name, config, seed)` and collect the result dict."""
+
+    @property
+    def description(self) -> str:
+        """What it is, for people (`serial (in-process)`, `process pool (4 workers)`)."""
+        ...
+
+    @property
+    def capacity(self) -> int:
+        """Evaluations it runs at once: the baseline keeps twice as many submitted."""
+        ...
 
     def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> Any: ...
 
@@ -221,12 +231,21 @@ class DaskExecutor:
 
 
 class LazyExecutor:
-    """Start the pool or cluster only when something must really be evaluated (resumes rarely do)."""
+    """Start the pool or cluster only when something must really be evaluated (resumes rarely do).
 
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        self._factory, self._inner = factory, None
+    `capacity` is 1: the size of a pool not started yet is not known (asking would start it)."""
 
-    def _get(self) -> Any:
+    capacity = 1
+
+    def __init__(self, factory: Callable[[], Executor]) -> None:
+        self._factory = factory
+        self._inner: Executor | None = None
+
+    @property
+    def description(self) -> str:
+        return self._inner.description if self._inner is not None else "started on first use"
+
+    def _get(self) -> Executor:
         if self._inner is None:
             self._inner = self._factory()
         return self._inner

@@ -23,9 +23,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.harness.errors import UserError
+
+if TYPE_CHECKING:
+    from llmhpo.cache.store import CacheStore
 
 # the campaign's files a bundle carries (report/, optimizer-files/ and the lock are not the campaign)
 FILES = ("manifest.json", "trials.jsonl", "baseline.jsonl", "stopped.jsonl", "failures.jsonl")
@@ -51,9 +54,11 @@ class Packed:
 
 
 class _ReadRecorder:
-    """A cache store seen through: every entry found on a read is noted as (namespace, key)."""
+    """A cache store seen through: every entry found on a read is noted as (namespace, key). A
+    `cache.Store` (what a replay reads through): `get` and `put` (never called by a strict replay,
+    forwarded all the same), and `get_envelope`."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: CacheStore) -> None:
         self.inner = inner
         self.read: set[tuple[str, str]] = set()
 
@@ -69,8 +74,9 @@ class _ReadRecorder:
             self.read.add((namespace, key))
         return envelope
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+    def put(self, key: str, value: dict[str, Any], namespace: str = "llm",
+            request: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.inner.put(key, value, namespace, request)
 
 
 def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
@@ -139,7 +145,7 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
     return keys
 
 
-def used_entries(directory: Path, manifest: dict[str, Any], store: Any) -> tuple[set[tuple[str, str]], list[str]]:
+def used_entries(directory: Path, manifest: dict[str, Any], store: CacheStore) -> tuple[set[tuple[str, str]], list[str]]:
     """(namespace, key) of every entry the campaign used, and why the replay says it is damaged."""
     from llmhpo.cache.errors import CacheError
     from llmhpo.harness.replay import replay

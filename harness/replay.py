@@ -12,9 +12,12 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from llmhpo.harness.errors import UserError
+
+if TYPE_CHECKING:
+    from llmhpo.cache.modes import Store
 
 
 @dataclass
@@ -46,10 +49,10 @@ class ReplayResult:
                 f"live wall time of the trials {live}{speed}; {cost}; {verdict}")
 
 
-def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, store: Any = None) -> ReplayResult:
+def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, store: Store | None = None) -> ReplayResult:
     """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded.
 
-    store: an open CacheStore (or one with its reading interface) to read instead of `cache_dir`;
+    store: an open store (a CacheStore, or a `cache.Store` around one) to read instead of `cache_dir`;
     the caller keeps it (harness.packing passes one that notes every entry read)."""
     from llmhpo.cache.modes import Mode
     from llmhpo.cache.store import CacheStore
@@ -74,12 +77,12 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
         reference[trial.run_id].setdefault(trial.index, trial)
     runs = [RunSpec.from_dict(r) for r in manifest.get("runs") or []]
     runs = [r for r in runs if reference.get(r.run_id)]
-    owned = store is None
+    owned: CacheStore | None = None  # the store opened here, closed here
     if store is None:
         path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
         if not str(path) or not path.is_dir():
             raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
-        store = CacheStore(path)
+        store = owned = CacheStore(path)
     from llmhpo.gateway.endpoints import endpoints_from
     from llmhpo.harness.fidelity import replay_capabilities
 
@@ -95,8 +98,8 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
         stats = driver.run()
     finally:
         gateway.close()
-        if owned:
-            store.close()
+        if owned is not None:
+            owned.close()
     missing = sum(len(v) for k, v in reference.items() if k not in {r.run_id for r in runs})
     mismatches = list(stats.mismatches)
     if missing:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.modes import Mode
+
+if TYPE_CHECKING:
+    from llmhpo.harness.space import SearchSpace
 
 
 def register(sub: Any) -> None:
@@ -35,7 +38,7 @@ def register(sub: Any) -> None:
     ev.set_defaults(func=run_eval)
 
 
-def _size(space: Any) -> str:
+def _size(space: SearchSpace) -> str:
     n = space.cardinality()
     return f"{len(space)} params, " + (f"{n} configs" if n is not None else "continuous")
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.modes import Mode
+
+if TYPE_CHECKING:
+    from llmhpo.harness.campaign import CampaignContext
+    from llmhpo.harness.plan import Plan
+    from llmhpo.harness.spec import CampaignSpec
+    from llmhpo.harness.stopping import Stop
 
 DEMO_OUT = "llmhpo-demo"
 
@@ -74,7 +81,7 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     add_flags(p)
 
 
-def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
+def execute(spec: CampaignSpec, args: argparse.Namespace, stop: Stop | None = None) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
 
     stop: the command's harness.stopping.Stop (installed from its start); None: one made here."""
@@ -120,22 +127,25 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
     if getattr(args, "dry_run", False):
         print(plan.render())
         return 0
-    return _run(spec, stop, plan, dict(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
-                                       endpoints=endpoints, gateway_options=gateway_options,
-                                       llm_concurrency=llm_concurrency))
+    from llmhpo.harness.campaign import CampaignContext
+
+    return _run(spec, plan, CampaignContext(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
+                                            endpoints=endpoints, gateway_options=gateway_options,
+                                            llm_concurrency=llm_concurrency, stop=stop))
 
 
-def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
-    """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
-    a second one exits at once); prints the summary."""
+def _run(spec: CampaignSpec, plan: Plan, context: CampaignContext) -> int:
+    """The campaign under a progress display and the context's Stop (Ctrl-C / SIGTERM: stop within
+    seconds, a second one exits at once); prints the summary."""
     from llmhpo.harness.campaign import run_campaign
     from llmhpo.harness.progress import CampaignProgress
 
+    assert context.stop is not None  # the command's, installed from its start
     try:
         with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
-            outcome = run_campaign(spec, on_progress=progress.update, stop=stop, **options)
+            outcome = run_campaign(spec, context, on_progress=progress.update)
     except KeyboardInterrupt:
-        return _stopped(stop, options["out_dir"] / spec.name)
+        return _stopped(context.stop, context.out_dir / spec.name)
     s = outcome.stats
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -166,7 +176,7 @@ def summary_line(name: str, s: Any, total_s: float) -> str:
             f"({s.llm_hits} cached, {s.llm_failures} failed), LLM cost {cost_text(s)}")
 
 
-def _stopped(stop: Any, folder: Path | None) -> int:
+def _stopped(stop: Stop, folder: Path | None) -> int:
     """After a stop: one line, and 128 + the signal (abandoned LLM calls do not hold the exit)."""
     code = 128 + (signal_number(stop.signal_name) or 2)
     where = f" ({folder})" if folder is not None else ""
@@ -176,7 +186,7 @@ def _stopped(stop: Any, folder: Path | None) -> int:
     return code
 
 
-def stoppable(body: Any) -> int:
+def stoppable(body: Callable[[Stop], int]) -> int:
     """Run `body(stop)` with SIGINT/SIGTERM handled from the command's start (loading the spec included)."""
     from llmhpo.harness.stopping import Stop
 
@@ -265,7 +275,7 @@ def run_cmd(args: argparse.Namespace) -> int:
     from llmhpo.harness.shrink import apply, flags_of
     from llmhpo.harness.spec import load_spec
 
-    def body(stop: Any) -> int:
+    def body(stop: Stop) -> int:
         with stop.interruptible(starts_work=True):  # loading creates nothing: a stop cuts it short
             spec = apply(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), flags_of(args))
         return execute(spec, args, stop)

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign import run_campaign
+from llmhpo.harness.campaign import CampaignContext, run_campaign
 from llmhpo.harness.model_settings import endpoints_for
 from llmhpo.harness.plan import make_plan
 from llmhpo.harness.spec import loads_spec
@@ -64,7 +64,8 @@ def test_dry_run_calls_are_exact_and_tokens_close_to_what_the_wire_saw(tmp_path,
     spec = loads_spec(path.read_text())
     plan = _plan(spec, tmp_path)
     model = plan.models[MODEL]
-    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                 mode=Mode.LIVE, workers=1))
     prompt = sum(approx_tokens(server.prompt_text(r)) for r in server.received)
     assert model.calls == outcome.stats.llm_calls  # exact (llm-tpe's coin and narrowing calls included)
     assert model.sent == len(server.received) == model.calls - outcome.stats.llm_hits  # llm and llm-tpe share first asks

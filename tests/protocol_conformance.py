@@ -1,0 +1,42 @@
+"""Each implementation of a seam's Protocol, assigned to it: read by mypy in tests/test_protocols.py,
+never run. A class that stops satisfying its Protocol (a method renamed, a signature changed) makes
+mypy fail there, where the structural match is otherwise unchecked until a call goes wrong."""
+
+from __future__ import annotations
+
+from llmhpo.cache.modes import Store
+from llmhpo.cache.store import CacheStore
+from llmhpo.gateway.client import LLMClient
+from llmhpo.gateway.endpoints import Routing
+from llmhpo.gateway.gateway import Gateway
+from llmhpo.harness.benchmarks.base import BaseBenchmark, Benchmark
+from llmhpo.harness.executor import DaskExecutor, Executor, LazyExecutor, PoolExecutor, SerialExecutor
+from llmhpo.harness.optimizers.llm import LLMOptimizer
+from llmhpo.harness.optimizers.patience import Remembering
+from llmhpo.harness.packing import _ReadRecorder
+from llmhpo.harness.plan_sim import PlanGateway
+from llmhpo.harness.recorded_attempts import RecordedAttempts
+
+
+def llm_clients(gateway: Gateway, recorded: RecordedAttempts, dry_run: PlanGateway) -> list[LLMClient]:
+    return [gateway, recorded, dry_run]
+
+
+def stores(store: CacheStore, recorder: _ReadRecorder) -> list[Store]:
+    return [store, recorder]
+
+
+def executors(serial: SerialExecutor, pool: PoolExecutor, dask: DaskExecutor, lazy: LazyExecutor) -> list[Executor]:
+    return [serial, pool, dask, lazy]
+
+
+def benchmarks(benchmark: BaseBenchmark) -> Benchmark:
+    return benchmark
+
+
+def patient(optimizer: LLMOptimizer) -> Remembering:
+    return optimizer
+
+
+def routing(gateway: Gateway) -> Routing:
+    return gateway

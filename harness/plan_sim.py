@@ -100,7 +100,7 @@ class PlanGateway:
         prompt = request_tokens(request)
         key = self.real.fingerprint(request)
         stored = None
-        if self.on_path:
+        if self.on_path and self.store is not None:  # on the path only with a store
             self.tally.llm_checked += 1
             stored = self.store.get(key, "llm")
             self.on_path = stored is not None
@@ -149,7 +149,7 @@ def simulate(run: RunSpec, bench: Benchmark, real_gateway: Gateway, store: Store
             key = request_key(eval_request(bench, proposal.config, run.seed))
         except Exception:  # an invalid config: the campaign journals it as a crash
             key = digest(repr(proposal.config))
-        if on_path:
+        if on_path and store is not None:  # on the path only with a store
             tally.evals_checked += 1
             stored = store.get(key, "eval")
             on_path = stored is not None

@@ -82,6 +82,14 @@ class OptimizerPlugin:
     uses_llm: ClassVar[bool] = False
     needs_images: ClassVar[bool] = False
 
+    def ask(self) -> Proposal:
+        """The next config to evaluate, with where it came from and its transcript (base.Proposal)."""
+        raise NotImplementedError(f"{type(self).__name__} must define ask()")
+
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        """The result of evaluating `config`: its validation loss, status and cost (never a test loss)."""
+        raise NotImplementedError(f"{type(self).__name__} must define tell()")
+
     stopped: bool = False
     """Optional hook, read by the campaign driver before every ask: True ends this run before its
     budget, and the run counts as complete (early stopping: the `patience` option). Default: never."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.errors import CacheError, CacheMiss, CacheNotWritable, CorruptEntry
 from llmhpo.cache.key import canonical_json, fingerprint, normalize
-from llmhpo.cache.modes import Mode, lookup, record, resolve
+from llmhpo.cache.modes import Mode, Store, lookup, record, resolve
 
 if TYPE_CHECKING:
     from llmhpo.cache.store import CacheStore
@@ -26,6 +26,7 @@ __all__ = [
     "CacheStore",
     "CorruptEntry",
     "Mode",
+    "Store",
     "canonical_json",
     "default_dir",
     "fingerprint",

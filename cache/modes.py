@@ -14,13 +14,26 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from llmhpo.cache.errors import CacheError, CacheMiss
 from llmhpo.cache.key import canonical_json
 
-if TYPE_CHECKING:
-    from llmhpo.cache.store import CacheStore
+
+class Store(Protocol):
+    """What the read-through policy reads and writes: `cache.store.CacheStore`, or a wrapper around
+    one (`harness.publish.packing` passes a store that notes every entry a replay reads). Everything that
+    only looks up and records (the gateway, the evaluation cache, a replay, the dry run) takes a
+    Store; what needs the disk itself (paths, repair, export) takes a CacheStore."""
+
+    def get(self, key: str, namespace: str = "llm") -> dict[str, Any] | None:
+        """The stored value of `key` in `namespace`, None on a miss (CorruptEntry if it does not verify)."""
+        ...
+
+    def put(self, key: str, value: dict[str, Any], namespace: str = "llm",
+            request: dict[str, Any] | None = None) -> object:
+        """Store `value` under `key`, overwriting (with the canonical `request` beside it)."""
+        ...
 
 
 class Mode(enum.Enum):
@@ -68,14 +81,14 @@ def as_json_value(value: dict[str, Any]) -> dict[str, Any]:
     return json.loads(canonical_json(value))
 
 
-def _need_store(store: CacheStore | None, mode: Mode) -> CacheStore:
+def _need_store(store: Store | None, mode: Mode) -> Store:
     if store is None:
         raise CacheError(f"cache mode {mode.value} needs a cache directory")
     return store
 
 
 def lookup(
-    store: CacheStore | None,
+    store: Store | None,
     mode: Mode | str,
     key: str,
     *,
@@ -106,7 +119,7 @@ def lookup(
 
 
 def record(
-    store: CacheStore | None,
+    store: Store | None,
     mode: Mode | str,
     key: str,
     value: dict[str, Any],
@@ -133,7 +146,7 @@ def record(
 
 
 def resolve(
-    store: CacheStore | None,
+    store: Store | None,
     mode: Mode | str,
     key: str,
     compute: Callable[[], dict[str, Any]],

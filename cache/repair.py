@@ -25,13 +25,16 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.atomic import write_text_atomic
 from llmhpo.cache.cassette import parse_line, read_lines
 from llmhpo.cache.errors import CacheError, CorruptEntry
 from llmhpo.cache.index_header import DB, index_problem
 from llmhpo.cache.key import canonical_json
+
+if TYPE_CHECKING:
+    from llmhpo.cache.store import CacheStore
 
 
 def value_files(directory: Path) -> list[Path]:
@@ -276,7 +279,7 @@ def _index_entries(directory: Path) -> tuple[dict[tuple[str, str], dict[str, Any
     return good, bad
 
 
-def _quarantine_entry(store: Any, ns: str, fp: str, why: str, lost_found: Path, report: Repair) -> None:
+def _quarantine_entry(store: CacheStore, ns: str, fp: str, why: str, lost_found: Path, report: Repair) -> None:
     """Remove an index row that does not verify, keeping whatever bytes it still has in lost+found."""
     dkey = f"{ns}/{fp}"
     try:

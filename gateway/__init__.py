@@ -12,12 +12,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
     from llmhpo.gateway.errors import ConfigurationError, GatewayError, ProviderError, TransientProviderError
     from llmhpo.gateway.gateway import DEFAULT_MODEL, Gateway, Ledger, Tally
     from llmhpo.gateway.images import image_from_bytes, load_image
     from llmhpo.gateway.types import ImagePart, Message, Request, Response, TextPart, Usage
 
 _HOME = {
+    "client": ("LLMClient",),
     "errors": ("ConfigurationError", "GatewayError", "ProviderError", "TransientProviderError"),
     "gateway": ("DEFAULT_MODEL", "Gateway", "Ledger", "Tally"),
     "images": ("image_from_bytes", "load_image"),
@@ -31,6 +33,7 @@ __all__ = [  # the names of _HOME (tests/installs/test_plugin_harmless.py checks
     "Gateway",
     "GatewayError",
     "ImagePart",
+    "LLMClient",
     "Ledger",
     "Message",
     "ProviderError",

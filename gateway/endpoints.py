@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llmhpo.gateway.errors import ConfigurationError
 from llmhpo.gateway.types import Message, Request, strip_credentials
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.types import Request
 
 NO_ENDPOINT = ""  # api_base meaning "the provider's default endpoint, whatever the environment says"
 
@@ -55,7 +58,17 @@ def endpoints_from(table: Mapping[str, Mapping[str, Any]] | None, *, pinned: boo
     return out
 
 
-def record_endpoints(gateway: Any, models: Iterable[str]) -> dict[str, dict[str, Any]]:
+class Routing(Protocol):
+    """What `record_endpoints` asks of a gateway.Gateway (which imports this module, so it is named
+    by what it does here): its pinned endpoints, and a request as it would be sent."""
+
+    @property
+    def endpoints(self) -> Mapping[str, Endpoint]: ...
+
+    def prepare(self, request: Request) -> tuple[Request, object]: ...
+
+
+def record_endpoints(gateway: Routing, models: Iterable[str]) -> dict[str, dict[str, Any]]:
     """For a manifest: the endpoint each model's requests are keyed by now (scheme, host, port,
     path; never credentials) and the name of its key variable."""
     out: dict[str, dict[str, Any]] = {}

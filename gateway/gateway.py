@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmhpo.cache import Mode, default_dir, fingerprint, lookup, record
+from llmhpo.cache import Mode, Store, default_dir, fingerprint, lookup, record
 from llmhpo.gateway.capabilities import Capabilities, env_overrides
 from llmhpo.gateway.endpoints import Endpoint
 from llmhpo.gateway.errors import ConfigurationError
@@ -100,7 +100,8 @@ def check_sampling(temperature: float, top_p: float | None) -> None:
 class Gateway:
     """Request -> Response through the record/replay cache, with retries and concurrency limits.
 
-    cache_dir: a directory, an open CacheStore, or None for `cache.default_dir()`.
+    cache_dir: a directory, an open store (a CacheStore or a `cache.Store` around one), or None for
+    `cache.default_dir()`.
     timeout_s bounds one attempt; max_attempts and max_total_s bound one logical call.
     providers: optional {prefix: Provider} overriding the registry (e.g. a provider with an
     explicit api_key); other prefixes come from gateway.providers.
@@ -111,7 +112,7 @@ class Gateway:
 
     def __init__(
         self,
-        cache_dir: str | Path | CacheStore | None = None,
+        cache_dir: str | Path | Store | None = None,
         mode: Mode | str = Mode.LIVE,
         timeout_s: float = 60.0,
         max_attempts: int = 4,
@@ -143,11 +144,13 @@ class Gateway:
         self._capability_settings = dict(capabilities or {})
         self._capabilities: dict[str, Capabilities] = {}
         self.endpoints: dict[str, Endpoint] = dict(endpoints or {})
-        self._cache_arg = cache_dir
-        # anything that is not a path is taken to be an open CacheStore (or one with its interface)
-        is_path = cache_dir is None or isinstance(cache_dir, str | os.PathLike)
-        self._store: CacheStore | None = None if is_path else cache_dir  # type: ignore[assignment]
-        self._owns_store = False
+        self._cache_path: str | os.PathLike[str] | None = None
+        self._store: Store | None = None
+        if cache_dir is None or isinstance(cache_dir, str | os.PathLike):
+            self._cache_path = cache_dir
+        else:  # anything that is not a path is an open store (the caller's: not closed here)
+            self._store = cache_dir
+        self._owned: CacheStore | None = None  # the store opened here (and closed by `close`)
         self.ledger = Ledger()
         self._lock = threading.Lock()
         self._sync_limits: dict[int, threading.BoundedSemaphore] = {}
@@ -156,16 +159,15 @@ class Gateway:
 
     # -- plumbing --------------------------------------------------------------------------------
     @property
-    def store(self) -> CacheStore | None:
+    def store(self) -> Store | None:
         """The cache store (opened on first use); None in OFF mode without an explicit store."""
         if self._store is None and self.mode is not Mode.OFF:
             with self._lock:
                 if self._store is None:
                     from llmhpo.cache.store import CacheStore
 
-                    path = default_dir() if self._cache_arg is None else Path(self._cache_arg)
-                    self._store = CacheStore(path)
-                    self._owns_store = True
+                    path = default_dir() if self._cache_path is None else Path(self._cache_path)
+                    self._store = self._owned = CacheStore(path)
         return self._store
 
     def provider(self, model: str) -> Provider:
@@ -231,9 +233,9 @@ class Gateway:
             return self._backoffs.setdefault(key, SharedBackoff())
 
     def close(self) -> None:
-        if self._owns_store and self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = self._store = None
 
     def __enter__(self) -> Gateway:
         return self

@@ -17,12 +17,15 @@ from llmhpo.gateway.endpoints import endpoints_from
 from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED, Provenance, of_trial
 
 if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.gateway.endpoints import Endpoint
     from llmhpo.harness.journal.trial import Trial
+    from llmhpo.harness.spec.runs import RunSpec
 
 WARN_SHARE = 0.10  # above this share of LLM trials chosen by the harness (fallback; + perturbed), results are suspect
 
 
-def manifest_entries(runs: Iterable[Any], gateway: Any) -> dict[str, Any]:
+def manifest_entries(runs: Iterable[RunSpec], gateway: LLMClient) -> dict[str, Any]:
     """The manifest's record of what each model was run with: {"capabilities": {model: ...},
     "protocols": {optimizer label: text|json|schema}} (endpoints: `gateway.endpoints.record_endpoints`)."""
     from llmhpo.harness.optimizers.protocol import resolve
@@ -51,7 +54,7 @@ def capability_overrides(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def gateway_keying(model_settings: dict[str, dict[str, Any]], mode: Mode, previous: dict[str, Any] | None,
-                   endpoints: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+                   endpoints: dict[str, Endpoint]) -> tuple[dict[str, Endpoint], dict[str, Any]]:
     """(endpoints, capabilities) a campaign's gateway keys requests and answers capabilities by: the
     spec's capability overrides; in a strict replay of the campaign whose manifest is `previous`, the
     endpoints recorded live (pinned, whatever the environment says now) and the capabilities as

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
@@ -33,6 +33,10 @@ from llmhpo.harness.errors import UserError
 from llmhpo.harness.optimizers import create
 from llmhpo.harness.optimizers.ask_tell import ValidationResult
 from llmhpo.harness.space import Categorical, Float, Int, SearchSpace
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.harness.benchmarks.base import Benchmark
 
 SAMPLER_OPTIMIZERS = ("llm", "mmllm", "mmllm-image-only")
 
@@ -80,12 +84,12 @@ class LLMSampler(optuna.samplers.BaseSampler):
         space: SearchSpace | None = None,
         *,
         model: str | None = None,
-        gateway: Any = None,
+        gateway: LLMClient | None = None,
         optimizer: str = "llm",
         style: str | None = None,
         seed: int = 0,
         budget: int | None = None,
-        task: Any = None,
+        task: Benchmark | None = None,
         **options: Any,
     ) -> None:
         if optimizer not in SAMPLER_OPTIMIZERS:

@@ -25,7 +25,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from benchmarks_md import publish  # noqa: E402
 
 from llmhpo.cache.modes import Mode  # noqa: E402
-from llmhpo.harness.campaign.run import run_campaign  # noqa: E402
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign  # noqa: E402
 from llmhpo.harness.spec.campaign_spec import loads_spec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,7 +42,8 @@ name = "random"
 def _campaign(tmp: Path, name: str, bench: str, budget: int, seeds: int, **kw) -> tuple[float, int]:
     spec = loads_spec(SPEC.format(name=name, bench=bench, budget=budget, seeds=seeds))
     t0 = time.perf_counter()
-    outcome = run_campaign(spec, out_dir=tmp / name, cache_dir=tmp / f"{name}-cache", mode=Mode.LIVE, **kw)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp / name, cache_dir=tmp / f"{name}-cache",
+                                                 mode=Mode.LIVE, **kw))
     return time.perf_counter() - t0, outcome.stats.done
 
 

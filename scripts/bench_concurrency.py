@@ -28,7 +28,7 @@ os.environ.setdefault("OPENAI_API_KEY", "sk-bench-not-a-real-key")
 from benchmarks_md import publish  # noqa: E402
 
 from llmhpo.cache.modes import Mode  # noqa: E402
-from llmhpo.harness.campaign.run import run_campaign  # noqa: E402
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign  # noqa: E402
 from llmhpo.harness.spec.campaign_spec import loads_spec  # noqa: E402
 from tests.campaign.helpers import stable, trials, without_hits  # noqa: E402
 from tests.servers.delay import DelayServer  # noqa: E402
@@ -49,8 +49,8 @@ def _campaign(tmp: Path, label: str, server: DelayServer, concurrency: int) -> t
     server.reset()
     spec = loads_spec(SPEC)
     start = time.perf_counter()
-    outcome = run_campaign(spec, out_dir=tmp / label, cache_dir=tmp / f"{label}-cache", mode=Mode.LIVE,
-                           workers=1, llm_concurrency=concurrency)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp / label, cache_dir=tmp / f"{label}-cache",
+                                                 mode=Mode.LIVE, workers=1, llm_concurrency=concurrency))
     wall = time.perf_counter() - start
     rows = without_hits(stable(trials(outcome.directory)))
     lost = sum(1 for t in rows.values() if t["source"] != "llm") + (len(spec.runs) * 5 - len(rows))

@@ -115,7 +115,7 @@ def _demo(args: argparse.Namespace, tmp: Path) -> Path:
 
 def _multimodal(args: argparse.Namespace, tmp: Path) -> Path:
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.spec.campaign_spec import loads_spec
     from tests.servers.delay import DelayServer
 
@@ -124,8 +124,9 @@ def _multimodal(args: argparse.Namespace, tmp: Path) -> Path:
     print(f"running the multimodal campaign live against a {args.delay:g} s server ...", flush=True)
     try:
         spec = loads_spec(MM_SPEC.format(budget=args.budget, seeds=args.seeds))
-        outcome = run_campaign(spec, out_dir=tmp / "mm-out", cache_dir=tmp / "mm-cache", mode=Mode.LIVE, workers=1,
-                               llm_concurrency=args.concurrency)
+        outcome = run_campaign(spec, CampaignContext(out_dir=tmp / "mm-out", cache_dir=tmp / "mm-cache",
+                                                     mode=Mode.LIVE, workers=1,
+                                                     llm_concurrency=args.concurrency))
     finally:
         server.stop()
         for name in ("OPENAI_API_BASE", "OPENAI_API_KEY"):

@@ -37,7 +37,7 @@ api_key_env = "{key_env}"
 
 def main() -> None:
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.campaign.stopping import Stop
     from llmhpo.harness.spec.campaign_spec import loads_spec
     from tests.faults.chaos import KEY, KEY_ENV, MODEL
@@ -60,8 +60,9 @@ def main() -> None:
                     stop.request("recording: stop after 60 trials")
 
             try:
-                run_campaign(spec, out_dir=tmp / "out", cache_dir=tmp / "cache", mode=Mode.LIVE, workers=1,
-                             on_progress=record, llm_concurrency=4, stop=stop)
+                run_campaign(spec, CampaignContext(out_dir=tmp / "out", cache_dir=tmp / "cache",
+                                                   mode=Mode.LIVE, workers=1, llm_concurrency=4, stop=stop),
+                             on_progress=record)
             except KeyboardInterrupt:
                 pass
             sessions.append(events)

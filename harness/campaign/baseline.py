@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.key import fingerprint
 from llmhpo.harness.benchmarks import load
@@ -17,6 +17,11 @@ from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.campaign.eval_cache import EvalCache
 from llmhpo.harness.campaign.evaluation import eval_request, request_key
 from llmhpo.harness.campaign.stopping import Abandoned, Stop
+
+if TYPE_CHECKING:
+    from llmhpo.harness.campaign.executor import Executor
+    from llmhpo.harness.journal.files import Journal
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec
 
 
 def done_samples(rows: list[dict[str, Any]]) -> dict[str, set[int]]:
@@ -45,7 +50,7 @@ def recorded_requests(rows: list[dict[str, Any]], seeds: Any, benches: dict[str,
         yield request_key(request), request
 
 
-def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor: Any, cache: EvalCache, *,
+def extend_baseline(spec: CampaignSpec, benches: list[Benchmark], journal: Journal, executor: Executor, cache: EvalCache, *,
                     stop: Stop | None = None, progress: Callable[[int, int], None] | None = None) -> None:
     """Journal the baseline samples below `spec.baseline_samples` not journaled yet, for every
     benchmark of the spec (`benches`: those already loaded, the rest are loaded here).
@@ -68,7 +73,7 @@ def extend_baseline(spec: Any, benches: list[Benchmark], journal: Any, executor:
 
 
 def missing_samples(
-    spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Any, cache: EvalCache, *,
+    spec: CampaignSpec, benches: dict[str, Benchmark], done: dict[str, set[int]], executor: Executor, cache: EvalCache, *,
     stop: Stop | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Rows for the sample indices below `spec.baseline_samples` not in `done`, through the eval cache
@@ -78,7 +83,7 @@ def missing_samples(
     progress must move, and a serial executor (which evaluates at submit) must yield as it goes.
     """
     stop = stop or Stop()
-    window = max(1, 2 * int(getattr(executor, "capacity", 1) or 1))
+    window = max(1, 2 * int(executor.capacity or 1))
     queue: deque[tuple[dict[str, Any], str, dict[str, Any], Any]] = deque()
     try:
         for row, key, request, seed in _todo(spec, benches, done):
@@ -99,7 +104,7 @@ def missing_samples(
         raise KeyboardInterrupt
 
 
-def _todo(spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]]) -> Iterator[tuple[dict[str, Any], str, dict[str, Any], int]]:
+def _todo(spec: CampaignSpec, benches: dict[str, Benchmark], done: dict[str, set[int]]) -> Iterator[tuple[dict[str, Any], str, dict[str, Any], int]]:
     """(row, key, request, seed) of each missing sample, in index order per benchmark."""
     import numpy as np
 
@@ -114,7 +119,7 @@ def _todo(spec: Any, benches: dict[str, Benchmark], done: dict[str, set[int]]) -
             yield {"benchmark": name, "sample": i, "config": request["config"]}, request_key(request), request, seed
 
 
-def _finished(item: tuple[dict[str, Any], str, dict[str, Any], Any], executor: Any, cache: EvalCache,
+def _finished(item: tuple[dict[str, Any], str, dict[str, Any], Any], executor: Executor, cache: EvalCache,
               stop: Stop) -> Iterator[dict[str, Any]]:
     """Wait for one submitted sample (a stop abandons the wait, not a finished sample); an ok result is
     cached and yielded."""

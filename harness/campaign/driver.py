@@ -23,9 +23,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llmhpo.cache.modes import Mode
+from llmhpo.cache.modes import Mode, Store
 from llmhpo.gateway.errors import ProviderRefused
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation
 from llmhpo.harness.campaign.eval_cache import EvalCache
@@ -39,6 +39,9 @@ from llmhpo.harness.optimizers.ask_tell import Proposal, validation_only
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, as_plugin
 from llmhpo.harness.spec.campaign_spec import RunSpec
 from llmhpo.harness.usage import trial_usage
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
 
 
 @dataclass
@@ -89,9 +92,9 @@ class Driver:
         runs: list[RunState],
         *,
         executor: Executor,
-        store: Any,
+        store: Store | None,
         mode: Mode,
-        gateway: Any,
+        gateway: LLMClient | None,
         sink: Callable[[Trial, dict[str, Any] | None], None] | None,
         strict_reference: bool = False,
         on_progress: Callable[[Stats], None] | None = None,

@@ -12,22 +12,19 @@ tell (in RECORD too: a resumed run tells what it recorded).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llmhpo.cache.errors import CacheMiss
-from llmhpo.cache.modes import Mode, lookup, record
+from llmhpo.cache.modes import Mode, Store, lookup, record
 from llmhpo.harness.benchmarks.base import Evaluation
 from llmhpo.harness.campaign.evaluation import NAMESPACE, storable
-
-if TYPE_CHECKING:
-    from llmhpo.cache.store import CacheStore
 
 
 @dataclass
 class EvalCache:
     """Evaluations by key (`harness.campaign.evaluation.eval_request` fingerprints) under one cache mode."""
 
-    store: CacheStore | None
+    store: Store | None
     mode: Mode
 
     @property

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llmhpo.cache.key import fingerprint
-from llmhpo.cache.modes import Mode, lookup, record
+from llmhpo.cache.modes import Mode, Store, lookup, record
 from llmhpo.harness.benchmarks.base import Benchmark, Evaluation, ReadOnlyConfig, canonical_config
 from llmhpo.harness.errors import InvalidConfig
-
-if TYPE_CHECKING:
-    from llmhpo.cache.store import CacheStore
 
 NAMESPACE = "eval"
 MAX_ERROR_CHARS = 500
@@ -106,7 +103,7 @@ def safe_evaluate(benchmark: Benchmark, config: dict[str, Any], seed: int) -> Ev
 
 
 def evaluate_cached(
-    benchmark: Benchmark, config: dict[str, Any], seed: int, store: CacheStore | None, mode: Mode | str = Mode.LIVE
+    benchmark: Benchmark, config: dict[str, Any], seed: int, store: Store | None, mode: Mode | str = Mode.LIVE
 ) -> tuple[Evaluation, bool]:
     """(Evaluation, hit). A hit returns the stored Evaluation without running the benchmark;
     REPLAY raises cache.errors.CacheMiss on a miss; crashes are returned, never stored."""

@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from llmhpo.harness.benchmarks import load
 from llmhpo.harness.campaign import pool_tmp
+from llmhpo.harness.campaign.evaluation import safe_evaluate
 from llmhpo.harness.errors import UserError
 
 
 @functools.lru_cache(maxsize=64)
 def _benchmark(name: str) -> Any:
-    from llmhpo.harness.benchmarks import load
-
     return load(name)
 
 
@@ -44,8 +44,6 @@ def limit_threads(user_api: str | None = None) -> None:
 
 def evaluate_task(benchmark: str, config: dict[str, Any], seed: int) -> dict[str, Any]:
     """Run one evaluation in a worker; model failures come back as a "crashed" Evaluation."""
-    from llmhpo.harness.campaign.evaluation import safe_evaluate
-
     return safe_evaluate(_benchmark(benchmark), config, seed).to_dict()
 
 
@@ -86,8 +84,18 @@ def _init_pool_worker(driver_pid: int) -> None:
 
 
 class Executor(Protocol):
-    description: str
-    capacity: int
+    """Where evaluations run (SerialExecutor, PoolExecutor, DaskExecutor, LazyExecutor, a test's own):
+    the driver and the baseline submit `(benchmark name, config, seed)` and collect the result dict."""
+
+    @property
+    def description(self) -> str:
+        """What it is, for people (`serial (in-process)`, `process pool (4 workers)`)."""
+        ...
+
+    @property
+    def capacity(self) -> int:
+        """Evaluations it runs at once: the baseline keeps twice as many submitted."""
+        ...
 
     def submit(self, benchmark: str, config: dict[str, Any], seed: int) -> Any: ...
 
@@ -220,12 +228,21 @@ class DaskExecutor:
 
 
 class LazyExecutor:
-    """Start the pool or cluster only when something must really be evaluated (resumes rarely do)."""
+    """Start the pool or cluster only when something must really be evaluated (resumes rarely do).
 
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        self._factory, self._inner = factory, None
+    `capacity` is 1: the size of a pool not started yet is not known (asking would start it)."""
 
-    def _get(self) -> Any:
+    capacity = 1
+
+    def __init__(self, factory: Callable[[], Executor]) -> None:
+        self._factory = factory
+        self._inner: Executor | None = None
+
+    @property
+    def description(self) -> str:
+        return self._inner.description if self._inner is not None else "started on first use"
+
+    def _get(self) -> Executor:
         if self._inner is None:
             self._inner = self._factory()
         return self._inner

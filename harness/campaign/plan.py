@@ -15,7 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
@@ -23,6 +23,11 @@ from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
 from llmhpo.harness.campaign.eta import clock
 from llmhpo.harness.faithfulness import gateway_keying
 from llmhpo.harness.journal.manifest import previous_manifest
+
+if TYPE_CHECKING:
+    from llmhpo.cache.modes import Mode
+    from llmhpo.gateway.endpoints import Endpoint
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec
 
 # seconds per LLM call assumed when nothing better is known: the embedded model on CPU, a hosted API
 LATENCY_S = {"local": 6.0, "hosted": 2.5}
@@ -149,8 +154,8 @@ def _journaled(directory: Path) -> tuple[int, int, dict[str, int]]:
     return sum(map(len, per_run.values())), baseline, {k: len(v) for k, v in per_run.items()}
 
 
-def make_plan(spec: Any, *, workers: int | None, dask: str | None, llm_concurrency: int | None,
-              endpoints: dict[str, Any], cache_dir: Path, out_dir: Path, mode: Any) -> Plan:
+def make_plan(spec: CampaignSpec, *, workers: int | None, dask: str | None, llm_concurrency: int | None,
+              endpoints: dict[str, Endpoint], cache_dir: Path, out_dir: Path, mode: Mode) -> Plan:
     """The plan of `spec` (reads the cache and the journal if they exist; creates nothing)."""
     import os
 

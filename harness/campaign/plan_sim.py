@@ -20,13 +20,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from llmhpo.cache.key import fingerprint as digest
 from llmhpo.gateway.types import ImagePart, Request, Response, TextPart, Usage
 from llmhpo.harness.campaign.evaluation import eval_request, request_key
+
+if TYPE_CHECKING:
+    from llmhpo.cache.modes import Store
+    from llmhpo.gateway.capabilities import Capabilities
+    from llmhpo.gateway.gateway import Gateway
+    from llmhpo.gateway.providers.base import Provider
+    from llmhpo.harness.benchmarks.base import Benchmark
+    from llmhpo.harness.space import SearchSpace
+    from llmhpo.harness.spec.campaign_spec import RunSpec
 
 CHARS_PER_TOKEN = 4
 MESSAGE_TOKENS = 4  # role and separators, per message
@@ -67,30 +76,32 @@ class RunTally:
 
 
 class PlanGateway:
-    """Gateway-shaped: capabilities and fingerprints from a real (mode OFF) gateway, replies local."""
+    """An LLMClient (gateway/client.py): capabilities and fingerprints from a real (mode OFF) gateway,
+    replies local."""
 
-    def __init__(self, real: Any, store: Any, tally: RunTally, space: Any, seed: int, seen: set[str]) -> None:
+    def __init__(self, real: Gateway, store: Store | None, tally: RunTally, space: SearchSpace, seed: int,
+                 seen: set[str]) -> None:
         self.real, self.store, self.tally, self.space, self.seen = real, store, tally, space, seen
         self.mode = real.mode
         self.on_path = store is not None
 
-    def capabilities(self, model: str) -> Any:
+    def capabilities(self, model: str) -> Capabilities:
         return self.real.capabilities(model)
 
-    def provider(self, model: str) -> Any:
+    def provider(self, model: str) -> Provider:
         return self.real.provider(model)
 
     def fingerprint(self, request: Request) -> str:
         return self.real.fingerprint(request)
 
-    def complete(self, request: Request, **_: Any) -> Response:
+    def complete(self, request: Request, *, api_key: str | None = None) -> Response:
         from llmhpo.harness.optimizers.prompts import compact
 
         self.tally.calls += 1
         prompt = request_tokens(request)
         key = self.real.fingerprint(request)
         stored = None
-        if self.on_path:
+        if self.on_path and self.store is not None:  # on the path only with a store
             self.tally.llm_checked += 1
             stored = self.store.get(key, "llm")
             self.on_path = stored is not None
@@ -112,8 +123,8 @@ class PlanGateway:
                         fingerprint=key)
 
 
-def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: bool, budget_s: float = 60.0,
-             seen: set[str] | None = None) -> RunTally:
+def simulate(run: RunSpec, bench: Benchmark, real_gateway: Gateway, store: Store | None, *, uses_llm: bool,
+             budget_s: float = 60.0, seen: set[str] | None = None) -> RunTally:
     """Dry-run `run`: LLM calls and tokens (runs with a model) and cache hits along the path.
 
     A run without a model stops at its first evaluation the cache does not hold (nothing more to
@@ -138,7 +149,7 @@ def simulate(run: Any, bench: Any, real_gateway: Any, store: Any, *, uses_llm: b
             key = request_key(eval_request(bench, proposal.config, run.seed))
         except Exception:  # an invalid config: the campaign journals it as a crash
             key = digest(repr(proposal.config))
-        if on_path:
+        if on_path and store is not None:  # on the path only with a store
             tally.evals_checked += 1
             stored = store.get(key, "eval")
             on_path = stored is not None

@@ -12,18 +12,24 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.endpoints import endpoints_from
+from llmhpo.harness.campaign.driver import Driver
 from llmhpo.harness.campaign.executor import SerialExecutor, limit_threads
+from llmhpo.harness.campaign.run import build_states
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.faithfulness import replay_capabilities
 from llmhpo.harness.journal.files import TRIALS, read_transcripts, read_trials
 from llmhpo.harness.journal.manifest import load_manifest
 from llmhpo.harness.journal.trial import Trial
 from llmhpo.harness.revisions import of_manifest
+from llmhpo.harness.spec.campaign_spec import RunSpec
+
+if TYPE_CHECKING:
+    from llmhpo.cache.modes import Store
 
 
 @dataclass
@@ -55,15 +61,12 @@ class ReplayResult:
                 f"live wall time of the trials {live}{speed}; {cost}; {verdict}")
 
 
-def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, store: Any = None) -> ReplayResult:
+def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, store: Store | None = None) -> ReplayResult:
     """Replay every journaled trial from the caches; raises CacheMiss when something was not recorded.
 
-    store: an open CacheStore (or one with its reading interface) to read instead of `cache_dir`;
+    store: an open store (a CacheStore, or a `cache.Store` around one) to read instead of `cache_dir`;
     the caller keeps it (harness.publish.packing passes one that notes every entry read)."""
     from llmhpo.cache.store import CacheStore
-    from llmhpo.harness.campaign.driver import Driver
-    from llmhpo.harness.campaign.run import build_states
-    from llmhpo.harness.spec.campaign_spec import RunSpec
 
     start = time.perf_counter()
     limit_threads("blas")
@@ -76,12 +79,12 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
         reference[trial.run_id].setdefault(trial.index, trial)
     runs = [RunSpec.from_dict(r) for r in manifest.get("runs") or []]
     runs = [r for r in runs if reference.get(r.run_id)]
-    owned = store is None
+    owned: CacheStore | None = None  # the store opened here, closed here
     if store is None:
         path = Path(cache_dir or (manifest.get("cache") or {}).get("path") or "")
         if not str(path) or not path.is_dir():
             raise UserError(f"cache directory {str(path)!r} not found; pass --cache DIR")
-        store = CacheStore(path)
+        store = owned = CacheStore(path)
 
     # requests are keyed by the endpoints the manifest recorded live, whatever the environment says now
     gateway = Gateway(cache_dir=store, mode=Mode.REPLAY, endpoints=endpoints_from(manifest.get("endpoints"), pinned=True),
@@ -95,8 +98,8 @@ def replay(results_dir: Path | str, cache_dir: Path | str | None = None, *, stor
         stats = driver.run()
     finally:
         gateway.close()
-        if owned:
-            store.close()
+        if owned is not None:
+            owned.close()
     missing = sum(len(v) for k, v in reference.items() if k not in {r.run_id for r in runs})
     mismatches = list(stats.mismatches)
     if missing:

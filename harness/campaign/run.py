@@ -2,19 +2,20 @@
 
 Why a module of its own: the scheduling (harness.campaign.driver), the evaluation cache (harness.campaign.eval_cache),
 the trial record (harness.campaign.recording, harness.journal.files) and the baseline (harness.campaign.baseline) are each
-one concept; this module only builds and connects them, and closes what it built. Collaborators
-can be passed in (`gateway`, `store`, `executor`): a test builds them instead of monkeypatching,
-and the caller keeps ownership (they are not closed here).
+one concept; this module only builds and connects them, and closes what it built. How to run a
+campaign comes in one typed `CampaignContext` (the CLI's flags, a test's settings), and so do the
+collaborators a caller may bring (`gateway`, `store`, `executor`, `stop`): a test builds them
+instead of monkeypatching, and the caller keeps ownership (they are not closed here).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
@@ -38,22 +39,63 @@ from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.spec.campaign_spec import RunSpec
 from llmhpo.harness.spec.model_settings import endpoints_for
 
-__all__ = ["Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
+if TYPE_CHECKING:
+    from llmhpo.cache.store import CacheStore
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.gateway.endpoints import Endpoint
+    from llmhpo.gateway.gateway import Gateway
+    from llmhpo.harness.campaign.executor import Executor
+    from llmhpo.harness.campaign.stopping import Stop
+    from llmhpo.harness.journal.files import Journal
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec
+
+__all__ = ["CampaignContext", "Outcome", "build_states", "default_llm_concurrency", "run_campaign"]
+
+
+@dataclass(frozen=True)
+class CampaignContext:
+    """How to run a campaign and what the caller brings to it: everything `run_campaign` needs
+    besides the spec (the CLI fills it from its flags and the spec, a test from its own settings).
+
+    out_dir: the campaign runs in `<out_dir>/<spec.name>`. cache_dir: the cache store opened for LLM
+    replies and evaluations (not read when `store` is given; checked unless mode is OFF). mode: the
+    cache mode of both. workers / dask: where evaluations run (`executor.make_executor`).
+    llm_concurrency: LLM calls in flight (None: `default_llm_concurrency`). endpoints: {model:
+    Endpoint} (None: the spec's [model_settings]), recorded in the manifest without credentials.
+    gateway_options: Gateway arguments (timeout_s, max_attempts).
+    gateway / store / executor: built by the caller, who keeps them (they are not closed here); then
+    `endpoints`, `gateway_options`, `cache_dir`, `workers` and `dask` do not build them; None: built
+    here. stop: the command's harness.campaign.stopping.Stop (the CLI's, whose second Ctrl-C exits at once);
+    None: one made here.
+    """
+
+    out_dir: Path
+    cache_dir: Path
+    mode: Mode
+    workers: int | None = None
+    dask: str | None = None
+    llm_concurrency: int | None = None
+    endpoints: Mapping[str, Endpoint] | None = None
+    gateway_options: Mapping[str, Any] = field(default_factory=dict)
+    gateway: Gateway | None = None
+    store: CacheStore | None = None
+    executor: Executor | None = None
+    stop: Stop | None = None
 
 
 @dataclass
 class Outcome:
     """What `run_campaign` returns: where the results are, the totals, and notes for the user."""
 
-    directory: Any
+    directory: Path
     stats: Stats
     wall_s: float
     complete: bool
     notes: list[str]
 
 
-def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[int, Trial]],
-                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Any = None,
+def build_states(runs: list[RunSpec], gateway: Gateway | None, reference: dict[str, dict[int, Trial]],
+                 transcripts: dict[str, dict[int, dict[str, Any]]] | None = None, workdir: Path | None = None,
                  revisions: Revisions | None = None) -> list[RunState]:
     """One fresh optimizer per run; a run re-derived from its journal follows its recorded LLM attempts;
     `workdir/<run_id>` is where a run's optimizer may keep files; `revisions`: the campaign's (None = newest)."""
@@ -64,7 +106,7 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     for run in runs:
         bench = benches.get(run.benchmark) or benches.setdefault(run.benchmark, load(run.benchmark))
         recorded = {i: t for i, t in (transcripts or {}).get(run.run_id, {}).items() if i in reference.get(run.run_id, {})}
-        run_gateway = RecordedAttempts(gateway, recorded) if recorded and gateway is not None else gateway
+        run_gateway: LLMClient | None = RecordedAttempts(gateway, recorded) if recorded and gateway is not None else gateway
         opt = optimizers.create(run.optimizer_name, space=bench.space, seed=run.seed, budget=run.budget, task=bench,
                                 model=run.model, gateway=run_gateway,
                                 workdir=None if workdir is None else workdir / run.run_id, revisions=revisions,
@@ -73,29 +115,23 @@ def build_states(runs: list[RunSpec], gateway: Any, reference: dict[str, dict[in
     return states
 
 
-def default_llm_concurrency(runs: list[RunSpec], gateway: Any) -> int:
+def default_llm_concurrency(runs: list[RunSpec], gateway: Gateway) -> int:
     """LLM calls in flight when the user sets none: each provider the runs use at its own limit
     (16 for hosted APIs, the llama.cpp slots for the embedded model), added up."""
     providers = {id(p): p for p in (gateway.provider(m) for m in {r.model for r in runs if r.model})}
     return max(1, sum(p.max_concurrency for p in providers.values()))
 
 
-def run_campaign(
-    spec: Any, *, out_dir: Any, cache_dir: Any, mode: Mode, workers: int | None = None, dask: str | None = None,
-    on_progress: Callable[[Stats], None] | None = None, endpoints: dict[str, Any] | None = None,
-    gateway_options: dict[str, Any] | None = None, llm_concurrency: int | None = None,
-    gateway: Any = None, store: Any = None, executor: Any = None, stop: Any = None,
-) -> Outcome:
-    """Run (or resume) `spec` into `<out_dir>/<spec.name>`; KeyboardInterrupt after a graceful stop.
-
-    endpoints: {model: gateway.endpoints.Endpoint} (default: the spec's [model_settings]); recorded
-    in the manifest without credentials. gateway_options: Gateway arguments (timeout_s, max_attempts).
-    gateway / store / executor: collaborators built by the caller (then `endpoints`,
-    `gateway_options`, `cache_dir`, `workers` and `dask` do not build them); None builds them here.
-    The campaign directory is locked while this runs (harness/lock.py). stop: a harness.campaign.stopping.Stop
-    (the CLI's, whose second Ctrl-C exits at once); None: one made here.
+def run_campaign(spec: CampaignSpec, context: CampaignContext, *,
+                 on_progress: Callable[[Stats], None] | None = None) -> Outcome:
+    """Run (or resume) `spec` into `<context.out_dir>/<spec.name>`, as `context` says (CampaignContext);
+    KeyboardInterrupt after a graceful stop. `on_progress(stats)`: after every trial and baseline sample.
+    The campaign directory is locked while this runs (harness/lock.py).
     """
-    directory = Path(out_dir) / spec.name
+
+    mode, gateway, store, cache_dir = context.mode, context.gateway, context.store, context.cache_dir
+    workers, dask = context.workers, context.dask
+    directory = Path(context.out_dir) / spec.name
     if gateway is not None and gateway.mode is not mode:  # its LLM replies would not follow the campaign's mode
         raise UserError(f"the gateway passed in is in {gateway.mode.value} mode, the campaign in {mode.value}")
     # every path is checked before anything is created: a bad --out leaves no cache behind
@@ -106,10 +142,9 @@ def run_campaign(
         check_creatable(Path(cache_dir), "cache directory")
         if mode is Mode.REPLAY and not Path(cache_dir).is_dir():
             raise UserError(f"cache directory {cache_dir} not found: a strict replay needs the cache the campaign recorded")
-    if endpoints is None:
-        endpoints = endpoints_for(spec.model_settings, spec.models)
+    endpoints = dict(context.endpoints) if context.endpoints is not None else endpoints_for(spec.model_settings, spec.models)
     # a remote Dask scheduler that cannot be reached fails here, before anything is created
-    connected = make_executor(workers, dask) if executor is None and dask and dask != "local" else None
+    connected = make_executor(workers, dask) if context.executor is None and dask and dask != "local" else None
     try:
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -118,9 +153,8 @@ def run_campaign(
         notes: list[str] = []
         with campaign_lock(directory, notes):
             cache_path = Path(store.path if store is not None else cache_dir)  # what the manifest records
-            parts = _Parts(spec, directory, cache_path, mode, endpoints, dict(gateway_options or {}),
-                           llm_concurrency, gateway, store, executor,
-                           lambda: connected or make_executor(workers, dask), stop)
+            parts = _Collaborators(spec, directory, cache_path, context, endpoints,
+                           lambda: connected or make_executor(workers, dask))
             outcome = parts.run(on_progress)
     finally:
         if connected is not None:
@@ -129,20 +163,24 @@ def run_campaign(
     return outcome
 
 
-class _Parts:
+class _Collaborators:
     """One locked campaign directory: its journal and collaborators, built (or taken) and closed."""
 
-    def __init__(self, spec: Any, directory: Path, cache_dir: Path, mode: Mode, endpoints: dict[str, Any],
-                 gateway_options: dict[str, Any], llm_concurrency: int | None, gateway: Any, store: Any,
-                 executor: Any, executor_factory: Callable[[], Any], stop: Any = None) -> None:
-        self.stop = stop or Stop()
-        self.spec, self.directory, self.cache_dir, self.mode = spec, directory, cache_dir, mode
-        self.endpoints, self.gateway_options, self.llm_concurrency = endpoints, gateway_options, llm_concurrency
-        self.gateway, self.store, self.executor, self.executor_factory = gateway, store, executor, executor_factory
+    def __init__(self, spec: CampaignSpec, directory: Path, cache_dir: Path, context: CampaignContext,
+                 endpoints: dict[str, Endpoint], executor_factory: Callable[[], Executor]) -> None:
+
+        self.stop = context.stop or Stop()
+        self.spec, self.directory, self.cache_dir, self.mode = spec, directory, cache_dir, context.mode
+        self.endpoints, self.gateway_options = endpoints, dict(context.gateway_options)
+        self.llm_concurrency = context.llm_concurrency
+        self.gateway, self.store, self.executor = context.gateway, context.store, context.executor
+        self.executor_factory = executor_factory
         self.owned: list[Any] = []  # what this campaign built, closed in reverse order at the end
 
-    def _build(self) -> Any:
-        """The journal, then the store, gateway and executor not passed in (closed by `close`)."""
+    def _build(self) -> tuple[Journal, Gateway, Executor]:
+        """The journal, then the store, gateway and executor not passed in (closed by `close`); the
+        journal, and the gateway and executor the campaign runs with."""
+
         spec, mode, endpoints = self.spec, self.mode, self.endpoints
         previous = previous_manifest(self.directory)
         # a resumed campaign keeps what it was recorded with, a new one gets the newest
@@ -165,7 +203,7 @@ class _Parts:
         if self.executor is None:
             self.executor = LazyExecutor(self.executor_factory)
             self.owned.append(self.executor)
-        return journal
+        return journal, self.gateway, self.executor
 
     def close(self) -> None:
         for part in reversed(self.owned):
@@ -181,15 +219,15 @@ class _Parts:
         limit_threads("blas")  # same BLAS threading in every session, so optimizer fits re-derive bit for bit
         spec, directory, mode = self.spec, self.directory, self.mode
         try:
-            journal = self._build()
+            journal, gateway, executor = self._build()
             clock = SessionClock(journal)
             # A run whose whole budget is journaled needs no re-derivation.
             todo = [r for r in spec.runs if len(journal.finished.get(r.run_id, {})) < r.budget and r.run_id not in journal.stopped]
-            states = build_states(todo, self.gateway, journal.finished, journal.transcripts,
+            states = build_states(todo, gateway, journal.finished, journal.transcripts,
                                   workdir=directory / "optimizer-files", revisions=self.revisions)
-            journal.set_manifest(**faithfulness.manifest_entries(spec.runs, self.gateway))
-            concurrency = self.llm_concurrency or default_llm_concurrency(todo, self.gateway)
-            driver = Driver(states, executor=self.executor, store=self.store, mode=mode, gateway=self.gateway,
+            journal.set_manifest(**faithfulness.manifest_entries(spec.runs, gateway))
+            concurrency = self.llm_concurrency or default_llm_concurrency(todo, gateway)
+            driver = Driver(states, executor=executor, store=self.store, mode=mode, gateway=gateway,
                             sink=journal.append, on_progress=on_progress, on_failure=journal.append_failure,
                             on_stop=journal.mark_stopped, llm_concurrency=concurrency, stop=self.stop)
             already = sum(min(len(journal.finished.get(r.run_id, {})), r.budget) for r in spec.runs if r not in todo)
@@ -207,7 +245,7 @@ class _Parts:
                         on_progress(stats)
 
                     with clock.phase("baseline"):
-                        extend_baseline(spec, [s.bench for s in states], journal, self.executor, driver.cache,
+                        extend_baseline(spec, [s.bench for s in states], journal, executor, driver.cache,
                                         stop=self.stop, progress=progress)
             finally:
                 clock.save()
@@ -229,7 +267,7 @@ class SessionClock:
     all sessions); manifests written before `phase_s` existed count their `elapsed_s` as trials.
     """
 
-    def __init__(self, journal: Any) -> None:
+    def __init__(self, journal: Journal) -> None:
         self.journal = journal
         manifest = journal.manifest
         prior = float(manifest.get("elapsed_s") or 0.0)

@@ -16,10 +16,13 @@ import argparse
 import fnmatch
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.harness.errors import UserError, suggest
 from llmhpo.harness.journal.manifest import previous_manifest
+
+if TYPE_CHECKING:
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec
 
 SUFFIX = "-shrunk"
 
@@ -71,7 +74,7 @@ def _optimizers(names: list[str], entries: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(o for o in entries if any(o is k for k in keep))
 
 
-def apply(spec: Any, flags: dict[str, Any]) -> Any:
+def apply(spec: CampaignSpec, flags: dict[str, Any]) -> CampaignSpec:
     """The spec cut down by `flags` and renamed `<name>-shrunk`, carrying `shrink` (the flags as
     recorded in the manifest); the spec itself when no flag is given."""
     from llmhpo.harness.spec.campaign_spec import make_runs

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache import default_dir
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.limits import check_depth, check_seed
+
+if TYPE_CHECKING:
+    from llmhpo.harness.space import SearchSpace
 
 
 def register(sub: Any) -> None:
@@ -38,7 +41,7 @@ def register(sub: Any) -> None:
     ev.set_defaults(func=run_eval)
 
 
-def _size(space: Any) -> str:
+def _size(space: SearchSpace) -> str:
     n = space.cardinality()
     return f"{len(space)} params, " + (f"{n} configs" if n is not None else "continuous")
 

@@ -119,6 +119,8 @@ def open_cache(stack: contextlib.ExitStack, cache: str | None, cassette: str | N
 
 
 def run(args: argparse.Namespace) -> int:
+    from llmhpo.cache.store import CacheStore
+
     if args.default_prefix is not None and args.default_prefix not in PROVIDERS:
         raise ConfigurationError(f"--default-prefix must be one of {', '.join(sorted(PROVIDERS))}")
     upstreams = parse_upstreams(args.upstream)
@@ -141,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         where = (
             f"cassette {args.cassette}"
             if args.cassette
-            else f"cache {gateway.store.path if gateway.store else '-'}"
+            else f"cache {gateway.store.path if isinstance(gateway.store, CacheStore) else '-'}"
         )
         print(f"llmhpo proxy: mode {args.mode}, {where}, listening on {url} (Ctrl-C stops)")
         print(f"  OPENAI_BASE_URL={url}/v1  ANTHROPIC_BASE_URL={url}  stats: {url}/stats", flush=True)
@@ -156,6 +158,6 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
             if args.cassette and Mode.parse(args.mode).writes and stats["live_calls"]:
-                count = export_cassette(gateway.store, args.cassette, namespace="llm")
+                count = export_cassette(cache, args.cassette, namespace="llm")  # the store loaded from it
                 print(f"wrote {count} entries to cassette {args.cassette}", flush=True)
     return 0

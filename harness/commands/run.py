@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache import default_dir
 from llmhpo.cache.modes import Mode
@@ -18,6 +19,7 @@ from llmhpo.harness.campaign.crash_share import crash_problem
 from llmhpo.harness.campaign.plan import make_plan
 from llmhpo.harness.campaign.progress import CampaignProgress, clock, cost_text, report_phase
 from llmhpo.harness.campaign.replay import replay
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.campaign.shrink import add_flags, apply, flags_of
 from llmhpo.harness.campaign.stopping import Stop
 from llmhpo.harness.errors import UserError
@@ -26,6 +28,14 @@ from llmhpo.harness.journal.files import read_trials
 from llmhpo.harness.limits import check_creatable, dask_problem
 from llmhpo.harness.publish.bundle import is_bundle, open_campaign
 from llmhpo.harness.report import build_report
+from llmhpo.harness.spec.campaign_spec import load_spec, loads_spec
+from llmhpo.harness.spec.model_settings import endpoints_for
+
+if TYPE_CHECKING:
+    from llmhpo.harness.campaign.plan import Plan
+    from llmhpo.harness.campaign.run import CampaignContext
+    from llmhpo.harness.campaign.stopping import Stop
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec
 
 DEMO_OUT = "llmhpo-demo"
 
@@ -86,7 +96,7 @@ def _common(p: argparse.ArgumentParser, default_out: str | None) -> None:
     add_flags(p)
 
 
-def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
+def execute(spec: CampaignSpec, args: argparse.Namespace, stop: Stop | None = None) -> int:
     """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
 
     stop: the command's harness.campaign.stopping.Stop (installed from its start); None: one made here."""
@@ -100,7 +110,6 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
         raise UserError(f"--workers must be >= 1 (got {workers})")
     dask = _dask_flag(args.dask) or spec.dask
     gateway_options = _gateway_options(args)
-    from llmhpo.harness.spec.model_settings import endpoints_for
 
     endpoints = endpoints_for(spec.model_settings, spec.models, getattr(args, "api_base", None))
     llm_concurrency = args.llm_concurrency if args.llm_concurrency is not None else spec.llm_concurrency
@@ -123,21 +132,21 @@ def execute(spec: Any, args: argparse.Namespace, stop: Any = None) -> int:
     if getattr(args, "dry_run", False):
         print(plan.render())
         return 0
-    return _run(spec, stop, plan, dict(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
-                                       endpoints=endpoints, gateway_options=gateway_options,
-                                       llm_concurrency=llm_concurrency))
+
+    return _run(spec, plan, CampaignContext(out_dir=out, cache_dir=cache_dir, mode=mode, workers=workers, dask=dask,
+                                            endpoints=endpoints, gateway_options=gateway_options,
+                                            llm_concurrency=llm_concurrency, stop=stop))
 
 
-def _run(spec: Any, stop: Any, plan: Any, options: dict[str, Any]) -> int:
-    """The campaign under a progress display and a Stop (Ctrl-C / SIGTERM: stop within seconds,
-    a second one exits at once); prints the summary."""
-    from llmhpo.harness.campaign.run import run_campaign
-
+def _run(spec: CampaignSpec, plan: Plan, context: CampaignContext) -> int:
+    """The campaign under a progress display and the context's Stop (Ctrl-C / SIGTERM: stop within
+    seconds, a second one exits at once); prints the summary."""
+    assert context.stop is not None  # the command's, installed from its start
     try:
         with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
-            outcome = run_campaign(spec, on_progress=progress.update, stop=stop, **options)
+            outcome = run_campaign(spec, context, on_progress=progress.update)
     except KeyboardInterrupt:
-        return _stopped(stop, options["out_dir"] / spec.name)
+        return _stopped(context.stop, context.out_dir / spec.name)
     s = outcome.stats
     for note in outcome.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -163,7 +172,7 @@ def summary_line(name: str, s: Any, total_s: float) -> str:
             f"({s.llm_hits} cached, {s.llm_failures} failed), LLM cost {cost_text(s)}")
 
 
-def _stopped(stop: Any, folder: Path | None) -> int:
+def _stopped(stop: Stop, folder: Path | None) -> int:
     """After a stop: one line, and 128 + the signal (abandoned LLM calls do not hold the exit)."""
     code = 128 + (signal_number(stop.signal_name) or 2)
     where = f" ({folder})" if folder is not None else ""
@@ -173,7 +182,7 @@ def _stopped(stop: Any, folder: Path | None) -> int:
     return code
 
 
-def stoppable(body: Any) -> int:
+def stoppable(body: Callable[[Stop], int]) -> int:
     """Run `body(stop)` with SIGINT/SIGTERM handled from the command's start (loading the spec included)."""
     stop = Stop(hard_exit=_exit_now)
     with stop.installed():
@@ -250,9 +259,8 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from llmhpo.harness.spec.campaign_spec import load_spec
 
-    def body(stop: Any) -> int:
+    def body(stop: Stop) -> int:
         with stop.interruptible(starts_work=True):  # loading creates nothing: a stop cuts it short
             spec = apply(load_spec(args.spec, model_override=args.model, allow_large=args.allow_large), flags_of(args))
         return execute(spec, args, stop)
@@ -263,8 +271,6 @@ def run_cmd(args: argparse.Namespace) -> int:
 def demo_cmd(args: argparse.Namespace) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from importlib import resources
-
-    from llmhpo.harness.spec.campaign_spec import loads_spec
 
     text = resources.files("llmhpo.harness").joinpath("demo.toml").read_text(encoding="utf-8")
 

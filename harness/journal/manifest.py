@@ -12,9 +12,12 @@ import platform
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.harness.errors import UserError
+
+if TYPE_CHECKING:
+    from llmhpo.harness.spec.campaign_spec import CampaignSpec, RunSpec
 
 MANIFEST = "manifest.json"
 # manifest entries a resume keeps from the previous session (wall times summed over sessions)
@@ -98,7 +101,7 @@ def resumed_manifest(directory: Path, manifest: dict[str, Any]) -> dict[str, Any
             **{k: old.get(k) for k in CARRIED if k in old or k in ("live_wall_s", "elapsed_s")}}
 
 
-def build_manifest(spec: Any, runs: list[Any], cache_path: str, mode: str,
+def build_manifest(spec: CampaignSpec, runs: list[RunSpec], cache_path: str, mode: str,
                    revisions: dict[str, str]) -> dict[str, Any]:
     """The manifest of a campaign (format shared with `llmhpo report`); `revisions`: what it runs with."""
     from llmhpo.cache.store import llmhpo_version

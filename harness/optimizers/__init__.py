@@ -12,7 +12,8 @@ one clear error naming the option and the optimizer, not a failure halfway throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError, create_model
 
@@ -21,6 +22,12 @@ from llmhpo.harness.errors import RegistryUserError, UserError, suggest
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options, as_plugin
 from llmhpo.registry import Registry
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.harness.benchmarks.base import Benchmark
+    from llmhpo.harness.revisions import Revisions
+    from llmhpo.harness.space import SearchSpace
 
 # name -> "module:Class" (a plugin class, see plugin.py); one line per built-in optimizer; `register`
 # adds classes
@@ -65,12 +72,12 @@ def uses_llm(name: str) -> bool:
     return plugin_class(name).uses_llm
 
 
-def fits_model(name: str, model: str, gateway: Any) -> bool:
+def fits_model(name: str, model: str, gateway: LLMClient) -> bool:
     """Whether optimizer `name` can run on `model`: one that sends plots needs a vision model."""
     return not requires_images(name) or bool(gateway.capabilities(model).images)
 
 
-def check_model(name: str, model: str | None, gateway: Any) -> None:
+def check_model(name: str, model: str | None, gateway: LLMClient | None) -> None:
     """The one place that refuses a plot-sending optimizer on a text-only model (UserError).
     `model`/`gateway` None: the defaults `create` would use."""
     if not requires_images(name):
@@ -112,7 +119,7 @@ def _wrap(name: str, build: Callable[..., Optimizer], defaults: dict[str, Any], 
     fields: dict[str, Any] = {key: (Any if value is None else type(value), value) for key, value in defaults.items()}
     model = create_model(f"Options[{name}]", __base__=Options, **fields)
 
-    def build_from(cls: type, options: Options, *, workdir: Any = None, revisions: Any = None,
+    def build_from(cls: type, options: Options, *, workdir: Path | None = None, revisions: Revisions | None = None,
                    **context: Any) -> Optimizer:
         return build(**context, **options.model_dump())
 
@@ -120,7 +127,7 @@ def _wrap(name: str, build: Callable[..., Optimizer], defaults: dict[str, Any], 
         "Options": model, "uses_llm": uses_llm, "needs_images": needs_images, "build": classmethod(build_from)})
 
 
-def _llm_defaults(model: str | None, gateway: Any) -> tuple[str, Any]:
+def _llm_defaults(model: str | None, gateway: LLMClient | None) -> tuple[str, LLMClient]:
     """LLM optimizers default to `gateway.DEFAULT_MODEL` through a Gateway on the default cache."""
     return model or gw.DEFAULT_MODEL, gateway if gateway is not None else gw.Gateway()
 
@@ -156,14 +163,14 @@ def _describe(name: str, model: type[Options], exc: ValidationError) -> list[str
 def create(
     name: str,
     *,
-    space: Any = None,
+    space: SearchSpace | None = None,
     seed: int = 0,
     budget: int = 10,
-    task: Any = None,
+    task: Benchmark | None = None,
     model: str | None = None,
-    gateway: Any = None,
-    workdir: Any = None,
-    revisions: dict[str, str] | None = None,
+    gateway: LLMClient | None = None,
+    workdir: Path | None = None,
+    revisions: Revisions | None = None,
     **options: Any,
 ) -> OptimizerPlugin:
     """A fresh optimizer for one run. `space` defaults to `task.space`; LLM optimizers default to

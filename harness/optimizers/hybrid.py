@@ -12,7 +12,7 @@ warm-started with every result so far.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
@@ -21,7 +21,7 @@ from llmhpo.gateway.errors import ProviderError, ProviderRefused
 from llmhpo.gateway.types import Message, Request
 from llmhpo.harness.campaign.recorded_attempts import failure_text
 from llmhpo.harness.optimizers import prompts
-from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
+from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions
 from llmhpo.harness.optimizers.parse import extract
 from llmhpo.harness.optimizers.patience import PatienceOptions, PatienceStop
@@ -31,6 +31,10 @@ from llmhpo.harness.optimizers.tpe import TPEOptimizer
 from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.harness.benchmarks.base import Benchmark
 
 COIN_STREAM = 104_729
 
@@ -76,14 +80,15 @@ class LLMHybrid(OptimizerPlugin):
     uses_llm = True
 
     @classmethod
-    def build(cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-              model: str | None = None, gateway: Any = None, revisions: Revisions | None = None, **_: Any) -> Any:
+    def build(cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Benchmark | None = None,
+              model: str | None = None, gateway: LLMClient | None = None, revisions: Revisions | None = None,
+              **_: Any) -> Optimizer:
         llm = LLMOptimizer(space, seed, budget, model=model, gateway=gateway, task=task, options=options,
                            revisions=revisions)
         return cls.combine(llm, options, space=space, seed=seed, budget=budget)
 
     @classmethod
-    def combine(cls, llm: LLMOptimizer, options: Any, *, space: SearchSpace, seed: int, budget: int) -> Any:
+    def combine(cls, llm: LLMOptimizer, options: Any, *, space: SearchSpace, seed: int, budget: int) -> Optimizer:
         raise NotImplementedError
 
 

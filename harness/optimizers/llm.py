@@ -14,7 +14,7 @@ et al. B.5 use it throughout), chat style, no chain of thought, Zhang-style spac
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -37,6 +37,10 @@ from llmhpo.harness.revisions import Revisions, current
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.usage import call_fields, summarize
 from llmhpo.harness.values import format_value
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.harness.benchmarks.base import Benchmark
 
 Style = Literal["chat", "compressed"]
 SpaceStyle = Literal["zhang", "json"]
@@ -86,15 +90,15 @@ class LLMOptimizer(OptimizerPlugin):
 
     @classmethod
     def build(
-        cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-        model: str | None = None, gateway: Any = None, revisions: Revisions | None = None, **_: Any,
+        cls, options: LLMOptions, *, space: SearchSpace, seed: int, budget: int, task: Benchmark | None = None,
+        model: str | None = None, gateway: LLMClient | None = None, revisions: Revisions | None = None, **_: Any,
     ) -> Optimizer:
         llm = cls(space, seed, budget, model=model, gateway=gateway, task=task, options=options, revisions=revisions)
         patience = options.patience if isinstance(options, PatienceOptions) else 0
         return WithPatience(llm, patience) if patience else llm
 
     def __init__(
-        self, space: SearchSpace, seed: int, budget: int, *, model: str, gateway: Any, task: Any = None,
+        self, space: SearchSpace, seed: int, budget: int, *, model: str, gateway: LLMClient, task: Benchmark | None = None,
         options: LLMOptions | None = None, revisions: Revisions | None = None,
     ) -> None:
         """`options`: validated (LLMOptions; None = this class's defaults); a hybrid passes its own,

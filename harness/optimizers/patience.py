@@ -10,13 +10,16 @@ incumbent to the end of the budget (a user's early-stopped run keeps its best co
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import Field
 
 from llmhpo.harness.optimizers.ask_tell import Proposal, ValidationResult
 from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+
+if TYPE_CHECKING:
+    from llmhpo.harness.space import SearchSpace
 
 
 class PatienceOptions(Options):
@@ -60,12 +63,31 @@ class PatienceStop(OptimizerPlugin):
         self.stopped = self.stopped or self._patience.update(float(loss))
 
 
+class Remembering(Protocol):
+    """What `WithPatience` wraps (an LLMOptimizer, which imports this module): the optimizer contract
+    with the hooks it forwards, and the `history` it shows."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def history(self) -> list[Observation]: ...
+
+    def ask(self) -> Proposal: ...
+
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None: ...
+
+    def drain_calls(self) -> list[dict[str, Any]]: ...
+
+    def narrow(self, space: SearchSpace) -> None: ...
+
+
 class WithPatience(PatienceStop):
     """Any optimizer plus early stopping (the plain `llm` optimizer's `patience` option). Forwards
     the optimizer contract (`name`, `ask`, `tell`, the hooks `drain_calls` / `narrow`) and `history`
     (what callers read of an LLM optimizer); the wrapped one is `inner`."""
 
-    def __init__(self, inner: Any, patience: int) -> None:
+    def __init__(self, inner: Remembering, patience: int) -> None:
         self.inner = inner
         self.name = inner.name
         self._start_patience(patience)
@@ -84,5 +106,5 @@ class WithPatience(PatienceStop):
     def drain_calls(self) -> list[dict[str, Any]]:
         return self.inner.drain_calls()
 
-    def narrow(self, space: Any) -> None:
+    def narrow(self, space: SearchSpace) -> None:
         self.inner.narrow(space)

@@ -25,12 +25,19 @@ builds its LLM part from its own validated options).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
 from llmhpo.harness.optimizers.initial import n_initial_for
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
+    from llmhpo.harness.benchmarks.base import Benchmark
+    from llmhpo.harness.revisions import Revisions
+    from llmhpo.harness.space import SearchSpace
 
 
 def _within_budget(value: int | None, info: ValidationInfo) -> int | None:
@@ -74,6 +81,14 @@ class OptimizerPlugin:
     uses_llm: ClassVar[bool] = False
     needs_images: ClassVar[bool] = False
 
+    def ask(self) -> Proposal:
+        """The next config to evaluate, with where it came from and its transcript (base.Proposal)."""
+        raise NotImplementedError(f"{type(self).__name__} must define ask()")
+
+    def tell(self, config: dict[str, Any], result: ValidationResult) -> None:
+        """The result of evaluating `config`: its validation loss, status and cost (never a test loss)."""
+        raise NotImplementedError(f"{type(self).__name__} must define tell()")
+
     stopped: bool = False
     """Optional hook, read by the campaign driver before every ask: True ends this run before its
     budget, and the run counts as complete (early stopping: the `patience` option). Default: never."""
@@ -87,7 +102,7 @@ class OptimizerPlugin:
         trial's transcript as `tell_calls` so their usage is counted. Default: none."""
         return []
 
-    def narrow(self, space: Any) -> None:
+    def narrow(self, space: SearchSpace) -> None:
         """Optional hook, called by a hybrid optimizer on its model-based part (llm-tpe on its TPE,
         every `narrow_every` results) with a narrower space the LLM proposed: sample from it from now
         on. Default: ignore it (an optimizer that cannot narrow keeps its full space)."""
@@ -95,9 +110,14 @@ class OptimizerPlugin:
 
     @classmethod
     def build(
-        cls, options: Any, *, space: Any, seed: int, budget: int, task: Any = None, model: str | None = None,
-        gateway: Any = None, workdir: Any = None, revisions: dict[str, str] | None = None,
+        cls, options: Any, *, space: SearchSpace, seed: int, budget: int, task: Benchmark | None = None,
+        model: str | None = None, gateway: LLMClient | None = None, workdir: Path | None = None,
+        revisions: Revisions | None = None,
     ) -> Optimizer:
+        """The optimizer of one run. `options`: an instance of `cls.Options`, validated (typed `Any`
+        here only so that each subclass may name its own Options class); `task`: the benchmark, for
+        its description (None: a bare space); `gateway`/`model`: set for `uses_llm` classes;
+        `workdir`: this run's own directory for files (None: keep none)."""
         raise NotImplementedError(f"{cls.__name__} must define build()")
 
 
@@ -123,7 +143,7 @@ class _DrainsCalls(Protocol):
 
 @runtime_checkable
 class _Narrows(Protocol):
-    def narrow(self, space: Any) -> None: ...
+    def narrow(self, space: SearchSpace) -> None: ...
 
 
 class PlainOptimizer(OptimizerPlugin):
@@ -154,6 +174,6 @@ class PlainOptimizer(OptimizerPlugin):
     def drain_calls(self) -> list[dict[str, Any]]:
         return self.inner.drain_calls() if isinstance(self.inner, _DrainsCalls) else []
 
-    def narrow(self, space: Any) -> None:
+    def narrow(self, space: SearchSpace) -> None:
         if isinstance(self.inner, _Narrows):
             self.inner.narrow(space)

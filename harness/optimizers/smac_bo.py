@@ -42,7 +42,7 @@ import tempfile
 import warnings
 import weakref
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -52,6 +52,9 @@ from llmhpo.harness.optimizers.initial import initial_design
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, Options, design_size
 from llmhpo.harness.space import SearchSpace
 from llmhpo.harness.values import native
+
+if TYPE_CHECKING:
+    from llmhpo.harness.benchmarks.base import Benchmark
 
 FACADES = {"smac-rf": "HyperparameterOptimizationFacade", "smac-gp": "BlackBoxFacade"}
 FALLBACK_STREAM = 2_000_029  # salt of the random stream used once SMAC has exhausted a discrete space
@@ -103,8 +106,8 @@ class SMACOptimizer(OptimizerPlugin):
     Options = SMACOptions
 
     @classmethod
-    def build(cls, options: SMACOptions, *, space: SearchSpace, seed: int, budget: int, task: Any = None,
-              workdir: Any = None, **_: Any) -> SMACOptimizer:
+    def build(cls, options: SMACOptions, *, space: SearchSpace, seed: int, budget: int, task: Benchmark | None = None,
+              workdir: Path | None = None, **_: Any) -> SMACOptimizer:
         shared = options.initial_design == "shared"
         n_initial = design_size(options.n_initial, budget) if shared else options.n_initial
         worst = math.inf if task is None else task.worst_loss  # every benchmark declares one
@@ -122,7 +125,7 @@ class SMACOptimizer(OptimizerPlugin):
         initial_design: str,
         worst_loss: float = math.inf,
         keep_run_dir: bool,
-        workdir: Any = None,
+        workdir: Path | None = None,
     ) -> None:
         require_smac()
         if name not in FACADES:

@@ -23,10 +23,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.errors import CacheError, CorruptEntry
 from llmhpo.cache.key import canonical_json
+from llmhpo.harness.benchmarks import load
+from llmhpo.harness.campaign.baseline import done_samples, recorded_requests
+from llmhpo.harness.campaign.evaluation import NAMESPACE, eval_request, request_key
 from llmhpo.harness.campaign.replay import replay
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.journal.files import (
@@ -40,6 +43,9 @@ from llmhpo.harness.journal.files import (
 from llmhpo.harness.journal.jsonl import read_jsonl
 from llmhpo.harness.journal.manifest import load_manifest
 from llmhpo.harness.publish import bundle
+
+if TYPE_CHECKING:
+    from llmhpo.cache.store import CacheStore
 
 # the campaign's files a bundle carries (report/, optimizer-files/ and the lock are not the campaign)
 FILES = ("manifest.json", "trials.jsonl", "baseline.jsonl", "stopped.jsonl", "failures.jsonl")
@@ -65,9 +71,11 @@ class Packed:
 
 
 class _ReadRecorder:
-    """A cache store seen through: every entry found on a read is noted as (namespace, key)."""
+    """A cache store seen through: every entry found on a read is noted as (namespace, key). A
+    `cache.Store` (what a replay reads through): `get` and `put` (never called by a strict replay,
+    forwarded all the same), and `get_envelope`."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: CacheStore) -> None:
         self.inner = inner
         self.read: set[tuple[str, str]] = set()
 
@@ -83,15 +91,14 @@ class _ReadRecorder:
             self.read.add((namespace, key))
         return envelope
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+    def put(self, key: str, value: dict[str, Any], namespace: str = "llm",
+            request: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.inner.put(key, value, namespace, request)
 
 
 def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
     """Why a campaign is not finished: runs short of their budget (not stopped early), missing
     baseline samples, a journal file torn by a kill."""
-    from llmhpo.harness.campaign.baseline import done_samples
-
     problems: list[str] = []
     for name in (TRIALS, BASELINE):
         if read_jsonl(directory / name)[1]:
@@ -114,10 +121,6 @@ def unfinished(directory: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def _baseline_keys(directory: Path, manifest: dict[str, Any]) -> set[tuple[str, str]]:
-    from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.campaign.baseline import recorded_requests
-    from llmhpo.harness.campaign.evaluation import NAMESPACE
-
     rows = read_jsonl(directory / BASELINE)[0]
     if not rows:
         return set()
@@ -129,8 +132,6 @@ def _baseline_keys(directory: Path, manifest: dict[str, Any]) -> set[tuple[str, 
 def _journal_keys(directory: Path) -> set[tuple[str, str]]:
     """Every entry the journal names: LLM fingerprints of the transcripts, evaluations of the trials
     (what an unfinished or damaged campaign packs besides what its replay read)."""
-    from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.campaign.evaluation import NAMESPACE, eval_request, request_key
     from llmhpo.harness.campaign.recorded_attempts import attempts
 
     keys: set[tuple[str, str]] = set()
@@ -148,7 +149,7 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
     return keys
 
 
-def used_entries(directory: Path, manifest: dict[str, Any], store: Any) -> tuple[set[tuple[str, str]], list[str]]:
+def used_entries(directory: Path, manifest: dict[str, Any], store: CacheStore) -> tuple[set[tuple[str, str]], list[str]]:
     """(namespace, key) of every entry the campaign used, and why the replay says it is damaged."""
     recorder = _ReadRecorder(store)
     problems: list[str] = []

@@ -46,44 +46,10 @@ from llmhpo.harness.spec.document import (
 )
 from llmhpo.harness.spec.errors import problems_of, where
 from llmhpo.harness.spec.model_settings import ModelSettingsTable, settings_table
+from llmhpo.harness.spec.runs import OptimizerSpec, RunSpec
 
 __all__ = ["MAX_BASELINE_SAMPLES", "MAX_BUDGET", "CampaignSpec", "OptimizerSpec", "RunSpec", "load_spec",
            "loads_spec", "make_runs", "parse_spec"]
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    name: str
-    model: str | None
-    options: dict[str, Any]
-    label: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "model": self.model, "options": dict(self.options), "label": self.label}
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One sequential optimization run; the manifest lists these."""
-
-    run_id: str
-    benchmark: str
-    optimizer: str  # label
-    optimizer_name: str
-    model: str | None
-    options: dict[str, Any]
-    seed: int
-    budget: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "benchmark": self.benchmark, "optimizer": self.optimizer,
-                "optimizer_name": self.optimizer_name, "model": self.model, "options": dict(self.options),
-                "seed": self.seed, "budget": self.budget}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunSpec:
-        return cls(str(d["run_id"]), str(d["benchmark"]), str(d["optimizer"]), str(d["optimizer_name"]),
-                   d.get("model"), dict(d.get("options") or {}), int(d["seed"]), int(d["budget"]))
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,16 @@ off); only capabilities are looked up.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.faithfulness import capability_overrides
 from llmhpo.harness.spec.errors import where
+
+if TYPE_CHECKING:
+    from llmhpo.gateway.client import LLMClient
 
 
 class OptimizerEntry(Protocol):
@@ -54,7 +57,7 @@ def check_optimizers(
 
 
 def _check_optimizer(index: int, opt: OptimizerEntry, model_at: ModelAt, benchmark: str, budget: int,
-                     gateway: Any, problems: list[str]) -> None:
+                     gateway: LLMClient, problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
     from llmhpo.harness import benchmarks, optimizers
     at = where(("optimizers", index))
@@ -75,7 +78,7 @@ def _check_optimizer(index: int, opt: OptimizerEntry, model_at: ModelAt, benchma
         problems.append(f"{at}.options: bad options {sorted(opt.options)}: {exc}")
 
 
-def _drop_image_optimizers(opts: list[Located[E]], model: str, gateway: Any, notes: list[str],
+def _drop_image_optimizers(opts: list[Located[E]], model: str, gateway: LLMClient, notes: list[str],
                            problems: list[str]) -> list[Located[E]]:
     """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
     from llmhpo.harness import optimizers

@@ -61,7 +61,7 @@ def keys_of(cache: Path) -> set[tuple[str, str]]:
 def campaigns(tmp_path_factory):
     """Both campaigns run live, each into a fresh cache of its own, then merged into one shared cache
     (as a user's default cache would hold them): (tmp, published dir, shared cache, keys of each)."""
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 
     tmp = tmp_path_factory.mktemp("bundle")
     server = DelayServer(delay_s=0.0).start()
@@ -73,8 +73,9 @@ def campaigns(tmp_path_factory):
             outcomes = {}
             for text in (PUBLISHED, OTHER):
                 spec = loads_spec(text)
-                outcomes[spec.name] = run_campaign(spec, out_dir=tmp / "out", cache_dir=tmp / f"cache-{spec.name}",
-                                                   mode=Mode.LIVE, workers=1)
+                outcomes[spec.name] = run_campaign(spec, CampaignContext(out_dir=tmp / "out",
+                                                                         cache_dir=tmp / f"cache-{spec.name}",
+                                                                         mode=Mode.LIVE, workers=1))
     finally:
         server.stop()
     shared = tmp / "shared-cache"

@@ -8,14 +8,14 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.benchmarks import load
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials, write_spec
 
 
 def _run(spec_path, out, cache, **kw):
     spec = load_spec(spec_path)
-    return run_campaign(spec, out_dir=out, cache_dir=cache, mode=Mode.LIVE, **kw)
+    return run_campaign(spec, CampaignContext(out_dir=out, cache_dir=cache, mode=Mode.LIVE, **kw))
 
 
 @pytest.fixture(scope="module")
@@ -102,4 +102,5 @@ def test_strict_replay_never_trains_a_missing_baseline_sample(pool_run, tmp_path
     path.write_text("baseline_samples = 3\n" + path.read_text())  # top level, before the [[optimizers]] tables
     spec = load_spec(path)
     with pytest.raises(CacheMiss, match="baseline evaluation"):
-        run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp / "cache", mode=Mode.REPLAY, workers=1)
+        run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp / "cache",
+                                           mode=Mode.REPLAY, workers=1))

@@ -71,12 +71,12 @@ def delay_server():
 
 
 def _run(tmp: Path, name: str, concurrency: int, server: DelayServer, cache: Path | None = None):
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 
     server.reset()
     spec = loads_spec(SPEC)
-    return run_campaign(spec, out_dir=tmp / name, cache_dir=cache or tmp / f"{name}-cache", mode=Mode.LIVE,
-                        workers=1, llm_concurrency=concurrency)
+    return run_campaign(spec, CampaignContext(out_dir=tmp / name, cache_dir=cache or tmp / f"{name}-cache",
+                                              mode=Mode.LIVE, workers=1, llm_concurrency=concurrency))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.cache.store import CacheStore
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.cli import main as cli_main
 from llmhpo.harness.report import build_report
 from llmhpo.harness.spec.campaign_spec import load_spec
@@ -59,8 +59,9 @@ def failing_campaign(tmp_path_factory):
         spec_path = tmp / "failing.toml"
         spec_path.write_text(SPEC)
         spec = load_spec(spec_path)
-        outcome = run_campaign(spec, out_dir=tmp / "out", cache_dir=tmp / "cache", mode=Mode.LIVE, workers=1,
-                               gateway_options=GATEWAY_OPTIONS)
+        outcome = run_campaign(spec, CampaignContext(out_dir=tmp / "out", cache_dir=tmp / "cache",
+                                                     mode=Mode.LIVE, workers=1,
+                                                     gateway_options=GATEWAY_OPTIONS))
         received = list(server.received)
         yield {"outcome": outcome, "received": received, "cache": tmp / "cache", "mp": mp}
     finally:

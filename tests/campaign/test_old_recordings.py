@@ -64,7 +64,7 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
     (cached) requests in strict replay.
     (The last trials are dropped: their one attempt each has a stored reply; an attempt whose reply
     was empty is never stored, so it can only be answered for a journaled trial.)"""
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.spec.campaign_spec import CampaignSpec
 
     assert revisions.CURRENT["prompts"] != revisions.LEGACY["prompts"] and revisions.CURRENT["plots"] != "2"
@@ -74,7 +74,8 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
             if not (json.loads(line)["optimizer_name"] == "mmllm" and json.loads(line)["index"] == 5)]
     (directory / "trials.jsonl").write_text("\n".join(kept) + "\n")
     spec = CampaignSpec.from_dict(manifest["spec"])
-    outcome = run_campaign(spec, out_dir=directory.parent, cache_dir=cache, mode=Mode.REPLAY, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=directory.parent, cache_dir=cache, mode=Mode.REPLAY,
+                                                 workers=1))
     assert outcome.complete and outcome.stats.llm_calls > 0
     after = json.loads((directory / "manifest.json").read_text())
     assert after["revisions"] == dict(revisions.LEGACY)
@@ -83,13 +84,14 @@ def test_resume_keeps_the_recorded_revisions_when_newer_ones_exist(tmp_path: Pat
 
 
 def test_a_new_campaign_records_the_newest_revisions(tmp_path: Path) -> None:
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.optimizers.templates import template_hashes
     from llmhpo.harness.spec.campaign_spec import loads_spec
 
     spec = loads_spec('name = "fresh"\nbudget = 2\nseeds = [0]\nbenchmarks = ["toy/branin"]\n'
                       '[[optimizers]]\nname = "random"\n')
-    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                 mode=Mode.LIVE, workers=1))
     manifest = json.loads((outcome.directory / "manifest.json").read_text())
     assert manifest["revisions"] == dict(revisions.CURRENT) != dict(revisions.LEGACY)
     assert manifest["template_hashes"] == template_hashes(revisions.CURRENT["prompts"])
@@ -125,7 +127,7 @@ api_key_env = "REVISION_TEST_KEY"
 def test_a_campaign_recorded_with_the_current_revisions_replays_after_newer_ones_exist(tmp_path: Path, monkeypatch) -> None:
     """Revision N+1 of prompts and plots beside N (as the next change will add them): a campaign
     recorded with today's N replays identically in strict replay, while a new campaign gets N+1."""
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.optimizers import plot_rules, plots, templates
     from llmhpo.harness.spec.campaign_spec import loads_spec
     from tests.servers import OpenAIServer
@@ -136,7 +138,8 @@ def test_a_campaign_recorded_with_the_current_revisions_replays_after_newer_ones
     try:
         spec = loads_spec(SPEC_NOW.format(url=server.url))
         recorded_with = dict(revisions.CURRENT)
-        first = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+        first = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                   mode=Mode.LIVE, workers=1))
         assert first.complete and first.stats.llm_calls >= 12
         manifest = json.loads((first.directory / "manifest.json").read_text())
         assert manifest["revisions"] == recorded_with
@@ -153,7 +156,8 @@ def test_a_campaign_recorded_with_the_current_revisions_replays_after_newer_ones
         assert result.trials == 12 and result.llm_calls > 0
 
         newer = run_campaign(loads_spec(SPEC_NOW.format(url=server.url).replace('"now"', '"newer"')),
-                             out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+                             CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
+                                             workers=1))
         assert json.loads((newer.directory / "manifest.json").read_text())["revisions"]["prompts"] == next_prompts
         sent = [r.body for r in server.received]
         assert any(m["content"] == "You tune hyperparameters." for body in sent for m in body["messages"]

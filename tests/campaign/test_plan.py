@@ -8,7 +8,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.campaign.plan import make_plan
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.spec.campaign_spec import loads_spec
 from llmhpo.harness.spec.model_settings import endpoints_for
 from tests.campaign.helpers import llmhpo
@@ -64,7 +64,8 @@ def test_dry_run_calls_are_exact_and_tokens_close_to_what_the_wire_saw(tmp_path,
     spec = loads_spec(path.read_text())
     plan = _plan(spec, tmp_path)
     model = plan.models[MODEL]
-    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                 mode=Mode.LIVE, workers=1))
     prompt = sum(approx_tokens(server.prompt_text(r)) for r in server.received)
     assert model.calls == outcome.stats.llm_calls  # exact (llm-tpe's coin and narrowing calls included)
     assert model.sent == len(server.received) == model.calls - outcome.stats.llm_hits  # llm and llm-tpe share first asks
@@ -103,7 +104,8 @@ def test_the_plan_takes_the_specs_capability_overrides_as_the_campaign_does(tmp_
                       f'[model_settings."{model}"]\napi_base = "{server.url}"\napi_key_env = "{KEY_ENV}"\n'
                       f'capabilities = {{ images = true }}\n')
     plan = _plan(spec, tmp_path)
-    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
+                                                 workers=1))
     assert plan.models[model].calls == outcome.stats.llm_calls == len(server.received) > 0
     again = _plan(spec, tmp_path)  # the same keys as the run: every call is found in the cache
     assert again.llm_checked == again.llm_hits == plan.models[model].calls

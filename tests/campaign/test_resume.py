@@ -11,7 +11,7 @@ import time
 import pytest
 
 from llmhpo.cache.modes import Mode
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.spec.campaign_spec import load_spec
 from tests.campaign.helpers import REPO, cli_env, llmhpo, stable, trials, write_spec
 
@@ -52,8 +52,9 @@ def _interrupt_after_progress(spec, out, cache, journal, rng, sig):
 
 def test_killed_and_interrupted_campaign_resumes_with_nothing_lost_or_duplicated(tmp_path):
     spec = write_spec(tmp_path, name="killme", budget=6, seeds=2)
-    reference = run_campaign(load_spec(spec), out_dir=tmp_path / "ref", cache_dir=tmp_path / "ref-cache",
-                             mode=Mode.LIVE, workers=1)
+    reference = run_campaign(load_spec(spec), CampaignContext(out_dir=tmp_path / "ref",
+                                                              cache_dir=tmp_path / "ref-cache",
+                                                              mode=Mode.LIVE, workers=1))
     expected = stable(trials(reference.directory))
 
     out, cache = tmp_path / "out", tmp_path / "cache"

@@ -8,7 +8,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.campaign.replay import replay
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.campaign.stopping import Stop
 from llmhpo.harness.commands.run import summary_line
 from llmhpo.harness.spec.campaign_spec import load_spec
@@ -27,14 +27,14 @@ def test_a_stopped_and_resumed_campaign_counts_every_trial_and_session(tmp_path)
             stop.request("test")
 
     with pytest.raises(KeyboardInterrupt):
-        run_campaign(spec, on_progress=stop_after_9, stop=stop, **kw)
+        run_campaign(spec, CampaignContext(stop=stop, **kw), on_progress=stop_after_9)
     folder = tmp_path / "out" / "sessions"
     first = len(trials(folder))
     assert first >= 9 and not (folder / "baseline.jsonl").exists()  # stopped in the trials phase
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["sessions"] == 1 and set(manifest["phase_s"]) == {"trials"} and manifest["live_wall_s"] is None
 
-    outcome = run_campaign(spec, **kw)
+    outcome = run_campaign(spec, CampaignContext(**kw))
     s = outcome.stats
     assert s.done == 48 and s.rederived == first  # resumed: the journaled trials, full runs included
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -46,7 +46,7 @@ def test_a_stopped_and_resumed_campaign_counts_every_trial_and_session(tmp_path)
     assert ", baseline 0:00:" in line and "all sessions 0:00:" in line
     assert "LLM cost none (no LLM calls)" in line
 
-    again = run_campaign(spec, **kw)  # nothing left: everything resumed
+    again = run_campaign(spec, CampaignContext(**kw))  # nothing left: everything resumed
     assert again.stats.done == again.stats.rederived == 48
     result = replay(folder, cache_dir=tmp_path / "cache")
     assert result.identical and result.sessions == 3

@@ -17,7 +17,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.campaign.replay import replay
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.spec.campaign_spec import loads_spec
 from tests.faults.chaos import KEY, KEY_ENV, MODEL, bad_cache_entries, child_env, llmhpo_cmd, run_chaos
 from tests.faults.server import FAULTS, FaultServer
@@ -54,12 +54,12 @@ def test_replay_follows_empty_replies_exhausted_5xx_and_timeouts(tmp_path, monke
     spec = loads_spec(ONE_RUN.format(budget=3, model=MODEL, url=server.url, key_env=KEY_ENV))
     options = {"timeout_s": 1.0, "max_attempts": 2, "backoff_s": 0.01, "max_backoff_s": 0.02}
     try:
-        outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
-                               workers=1, gateway_options=options)
+        outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                     mode=Mode.LIVE, workers=1, gateway_options=options))
         # a NEW run asking the same questions is never served the failures: it asks live
         before = server.requests
-        fresh = run_campaign(spec, out_dir=tmp_path / "fresh", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
-                             workers=1, gateway_options=options)
+        fresh = run_campaign(spec, CampaignContext(out_dir=tmp_path / "fresh", cache_dir=tmp_path / "cache",
+                                                   mode=Mode.LIVE, workers=1, gateway_options=options))
         assert server.requests > before
         assert _rows(fresh.directory)[0]["source"] == "llm" and _rows(fresh.directory)[0]["llm"]["failures"] == 0
     finally:
@@ -140,8 +140,9 @@ def test_replay_follows_a_failed_narrowing_call_of_llm_tpe(tmp_path, monkeypatch
         'name = "llm"', 'name = "llm-tpe"\noptions = { p = 0.0, narrow_every = 1, n_initial = 2 }')
     options = {"timeout_s": 5.0, "max_attempts": 2, "backoff_s": 0.01, "max_backoff_s": 0.02}
     try:
-        outcome = run_campaign(loads_spec(text), out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                               mode=Mode.LIVE, workers=1, gateway_options=options)
+        outcome = run_campaign(loads_spec(text), CampaignContext(out_dir=tmp_path / "out",
+                                                                 cache_dir=tmp_path / "cache", mode=Mode.LIVE,
+                                                                 workers=1, gateway_options=options))
     finally:
         server.stop()
     narrowing = _transcripts(outcome.directory)[0]["tell_calls"]  # the call made when trial 0 was told

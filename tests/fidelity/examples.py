@@ -61,10 +61,10 @@ def reduced(path: Path, name_suffix: str = "") -> CampaignSpec:
 def run_against_servers(spec: CampaignSpec, out: Path, cache: Path, servers: dict[str, Any]) -> dict[str, Any]:
     """Run `spec` live into `out` and summarize what the servers refused and how replies parsed."""
     from llmhpo.cache.modes import Mode
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.journal.jsonl import read_jsonl
 
-    outcome = run_campaign(spec, out_dir=out, cache_dir=cache, mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=out, cache_dir=cache, mode=Mode.LIVE, workers=1))
     trials, _ = read_jsonl(outcome.directory / "trials.jsonl")
     outcomes: dict[str, Counter[str]] = {}
     for t in trials:

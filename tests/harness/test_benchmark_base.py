@@ -19,7 +19,7 @@ from llmhpo.harness import benchmarks
 from llmhpo.harness.benchmarks.base import BaseBenchmark, CanonicalConfig, Evaluation, canonical_config
 from llmhpo.harness.benchmarks.toy import ToyBenchmark
 from llmhpo.harness.campaign.evaluation import eval_request, evaluate_cached, safe_evaluate
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.errors import InvalidConfig, UserError
 from llmhpo.harness.spec.campaign_spec import loads_spec
 
@@ -184,8 +184,9 @@ def test_a_campaign_canonicalises_each_trial_once(bowl_registered, monkeypatch: 
         init(self, values, benchmark)
 
     monkeypatch.setattr(CanonicalConfig, "__init__", counting)
-    outcome = run_campaign(loads_spec(SPEC), out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                           mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(loads_spec(SPEC), CampaignContext(out_dir=tmp_path / "out",
+                                                             cache_dir=tmp_path / "cache", mode=Mode.LIVE,
+                                                             workers=1))
     assert outcome.complete
     assert sorted(made) == sorted(["toy/branin"] * 8 + ["bowl/clean"] * 8), made
 

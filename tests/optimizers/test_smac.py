@@ -266,15 +266,15 @@ options = {{ initial_design = "smac", keep_run_dir = true }}
 def test_campaign_with_crashes_resumes_and_replays_identically(tmp_path: Path):
     from llmhpo.cache.modes import Mode
     from llmhpo.harness.campaign.replay import replay
-    from llmhpo.harness.campaign.run import run_campaign
+    from llmhpo.harness.campaign.run import CampaignContext, run_campaign
     from llmhpo.harness.spec.campaign_spec import load_spec
     from tests.campaign.helpers import FlakyExecutor, cli_env, llmhpo, stable, trials
 
     (tmp_path / "smac.toml").write_text(SPEC.format())
     spec = load_spec(tmp_path / "smac.toml")
     # the flaky executor crashes for x1 > 4 and returns NaN for x1 < -2
-    full = run_campaign(spec, out_dir=tmp_path / "full", cache_dir=tmp_path / "cache", mode=Mode.LIVE,
-                        executor=FlakyExecutor())
+    full = run_campaign(spec, CampaignContext(out_dir=tmp_path / "full", cache_dir=tmp_path / "cache",
+                                              mode=Mode.LIVE, executor=FlakyExecutor()))
     rows = trials(full.directory)
     assert len(rows) == 2 * 6
     assert any(r["status"] == "crashed" for r in rows) and any(r["source"] == "smac-rf" for r in rows)
@@ -287,8 +287,8 @@ def test_campaign_with_crashes_resumes_and_replays_identically(tmp_path: Path):
     for name in ("manifest.json",):
         (cut / name).write_text((full.directory / name).read_text())
     (cut / "trials.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows if r["index"] < 3))
-    resumed = run_campaign(spec, out_dir=tmp_path / "cut", cache_dir=tmp_path / "cache2", mode=Mode.LIVE,
-                           executor=FlakyExecutor())
+    resumed = run_campaign(spec, CampaignContext(out_dir=tmp_path / "cut", cache_dir=tmp_path / "cache2",
+                                                 mode=Mode.LIVE, executor=FlakyExecutor()))
     assert resumed.stats.rederived == 2 * 3
     assert stable(trials(resumed.directory)) == stable(rows)
 

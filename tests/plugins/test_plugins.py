@@ -9,7 +9,7 @@ import pytest
 
 from llmhpo.cache.modes import Mode
 from llmhpo.harness import benchmarks, optimizers
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec.campaign_spec import loads_spec
 from llmhpo.harness.testing import BenchmarkSuite, OptimizerSuite
@@ -91,7 +91,8 @@ def test_a_campaign_runs_the_plugins_and_resumes(plugins: None, tmp_path) -> Non
     spec = loads_spec(SPEC)
     assert sorted({(r.benchmark, r.optimizer_name) for r in spec.runs}) == [
         ("bowl/clean", "hill-climb"), ("bowl/clean", "random"), ("bowl/noisy", "hill-climb"), ("bowl/noisy", "random")]
-    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                 mode=Mode.LIVE, workers=1))
     assert outcome.complete
     rows = trials(outcome.directory)
     assert len(rows) == 2 * 2 * 2 * 6
@@ -99,5 +100,6 @@ def test_a_campaign_runs_the_plugins_and_resumes(plugins: None, tmp_path) -> Non
     assert all(bowl.space.contains(r["config"]) for r in rows)
     climb = [r for r in rows if r["optimizer"] == "hill-climb" and r["benchmark"] == "bowl/clean" and r["seed"] == 0]
     assert climb[0]["config"] == bowl.space.default()  # the plugin's own first move, journaled as proposed
-    again = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.REPLAY, workers=1)
+    again = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                               mode=Mode.REPLAY, workers=1))
     assert again.complete and len(trials(again.directory)) == len(rows)

@@ -13,7 +13,7 @@ from llmhpo.gateway import Gateway, errors, providers
 from llmhpo.gateway.providers.base import Provider
 from llmhpo.harness import benchmarks, optimizers
 from llmhpo.harness.campaign.replay import replay
-from llmhpo.harness.campaign.run import run_campaign
+from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.spec.campaign_spec import loads_spec
 from llmhpo.harness.testing import ProviderSuite, WireServer
@@ -115,7 +115,8 @@ options = {{ output = "schema" }}
 
 def test_a_campaign_asks_the_toy_provider_and_replays_strictly(toy: ToyServer, tmp_path: Path) -> None:
     spec = loads_spec(SPEC)
-    outcome = run_campaign(spec, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", mode=Mode.LIVE, workers=1)
+    outcome = run_campaign(spec, CampaignContext(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                                                 mode=Mode.LIVE, workers=1))
     assert outcome.complete
     rows = trials(outcome.directory)
     assert len(rows) == 2 * 4
@@ -130,8 +131,8 @@ def test_a_campaign_asks_the_toy_provider_and_replays_strictly(toy: ToyServer, t
 
     checked = replay(outcome.directory, tmp_path / "cache")
     assert checked.identical and checked.trials == len(rows), checked.mismatches
-    again = run_campaign(spec, out_dir=tmp_path / "replayed", cache_dir=tmp_path / "cache", mode=Mode.REPLAY,
-                         workers=1)
+    again = run_campaign(spec, CampaignContext(out_dir=tmp_path / "replayed", cache_dir=tmp_path / "cache",
+                                               mode=Mode.REPLAY, workers=1))
     replayed = trials(again.directory)
     assert again.complete and all(r["llm"]["cache_hits"] == r["llm"]["calls"] for r in replayed)
     assert stable([_as_live(r) for r in replayed]) == stable(rows)

@@ -178,6 +178,7 @@ class Call(Record):
                         latency_s=response.latency_s, fingerprint=response.fingerprint)
 
     def failed(self, error: str, fingerprint: str | None, from_journal: bool) -> Self:
+        """The call failed (after the gateway's retries): what each kind of call records of it."""
         raise NotImplementedError
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from llmhpo.harness.optimizers.transcript import Attempt, Call, Transcript, usage_fields
+from llmhpo.harness.optimizers.transcript import Attempt, Call, TokenUsage, Transcript, usage_fields
 
 if TYPE_CHECKING:
     from llmhpo.gateway.types import Response
@@ -47,7 +47,7 @@ def summarize(calls: Iterable[Call | Mapping[str, Any]]) -> dict[str, Any]:
             "failures": len(records) - len(answered)}
 
 
-def _usage(call: Call) -> Any:
+def _usage(call: Call) -> TokenUsage:
     if call.usage is None:  # an answered call records its usage (the one invariant summing relies on)
         raise ValueError(f"an answered LLM call without usage in its record: {call.to_json()}")
     return call.usage

@@ -15,6 +15,7 @@ from llmhpo.cache.modes import Mode
 from llmhpo.gateway.capabilities import Capabilities
 from llmhpo.gateway.endpoints import endpoints_from
 from llmhpo.harness.journal.provenance import HARNESS_CHOSEN, MODEL_UNCHANGED, Provenance, of_trial
+from llmhpo.harness.optimizers.protocol import resolve
 
 if TYPE_CHECKING:
     from llmhpo.gateway.client import LLMClient
@@ -28,8 +29,6 @@ WARN_SHARE = 0.10  # above this share of LLM trials chosen by the harness (fallb
 def manifest_entries(runs: Iterable[RunSpec], gateway: LLMClient) -> dict[str, Any]:
     """The manifest's record of what each model was run with: {"capabilities": {model: ...},
     "protocols": {optimizer label: text|json|schema}} (endpoints: `gateway.endpoints.record_endpoints`)."""
-    from llmhpo.harness.optimizers.protocol import resolve
-
     caps: dict[str, Any] = {}
     protocols: dict[str, str] = {}
     for run in runs:

@@ -12,7 +12,10 @@ unknown the summary's costs are None (unknown), never $0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from llmhpo.harness.optimizers.transcript import Attempt, Call, TokenUsage, Transcript, usage_fields
 
 if TYPE_CHECKING:
     from llmhpo.gateway.types import Response
@@ -22,29 +25,32 @@ _COSTS = ("cost_usd", "would_have_cost_usd")
 
 
 def call_fields(response: Response) -> dict[str, Any]:
-    """The usage part of one call's transcript record, from the gateway's Response."""
-    return {
-        "usage": {"prompt_tokens": response.usage.prompt_tokens, "completion_tokens": response.usage.completion_tokens},
-        "cost_usd": response.cost_usd,
-        "would_have_cost_usd": response.would_have_cost_usd,
-        "cache_hit": response.cache_hit,
-    }
+    """The usage part of one call's transcript record, as JSON, from the gateway's Response."""
+    fields = usage_fields(response)
+    return {**fields, "usage": fields["usage"].to_json()}
 
 
-def summarize(calls: list[dict[str, Any]]) -> dict[str, Any]:
-    """A trial `llm` record of some call records: counts, and costs rounded to 1e-10 dollars, None
-    (unknown) when any answered call's live price is unknown."""
-    answered = [c for c in calls if not c.get("error")]
+def summarize(calls: Iterable[Call | Mapping[str, Any]]) -> dict[str, Any]:
+    """A trial `llm` record of some call records (typed, or as journaled): counts, and costs rounded
+    to 1e-10 dollars, None (unknown) when any answered call's live price is unknown."""
+    records = [c if isinstance(c, Call) else Attempt.from_json(c) for c in calls]
+    answered = [c for c in records if c.answered]
     cost = would = 0.0
     for call in answered:
-        cost += call.get("cost_usd") or 0.0
-        would += call.get("would_have_cost_usd") or 0.0
-    unpriced = any(c.get("would_have_cost_usd") is None for c in answered)
-    return {"calls": len(calls), "cache_hits": sum(1 for c in answered if c.get("cache_hit")),
-            "prompt_tokens": sum(c["usage"]["prompt_tokens"] for c in answered),
-            "completion_tokens": sum(c["usage"]["completion_tokens"] for c in answered),
+        cost += call.cost_usd or 0.0
+        would += call.would_have_cost_usd or 0.0
+    unpriced = any(c.would_have_cost_usd is None for c in answered)
+    return {"calls": len(records), "cache_hits": sum(1 for c in answered if c.cache_hit),
+            "prompt_tokens": sum(_usage(c).prompt_tokens for c in answered),
+            "completion_tokens": sum(_usage(c).completion_tokens for c in answered),
             "cost_usd": None if unpriced else round(cost, 10), "would_have_cost_usd": None if unpriced else round(would, 10),
-            "failures": len(calls) - len(answered)}
+            "failures": len(records) - len(answered)}
+
+
+def _usage(call: Call) -> TokenUsage:
+    if call.usage is None:  # an answered call records its usage (the one invariant summing relies on)
+        raise ValueError(f"an answered LLM call without usage in its record: {call.to_json()}")
+    return call.usage
 
 
 def add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -55,11 +61,11 @@ def add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def trial_usage(transcript: dict[str, Any] | None) -> dict[str, Any]:
+def trial_usage(transcript: Transcript | Mapping[str, Any] | None) -> dict[str, Any]:
     """THE trial `llm` record: every call the transcript records, at ask time (its `attempts`) and at
     tell time (its `tell_calls`)."""
-    transcript = transcript or {}
-    return add(summarize(transcript.get("attempts") or []), summarize(transcript.get("tell_calls") or []))
+    record = Transcript.read(transcript) or Transcript()
+    return add(summarize(record.attempts), summarize(record.tell_calls))
 
 
 def columns(llm: dict[str, Any] | None) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from llmhpo.harness.errors import InvalidConfig, UserError
 from llmhpo.harness.journal.trial import Trial
 from llmhpo.harness.optimizers.ask_tell import Proposal, validation_only
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, as_plugin
+from llmhpo.harness.optimizers.transcript import TellCall, Transcript
 from llmhpo.harness.spec.campaign_spec import RunSpec
 from llmhpo.harness.usage import trial_usage
 
@@ -188,8 +189,9 @@ class Driver:
                 return Asked(state.optimizer.ask(), t0)
             with self._asking():
                 proposal = state.optimizer.ask()
+        transcript = Transcript.read(proposal.transcript)
         with self._count_lock:
-            self.stats.calls_answered += len((proposal.transcript or {}).get("attempts") or [])
+            self.stats.calls_answered += len(transcript.attempts) if transcript is not None else 0
         return Asked(proposal, t0)
 
     def _uses_llm(self, state: RunState) -> bool:
@@ -319,13 +321,12 @@ class Driver:
             self._finish(state, pending, evaluation, False)
 
     def _trial(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool,
-               transcript: dict[str, Any] | None = None) -> Trial:
-        transcript = pending.proposal.transcript if transcript is None else transcript
+               transcript: Transcript | None) -> Trial:
         return make_trial(state.run, pending.index, pending.config, evaluation, hit=hit,
                           source=pending.proposal.source, transcript=transcript,
                           llm=trial_usage(transcript) if self._uses_llm(state) else None, t0=pending.t0)
 
-    def _tell(self, state: RunState, pending: Pending, evaluation: Evaluation) -> dict[str, Any] | None:
+    def _tell(self, state: RunState, pending: Pending, evaluation: Evaluation) -> Transcript | None:
         """Tell the optimizer (validation only); LLM calls it makes in tell() (llm-tpe narrowing) join
         this trial's transcript as `tell_calls` (so its usage record counts them), which this returns."""
         try:
@@ -333,10 +334,10 @@ class Driver:
                 state.optimizer.tell(dict(pending.config), validation_only(evaluation))  # a plain copy; never the test loss
         except ProviderRefused as exc:  # refused in tell (llm-tpe narrowing): the trial stands, the run stops
             pending.refused = exc
-        transcript = pending.proposal.transcript
+        transcript = Transcript.read(pending.proposal.transcript)
         calls = state.optimizer.drain_calls()
         if calls:
-            transcript = {**(transcript or {}), "tell_calls": calls}
+            transcript = (transcript or Transcript()).set(tell_calls=tuple(TellCall.from_json(c) for c in calls))
         return transcript
 
     def _finish(self, state: RunState, pending: Pending, evaluation: Evaluation, hit: bool) -> None:
@@ -344,7 +345,7 @@ class Driver:
         trial = self._trial(state, pending, evaluation, hit, transcript)
         self.stats.count(trial)
         if self.sink is not None:
-            self.sink(trial, transcript)
+            self.sink(trial, transcript.to_json() if transcript is not None else None)
         self.stats.done += 1
         state.index += 1
         self.on_progress(self.stats)

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
 from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
+from llmhpo.harness import optimizers
+from llmhpo.harness.benchmarks import load
 from llmhpo.harness.campaign.eta import clock
+from llmhpo.harness.campaign.plan_sim import simulate
 from llmhpo.harness.faithfulness import gateway_keying
 from llmhpo.harness.journal.manifest import previous_manifest
 
@@ -159,9 +162,6 @@ def make_plan(spec: CampaignSpec, *, workers: int | None, dask: str | None, llm_
     """The plan of `spec` (reads the cache and the journal if they exist; creates nothing)."""
     import os
 
-    from llmhpo.harness import optimizers
-    from llmhpo.harness.benchmarks import load
-    from llmhpo.harness.campaign.plan_sim import simulate
     from llmhpo.harness.campaign.run import default_llm_concurrency
 
     capacity = 1 if workers == 1 else (workers or os.cpu_count() or 1)

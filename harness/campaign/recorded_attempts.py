@@ -28,6 +28,7 @@ from llmhpo.gateway.errors import ProviderError
 from llmhpo.gateway.gateway import Gateway, Ledger, storable
 from llmhpo.gateway.providers.base import Provider
 from llmhpo.gateway.types import Request, Response, Usage
+from llmhpo.harness.optimizers.transcript import Call, Transcript
 
 _NOT_REPLAYABLE = ("ProviderRefused", "ConfigurationError")
 
@@ -41,16 +42,10 @@ class RecordedFailure(ProviderError):
         super().__init__(f"(from the journal) {recorded}")
 
 
-def failure_text(exc: ProviderError) -> str:
-    """How a transcript records a failed attempt; a replayed failure keeps its original text."""
-    return exc.recorded if exc.recorded is not None else f"{type(exc).__name__}: {exc}"
-
-
-def attempts(transcript: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+def attempts(transcript: Transcript | Mapping[str, Any]) -> Iterable[Call]:
     """A trial's LLM calls in the order they were made: the proposal's attempts, then the calls made
     when its result was told (llm-tpe narrowing, `tell_calls`)."""
-    yield from transcript.get("attempts") or []
-    yield from transcript.get("tell_calls") or []
+    return Transcript.of(transcript).calls()
 
 
 class RecordedAttempts:
@@ -59,14 +54,14 @@ class RecordedAttempts:
     What an optimizer uses of a gateway is declared here and forwarded to `inner`: `capabilities`,
     `fingerprint`, `provider`, `ledger`, `mode`, `store`; `complete` follows the record."""
 
-    def __init__(self, inner: Gateway, transcripts: Mapping[int, Mapping[str, Any]]) -> None:
+    def __init__(self, inner: Gateway, transcripts: Mapping[int, Transcript | Mapping[str, Any]]) -> None:
         self.inner = inner
-        self._queues: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
+        self._queues: dict[str, deque[Call]] = defaultdict(deque)
         self._lock = threading.Lock()
         self.answered = 0  # failed attempts answered from the record (for tests and summaries)
         for index in sorted(transcripts):
             for attempt in attempts(transcripts[index]):
-                fp = attempt.get("fingerprint")
+                fp = attempt.fingerprint
                 if isinstance(fp, str) and fp:
                     self._queues[fp].append(attempt)
 
@@ -97,7 +92,7 @@ class RecordedAttempts:
     def store(self) -> CacheStore | None:
         return self.inner.store
 
-    def _next(self, fp: str) -> dict[str, Any] | None:
+    def _next(self, fp: str) -> Call | None:
         with self._lock:
             queue = self._queues.get(fp)
             return queue.popleft() if queue else None
@@ -106,24 +101,25 @@ class RecordedAttempts:
         fp = self.inner.fingerprint(request)
         attempt = self._next(fp)
         if attempt is not None:
-            error = attempt.get("error")
+            error = attempt.error
             if error and not str(error).startswith(_NOT_REPLAYABLE):
                 self.answered += 1
                 raise RecordedFailure(str(error), fp)
-            reply = attempt.get("reply")
-            if not error and isinstance(reply, str) and not storable(reply, attempt.get("finish_reason")):
+            reply = attempt.reply
+            if not error and isinstance(reply, str) and not storable(reply, attempt.finish_reason):
                 self.answered += 1
                 return self._recorded_reply(request, attempt, fp)
         return self.inner.complete(request, api_key=api_key) if api_key else self.inner.complete(request)
 
-    def _recorded_reply(self, request: Request, attempt: dict[str, Any], fp: str) -> Response:
+    def _recorded_reply(self, request: Request, attempt: Call, fp: str) -> Response:
         """The recorded unstorable reply, as a free cache hit (it is counted like one)."""
-        usage = attempt.get("usage") or {}
+        usage = attempt.usage
+        assert attempt.reply is not None
         response = Response(
-            text=attempt["reply"], finish_reason=attempt.get("finish_reason"),
-            usage=Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)),
-            model_served=str(attempt.get("model_served") or request.model.partition("/")[2]),
-            latency_s=0.0, cost_usd=0.0, would_have_cost_usd=attempt.get("would_have_cost_usd"),
+            text=attempt.reply, finish_reason=attempt.finish_reason,
+            usage=Usage(int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0)) if usage else Usage(0, 0),
+            model_served=request.model.partition("/")[2],  # a call record has no served model
+            latency_s=0.0, cost_usd=0.0, would_have_cost_usd=attempt.would_have_cost_usd,
             cache_hit=True, fingerprint=fp,
         )
         self.inner.ledger.record(request.model, response)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmhpo.cache.key import canonical_json
 from llmhpo.harness import faithfulness
 from llmhpo.harness.benchmarks.base import Evaluation
-from llmhpo.harness.journal.provenance import of_transcript
+from llmhpo.harness.journal.provenance import Provenance, of_transcript
 from llmhpo.harness.journal.trial import COMPARED_FIELDS, RUN_FIELDS, WHEN_SET_FIELDS, Trial
+from llmhpo.harness.optimizers.transcript import Outcome, Transcript
 
 if TYPE_CHECKING:
     from llmhpo.harness.spec.campaign_spec import RunSpec
@@ -65,25 +67,29 @@ class Stats:
                 self.would_have_cost_usd += llm["would_have_cost_usd"]
 
 
-def parse_summary(transcript: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The journal's parse record from an LLM proposal transcript (None for classical proposals)."""
-    if not transcript or "attempts" not in transcript:
+def parse_summary(transcript: Transcript | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The journal's parse record from an LLM proposal transcript (None for classical proposals). Its
+    outcome is Outcome.OK or a provenance word, with this precedence (not provenance's: a re-ask
+    counts before a repair): fallback > reasked > repaired > ok."""
+    record = Transcript.read(transcript)
+    if record is None or not record.asked:
         return None
-    attempts = len(transcript.get("attempts") or [])
-    repairs = [str(r) for r in transcript.get("repairs") or []]
-    if transcript.get("fallback"):
-        outcome = "fallback"
+    attempts = len(record.attempts)
+    repairs = [str(r) for r in record.repairs]
+    outcome: Outcome | Provenance
+    if record.fallback:
+        outcome = Provenance.FALLBACK
     elif attempts > 1:
-        outcome = "reasked"
+        outcome = Provenance.REASKED
     elif repairs:
-        outcome = "repaired"
+        outcome = Provenance.REPAIRED
     else:
-        outcome = "ok"
-    return {"outcome": outcome, "repairs": repairs, "attempts": attempts}
+        outcome = Outcome.OK
+    return {"outcome": outcome.value, "repairs": repairs, "attempts": attempts}
 
 
 def make_trial(run: RunSpec, index: int, config: dict[str, Any], evaluation: Evaluation, *, hit: bool, source: str,
-               transcript: dict[str, Any] | None, llm: dict[str, Any] | None, t0: float) -> Trial:
+               transcript: Transcript | None, llm: dict[str, Any] | None, t0: float) -> Trial:
     """The journal record of a finished trial (`t0`: when its ask started, for `wall_s`)."""
     return Trial(
         **{name: getattr(run, name) for name in RUN_FIELDS}, index=index,

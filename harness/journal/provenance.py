@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from llmhpo.harness.optimizers.transcript import Outcome, Transcript
+
 
 class Provenance(StrEnum):
     MODEL = "model"  # the model's first usable reply, as parsed, unchanged
@@ -24,6 +26,27 @@ class Provenance(StrEnum):
     REASKED = "reasked"  # re-asked after an empty, unusable or repeated reply; then the model's, unchanged
     PERTURBED = "perturbed"  # the model repeated an evaluated config (twice): the harness nudged it
     FALLBACK = "fallback"  # no usable reply: a seeded random config
+
+
+FALLBACK_SOURCE = f"llm-{Provenance.FALLBACK.value}"  # a trial's `source` when the LLM gave no usable reply
+
+
+def perturbed_source(source: str) -> str:
+    """The `source` of a proposal the harness perturbed after a repeat ("llm-perturbed", ...)."""
+    return f"{source}-{Provenance.PERTURBED.value}"
+
+
+def _perturbed(source: str) -> bool:
+    return source.endswith(perturbed_source(""))
+
+
+def of_word(value: Any) -> Provenance:
+    """A recorded provenance word as the enum; anything else is a clear ValueError."""
+    try:
+        return Provenance(value)
+    except ValueError:
+        known = ", ".join(p.value for p in Provenance)
+        raise ValueError(f"unknown provenance {value!r} (known: {known})") from None
 
 
 MODEL_UNCHANGED = frozenset({Provenance.MODEL, Provenance.REASKED})
@@ -41,23 +64,23 @@ DESCRIPTIONS: Mapping[Provenance, str] = {
 }
 
 
-def of_transcript(source: str, transcript: Mapping[str, Any] | None) -> Provenance | None:
+def of_transcript(source: str, transcript: Transcript | Mapping[str, Any] | None) -> Provenance | None:
     """The provenance of a proposal from its transcript (None: not an LLM proposal). Proposals
     revision 2 writes it in the transcript; revision 1 transcripts are read step by step."""
-    if not transcript or "attempts" not in transcript:
+    record = Transcript.read(transcript)
+    if record is None or not record.asked:
         return None
-    if transcript.get("provenance"):
-        return Provenance(transcript["provenance"])
-    duplicate = transcript.get("duplicate") or {}
-    if source.endswith("-perturbed") or duplicate.get("resolved_by") == "perturb":
+    if record.provenance:
+        return of_word(record.provenance)
+    duplicate = record.duplicate
+    if _perturbed(source) or (duplicate is not None and duplicate.resolved_by is Outcome.PERTURB):
         return Provenance.PERTURBED
-    if transcript.get("fallback"):
+    if record.fallback:
         return Provenance.FALLBACK
-    attempts = transcript.get("attempts") or []
-    final = (attempts[-1].get("parse") or {}) if attempts else {}  # the attempt whose config was evaluated
-    if final.get("repairs"):
+    final = record.attempts[-1].parse if record.attempts else None  # the attempt whose config was evaluated
+    if final is not None and final.repairs:
         return Provenance.REPAIRED
-    return Provenance.REASKED if len(attempts) > 1 else Provenance.MODEL
+    return Provenance.REASKED if len(record.attempts) > 1 else Provenance.MODEL
 
 
 def of_row(source: str, parse: Mapping[str, Any] | None) -> Provenance | None:
@@ -67,9 +90,9 @@ def of_row(source: str, parse: Mapping[str, Any] | None) -> Provenance | None:
     second was)."""
     if not parse:
         return None
-    if source.endswith("-perturbed"):
+    if _perturbed(source):
         return Provenance.PERTURBED
-    if parse.get("outcome") == "fallback":
+    if parse.get("outcome") == Provenance.FALLBACK.value:
         return Provenance.FALLBACK
     if parse.get("repairs"):
         return Provenance.REPAIRED
@@ -79,4 +102,4 @@ def of_row(source: str, parse: Mapping[str, Any] | None) -> Provenance | None:
 def of_trial(trial: Any) -> Provenance | None:
     """A journaled trial's provenance: its field, else derived from its row (older journals)."""
     recorded = getattr(trial, "provenance", None)
-    return Provenance(recorded) if recorded else of_row(trial.source, trial.parse)
+    return of_word(recorded) if recorded else of_row(trial.source, trial.parse)

@@ -19,7 +19,8 @@ class Proposal:
 
     source: who produced it ("random", "initial", "gp", "tpe", "llm", "llm-fallback", ...).
     transcript: for LLM proposals, a JSON-ready record of prompts, raw replies, parse outcome,
-    repairs, attempts, fallback, usage, cost and cache hits; None for classical optimizers.
+    repairs, attempts, fallback, usage, cost and cache hits (as journaled: `Transcript.to_json()` of
+    optimizers/transcript.py, read back with `Transcript.read`); None for classical optimizers.
     """
 
     config: dict[str, Any]

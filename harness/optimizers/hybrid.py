@@ -17,20 +17,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field
 
-from llmhpo.gateway.errors import ProviderError, ProviderRefused
 from llmhpo.gateway.types import Message, Request
-from llmhpo.harness.campaign.recorded_attempts import failure_text
 from llmhpo.harness.optimizers import prompts
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.optimizers.calls import record_call
 from llmhpo.harness.optimizers.llm import LLMOptimizer, LLMOptions
 from llmhpo.harness.optimizers.parse import extract
 from llmhpo.harness.optimizers.patience import PatienceOptions, PatienceStop
 from llmhpo.harness.optimizers.plugin import DesignSize, OptimizerPlugin, design_size
 from llmhpo.harness.optimizers.skopt_bo import GPSettings, SkoptOptimizer
 from llmhpo.harness.optimizers.tpe import TPEOptimizer
+from llmhpo.harness.optimizers.transcript import NARROWING, TellCall
 from llmhpo.harness.revisions import Revisions
 from llmhpo.harness.space import SearchSpace
-from llmhpo.harness.usage import call_fields
 
 if TYPE_CHECKING:
     from llmhpo.gateway.client import LLMClient
@@ -111,7 +110,7 @@ class LLMTPE(LLMHybrid, PatienceStop):
         self._start_patience(patience)
         self.narrow_every = int(narrow_every)
         self._told = 0
-        self.narrowing: list[dict[str, Any]] = []
+        self.calls: list[TellCall] = []  # the narrowing calls made in tell(), as recorded
         self._drained = 0
 
     def ask(self) -> Proposal:
@@ -126,13 +125,18 @@ class LLMTPE(LLMHybrid, PatienceStop):
         if self.narrow_every and self._told % self.narrow_every == 0:
             self._narrow()
 
+    @property
+    def narrowing(self) -> list[dict[str, Any]]:
+        """The narrowing calls so far, as journaled (for inspection)."""
+        return [call.to_json() for call in self.calls]
+
     def drain_calls(self) -> list[dict[str, Any]]:
         """LLM calls made in tell() (narrowing) since the last drain, for the campaign journal."""
-        new, self._drained = self.narrowing[self._drained :], len(self.narrowing)
-        return [{"kind": "narrowing", **record} for record in new]
+        new, self._drained = self.calls[self._drained :], len(self.calls)
+        return [call.to_json() for call in new]
 
     def _narrow(self) -> None:
-        """Ask the LLM for narrower numeric ranges and hand them to TPE (recorded in `narrowing`)."""
+        """Ask the LLM for narrower numeric ranges and hand them to TPE (recorded in `calls`)."""
         numeric = [p.name for p in self.space.params if p.ranged]
         if not numeric:
             return
@@ -145,27 +149,16 @@ class LLMTPE(LLMHybrid, PatienceStop):
                           max_tokens=self.llm.max_tokens, seed=self.llm.seed, replicate=self._told)
         # the fingerprint is taken before the call: a failed attempt keeps it, so a resume or replay
         # answers it from the record (harness/campaign/recorded_attempts.py)
-        record: dict[str, Any] = {"after": self._told, "messages": [m.key_view() for m in request.messages],
-                                  "fingerprint": self.llm.gateway.fingerprint(request)}
-        try:
-            response = self.llm.gateway.complete(request)
-        except ProviderRefused:
-            raise  # a refusal stops the run (the driver journals the trial, then fails the run)
-        except ProviderError as exc:
-            record["error"] = failure_text(exc)
-            self.narrowing.append(record)
-            return
-        reply = response.text
-        record.update(
-            **call_fields(response), latency_s=response.latency_s, fingerprint=response.fingerprint,
-        )  # latency as llm.py's attempts record it (the report's p50/p95; never part of a cache key)
-        found, _ = extract(reply, numeric)
-        record.update(reply=reply, finish_reason=response.finish_reason)
-        if found:
-            narrowed, notes = narrowed_space(self.space, found)
-            self.tpe.narrow(narrowed)
-            record["ranges"] = notes
-        self.narrowing.append(record)
+        head = TellCall.new(kind=NARROWING, after=self._told, messages=[m.key_view() for m in request.messages],
+                            fingerprint=self.llm.gateway.fingerprint(request))
+        record, response = record_call(self.llm.gateway, request, head)  # a refusal stops the run
+        if response is not None:
+            found, _ = extract(response.text, numeric)
+            if found:
+                narrowed, notes = narrowed_space(self.space, found)
+                self.tpe.narrow(narrowed)
+                record = record.set(ranges=tuple(notes))
+        self.calls.append(record)
 
 
 class LLMInitGP(LLMHybrid):

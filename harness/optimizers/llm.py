@@ -19,23 +19,24 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from llmhpo.gateway.errors import ConfigurationError, ProviderError, ProviderRefused
+from llmhpo.gateway.errors import ConfigurationError
 from llmhpo.gateway.gateway import check_sampling
 from llmhpo.gateway.types import ImagePart, Message, Request, Response
 from llmhpo.harness.benchmarks.base import task_description
-from llmhpo.harness.campaign.recorded_attempts import failure_text
-from llmhpo.harness.journal.provenance import Provenance
+from llmhpo.harness.journal.provenance import FALLBACK_SOURCE, Provenance, perturbed_source
 from llmhpo.harness.optimizers import prompts, protocol
 from llmhpo.harness.optimizers.ask_tell import Optimizer, Proposal, ValidationResult
+from llmhpo.harness.optimizers.calls import record_call
 from llmhpo.harness.optimizers.history import Observation
 from llmhpo.harness.optimizers.parse import ParseResult, parse_reply
 from llmhpo.harness.optimizers.patience import PatienceOptions, WithPatience
 from llmhpo.harness.optimizers.perturb import perturb
 from llmhpo.harness.optimizers.plots import render
 from llmhpo.harness.optimizers.plugin import OptimizerPlugin, Options
+from llmhpo.harness.optimizers.transcript import Attempt, DuplicateHandling, Outcome, ParseRecord, Transcript
 from llmhpo.harness.revisions import Revisions, current
 from llmhpo.harness.space import SearchSpace
-from llmhpo.harness.usage import call_fields, summarize
+from llmhpo.harness.usage import summarize
 from llmhpo.harness.values import format_value
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class LLMOptimizer(OptimizerPlugin):
         # the best losses are labelled unless the point is that the numbers are only in the plot
         return render(self.history, self.space, self.revisions["plots"], annotate=not self.image_only)
 
-    def _call(self, messages: list[Message], replicate: int, record: dict[str, Any]) -> Response | None:
+    def _attempt(self, messages: list[Message], replicate: int, attempts: list[Attempt]) -> tuple[Response | None, ParseResult | None]:
         request = Request(
             model=self.model,
             messages=tuple(messages),
@@ -158,36 +159,13 @@ class LLMOptimizer(OptimizerPlugin):
             replicate=replicate,
             extra=dict(self.extra),
         )
-        record.update(replicate=replicate, messages=[m.key_view() for m in messages])
-        try:
-            response = self.gateway.complete(request)
-        except ProviderRefused:
-            raise  # a refusal is never a proposal: the driver stops this run with the provider's message
-        except ProviderError as exc:
-            # a failed attempt is part of the record: resume and replay answer it from there
-            # (harness/campaign/recorded_attempts.py), so it keeps its fingerprint and original text
-            fp = exc.fingerprint or self.gateway.fingerprint(request)
-            record.update(error=failure_text(exc), reply=None, fingerprint=fp)
-            if exc.recorded is not None:
-                record["from_journal"] = True
-            return None
-        record.update(
-            reply=response.text,
-            finish_reason=response.finish_reason,
-            **call_fields(response),
-            latency_s=response.latency_s,
-            fingerprint=response.fingerprint,
-        )
-        return response
-
-    def _attempt(self, messages: list[Message], replicate: int, transcript: dict[str, Any]) -> tuple[Response | None, ParseResult | None]:
-        record: dict[str, Any] = {}
-        transcript["attempts"].append(record)
-        response = self._call(messages, replicate, record)
+        record, response = record_call(self.gateway, request,
+                                       Attempt.new(replicate=replicate, messages=[m.key_view() for m in messages]))
         if response is None:
+            attempts.append(record)
             return None, None
         parsed = parse_reply(response.text, self.space)
-        record["parse"] = parsed.to_dict()
+        attempts.append(record.set(parse=ParseRecord.from_json(parsed.to_dict())))
         return response, parsed
 
     def ask(self) -> Proposal:
@@ -197,22 +175,11 @@ class LLMOptimizer(OptimizerPlugin):
         self._asked += 1
         image = self._image()
         base = prompts.build(self.spec, self.history, last=last, image=image)
-        transcript: dict[str, Any] = {
-            "optimizer": self.name,
-            "model": self.model,
-            "style": self.spec.style,
-            "cot": self.spec.cot,
-            "output": self.output,
-            "template_version": self.spec.revision,
-            "last_try": last,
-            "image": image.fingerprint if image is not None else None,
-            "attempts": [],
-            "fallback": False,
-        }
+        attempts: list[Attempt] = []
         messages, reply, parsed = base, None, None
         replicate = 0
         for _ in range(1 + self.reasks):
-            response, result = self._attempt(messages, replicate, transcript)
+            response, result = self._attempt(messages, replicate, attempts)
             replicate += 1
             if result is not None and result.config is not None:
                 reply, parsed = response.text, result
@@ -225,25 +192,30 @@ class LLMOptimizer(OptimizerPlugin):
         if parsed is None:
             config = self._shown(self.space.sample(self._rng), [])
             reply = prompts.compact(config, self.space)
-            transcript["fallback"] = True
             notes.append("no usable reply, so a random config was evaluated instead")
-            source, kind = "llm-fallback", Provenance.FALLBACK
+            source, kind = FALLBACK_SOURCE, Provenance.FALLBACK
         else:
             config = self._shown(parsed.config, repairs)
             if repairs:
                 notes.append("adjusted to the search space: " + "; ".join(repairs))
             source = self.name
-            kind = self._kind(repairs, len(transcript["attempts"]))
+            kind = self._kind(repairs, len(attempts))
         assert config is not None and reply is not None
-        config, reply, source, kind, repairs = self._dedupe(
-            config, reply, source, base, replicate, transcript, notes, kind, repairs)
+        config, reply, source, kind, repairs, duplicate = self._dedupe(
+            config, reply, source, base, replicate, attempts, notes, kind, repairs)
+        written = {"duplicate": duplicate} if duplicate is not None else {}
         if self.exact:
-            transcript.update(config=config, repairs=repairs, notes=notes, provenance=kind.value)
+            written.update(config=config, repairs=tuple(repairs), notes=tuple(notes), provenance=kind)
         else:  # revision 1's record: the first usable reply's repairs
-            transcript.update(config=config, repairs=list(parsed.repairs) if parsed else [], notes=notes)
-        transcript["totals"] = summarize(transcript["attempts"])  # this ask's usage, as the trial counts it
+            written.update(config=config, repairs=tuple(parsed.repairs) if parsed else (), notes=tuple(notes))
+        transcript = Transcript.new(
+            optimizer=self.name, model=self.model, style=self.spec.style, cot=self.spec.cot, output=self.output,
+            template_version=self.spec.revision, last_try=last, image=image.fingerprint if image is not None else None,
+            attempts=tuple(attempts), fallback=parsed is None, **written,
+            totals=summarize(attempts),  # this ask's usage, as the trial counts it
+        )
         self._pending[self.space.key(config)] = (reply, tuple(notes))
-        return Proposal(config, source, transcript)
+        return Proposal(config, source, transcript.to_json())
 
     def _shown(self, config: dict[str, Any], repairs: list[str]) -> dict[str, Any]:
         """Revision 2: `config` at the precision prompts show (one reason per changed value in `repairs`);
@@ -271,31 +243,31 @@ class LLMOptimizer(OptimizerPlugin):
 
     def _dedupe(
         self, config: dict[str, Any], reply: str, source: str, base: list[Message], replicate: int,
-        transcript: dict[str, Any], notes: list[str], kind: Provenance, repairs: list[str],
-    ) -> tuple[dict[str, Any], str, str, Provenance, list[str]]:
+        attempts: list[Attempt], notes: list[str], kind: Provenance, repairs: list[str],
+    ) -> tuple[dict[str, Any], str, str, Provenance, list[str], DuplicateHandling | None]:
         """On a deterministic benchmark a repeat wastes a trial: re-ask once, then perturb."""
         if not self.deterministic:
-            return config, reply, source, kind, repairs
+            return config, reply, source, kind, repairs, None
         seen = {self._key(o.config): o for o in self.history}
         prior = seen.get(self._key(config))
         if prior is None:
-            return config, reply, source, kind, repairs
-        transcript["duplicate"] = {"config": config}
+            return config, reply, source, kind, repairs, None
+        duplicate = DuplicateHandling.new(config=config)
         messages = prompts.duplicate_messages(self.spec, base, reply, config, prior.loss)
-        response, result = self._attempt(messages, replicate, transcript)
+        response, result = self._attempt(messages, replicate, attempts)
         if result is not None and result.config is not None and self._key(result.config) not in seen:
-            transcript["duplicate"]["resolved_by"] = "reask"
+            duplicate = duplicate.set(resolved_by=Outcome.REASK)
             again = list(result.repairs)
             chosen = self._shown(result.config, again)  # revision 1: unchanged, and so are the repairs
             if again:
                 notes.append("adjusted to the search space: " + "; ".join(again))
             if self.exact:
-                return chosen, response.text, source, self._kind(again, 2), again
-            return result.config, response.text, source, kind, repairs
+                return chosen, response.text, source, self._kind(again, 2), again, duplicate
+            return result.config, response.text, source, kind, repairs, duplicate
         new = perturb(self.space, config, self._rng, avoid=set(seen), canonical=self.space.shown if self.exact else None)
-        transcript["duplicate"].update(resolved_by="perturb", perturbed_to=new)
+        duplicate = duplicate.set(resolved_by=Outcome.PERTURB, perturbed_to=new)
         notes.append("your config repeated an earlier one, so a nearby config was evaluated instead")
-        return new, reply, source + "-perturbed", Provenance.PERTURBED, repairs
+        return new, reply, perturbed_source(source), Provenance.PERTURBED, repairs, duplicate
 
     # -- telling ---------------------------------------------------------------------------------
     def tell(self, config: dict[str, Any], result: ValidationResult) -> None:

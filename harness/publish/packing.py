@@ -137,8 +137,8 @@ def _journal_keys(directory: Path) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     for by_index in read_transcripts(directory).values():
         for transcript in by_index.values():
-            keys.update(("llm", a["fingerprint"]) for a in attempts(transcript)
-                        if isinstance(a.get("fingerprint"), str) and not a.get("error"))
+            keys.update(("llm", a.fingerprint) for a in attempts(transcript)
+                        if isinstance(a.fingerprint, str) and a.answered)
     benches: dict[str, Any] = {}
     for trial in read_trials(directory):
         bench = benches.get(trial.benchmark) or benches.setdefault(trial.benchmark, load(trial.benchmark))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from llmhpo.harness import faithfulness
 from llmhpo.harness.errors import UserError
+from llmhpo.harness.journal.provenance import Provenance
 from llmhpo.harness.names import slug
 from llmhpo.harness.report import bayes, figures, ledger, merge, metrics, models, stats, uncertainty
 from llmhpo.harness.report.faithfulness_section import faithfulness_blocks
@@ -261,7 +262,7 @@ def _incident_blocks(results: Results, out: Path) -> list[Block]:
         blocks.append(Table(crashed, {"loss": fmt_loss}, csv="tables/crashed.csv"))
     else:
         blocks.append(Paragraph("No crashed trials."))
-    fallbacks = trials.loc[trials["parse_outcome"] == "fallback", ["run_id", "index", "benchmark", "optimizer", "seed", "source", "parse_attempts", "llm_failures"]]
+    fallbacks = trials.loc[trials["parse_outcome"] == Provenance.FALLBACK.value, ["run_id", "index", "benchmark", "optimizer", "seed", "source", "parse_attempts", "llm_failures"]]
     write_csv(fallbacks, out / "tables/fallbacks.csv")
     if len(fallbacks):
         blocks.append(Paragraph(f"{len(fallbacks)} trial(s) fell back to a random config after the LLM reply could not be used:"))

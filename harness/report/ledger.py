@@ -20,6 +20,8 @@ import math
 
 import pandas as pd
 
+from llmhpo.harness.journal.provenance import Provenance
+
 LEDGER_COLUMNS = [
     "optimizer",
     "model",
@@ -51,7 +53,7 @@ def parse_failures(outcome: str | None, attempts: int) -> int:
     """Replies that could not be used as they were, for one trial (see the module docstring)."""
     if outcome is None or attempts <= 0:
         return 0
-    return attempts if outcome == "fallback" else attempts - 1
+    return attempts if outcome == Provenance.FALLBACK.value else attempts - 1
 
 
 def llm_ledger(trials: pd.DataFrame) -> pd.DataFrame:
@@ -82,9 +84,9 @@ def llm_ledger(trials: pd.DataFrame) -> pd.DataFrame:
                 "cost_note": note,
                 "parse_failures": int(group["parse_failures"].sum()),
                 "repairs": int(group["parse_repairs"].sum()),
-                "reasked": int((group["parse_outcome"] == "reasked").sum()),
-                "fallbacks": int((group["parse_outcome"] == "fallback").sum()),
-                "perturbed": int((group["provenance"] == "perturbed").sum()),
+                "reasked": int((group["parse_outcome"] == Provenance.REASKED.value).sum()),
+                "fallbacks": int((group["parse_outcome"] == Provenance.FALLBACK.value).sum()),
+                "perturbed": int((group["provenance"] == Provenance.PERTURBED.value).sum()),
                 "provider_failures": int(group["llm_failures"].sum()),
             }
         )

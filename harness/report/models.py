@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from llmhpo.harness.journal.files import read_transcripts
+from llmhpo.harness.optimizers.transcript import Transcript
 from llmhpo.harness.report import figures, ledger
 from llmhpo.harness.report.render import (
     Block,
@@ -68,10 +69,10 @@ def live_latencies(results: Any) -> pd.DataFrame:
     for prefix, directory in _sources(results):
         for run_id, by_index in read_transcripts(directory).items():
             for index, transcript in by_index.items():
-                for call in (transcript.get("attempts") or []) + (transcript.get("tell_calls") or []):
-                    if call.get("error") or call.get("cache_hit") or call.get("latency_s") is None:
+                for call in Transcript.of(transcript).calls():
+                    if not call.answered or call.cache_hit or call.latency_s is None:
                         continue
-                    rows.append((prefix + run_id, index, float(call["latency_s"])))
+                    rows.append((prefix + run_id, index, float(call.latency_s)))
     return pd.DataFrame(rows, columns=["run_id", "index", "latency_s"]).astype({"index": int, "latency_s": float})
 
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from llmhpo.cache.key import canonical_json
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import DEFAULT_MODEL
+from llmhpo.harness import optimizers
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.limits import (
     HARD_MAX_RUNS,
@@ -132,7 +133,6 @@ def _resolve_optimizers(entries: list[tuple[int, OptimizerEntry]], model_overrid
 
     `--model M` replaces every entry's model, a `models` list included: the entries of one table then
     become the same entry, which runs once (on M)."""
-    from llmhpo.harness import optimizers
     resolved: list[tuple[int, OptimizerSpec, str | None, ModelAt]] = []
     for index, entry, model_at in _expand(entries):
         model = (model_override or entry.model or DEFAULT_MODEL) if optimizers.uses_llm(entry.name) else None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from llmhpo.cache.modes import Mode
 from llmhpo.gateway import Gateway
+from llmhpo.harness import benchmarks, optimizers
 from llmhpo.harness.errors import UserError
 from llmhpo.harness.faithfulness import capability_overrides
 from llmhpo.harness.spec.errors import where
@@ -59,7 +60,6 @@ def check_optimizers(
 def _check_optimizer(index: int, opt: OptimizerEntry, model_at: ModelAt, benchmark: str, budget: int,
                      gateway: LLMClient, problems: list[str]) -> None:
     """Construct the optimizer once (no ask) so unknown options and text-only models surface now."""
-    from llmhpo.harness import benchmarks, optimizers
     at = where(("optimizers", index))
     if opt.model is not None:
         try:
@@ -81,7 +81,6 @@ def _check_optimizer(index: int, opt: OptimizerEntry, model_at: ModelAt, benchma
 def _drop_image_optimizers(opts: list[Located[E]], model: str, gateway: LLMClient, notes: list[str],
                            problems: list[str]) -> list[Located[E]]:
     """`--model M` with a text-only M: plot-reading optimizers cannot run on it; skip them, say so."""
-    from llmhpo.harness import optimizers
     try:
         gateway.capabilities(model)
     except Exception as exc:  # unknown provider prefix

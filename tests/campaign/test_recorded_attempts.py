@@ -8,7 +8,8 @@ import pytest
 from llmhpo.cache.errors import CacheMiss
 from llmhpo.cache.store import CacheStore
 from llmhpo.gateway import Gateway, Message, Request
-from llmhpo.harness.campaign.recorded_attempts import RecordedAttempts, RecordedFailure, failure_text
+from llmhpo.harness.campaign.recorded_attempts import RecordedAttempts, RecordedFailure
+from llmhpo.harness.optimizers.calls import failure_text
 
 REQUEST = Request(model="openai/gpt-4o-mini", messages=(Message.text("user", "propose a config"),))
 OTHER = Request(model="openai/gpt-4o-mini", messages=(Message.text("user", "something else"),))

@@ -8,7 +8,7 @@ a key's place and appends new ones in the class's `ORDER`), so `to_json()` gives
 writer gave before these records existed, and `from_json(row)` followed by `to_json()` gives any
 row back unchanged, older rows without newer keys and keys this version does not know included.
 
-Outcome words: who chose the config is `harness/provenance.Provenance` (model, repaired, reasked,
+Outcome words: who chose the config is `harness.journal.provenance.Provenance` (model, repaired, reasked,
 perturbed, fallback); `Outcome` holds the other outcome words the records write.
 """
 

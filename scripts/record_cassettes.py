@@ -1,7 +1,7 @@
 """Re-record the test cassettes (tests/cassettes/*.jsonl) from the real local model.
 
-Runs pytest with LLMHPO_RECORD=1 on every test module that uses the `cassette_gateway` fixture
-(or on the modules given). With --fresh the selected cassettes are deleted first, so each holds
+Runs pytest with LLMHPO_RECORD=1 on every test module that uses the `cassette_gateway` or the
+`module_cassette` fixture (or on the modules given). With --fresh the selected cassettes are deleted first, so each holds
 exactly the replies its tests use now; without it, new replies are merged into the old ones.
 
     .venv/bin/python scripts/record_cassettes.py            # all modules, merge
@@ -22,7 +22,8 @@ CASSETTES = ROOT / "tests" / "cassettes"
 
 def modules_using_fixture() -> list[Path]:
     return sorted(
-        p for p in (ROOT / "tests").rglob("test_*.py") if "cassette_gateway" in p.read_text(encoding="utf-8")
+        p for p in (ROOT / "tests").rglob("test_*.py")
+        if any(f in p.read_text(encoding="utf-8") for f in ("cassette_gateway", "module_cassette"))
     )
 
 

@@ -45,6 +45,19 @@ def cassette_path(test_module: Path) -> Path:
     return CASSETTES / f"{test_module.stem}.jsonl"
 
 
+@pytest.fixture
+def module_cassette(request: pytest.FixtureRequest) -> Path:
+    """This test module's cassette (`tests/cassettes/<module-stem>.jsonl`), for a test that seeds a cache
+    from it itself (tests/bundle/test_demo_bundle.py)."""
+    return cassette_path(Path(str(request.path)))
+
+
+@pytest.fixture(scope="session")
+def recording_replies() -> bool:
+    """True when the session re-records the cassettes (LLMHPO_RECORD) instead of replaying them."""
+    return recording()
+
+
 def _open_store(directory: Path, cassette: Path) -> CacheStore:
     from llmhpo.cache.cassette import import_cassette
     from llmhpo.cache.store import CacheStore

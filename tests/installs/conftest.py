@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# The xdist group of the tests using `dists` or `fresh_venv` (the test command's --dist loadgroup).
+DISTS_GROUP = "dists"
 
 
 @dataclass(frozen=True)

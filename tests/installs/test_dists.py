@@ -15,8 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.installs.conftest import REPO, Dists, FreshVenv
+from tests.installs.conftest import DISTS_GROUP, REPO, Dists, FreshVenv
 from tests.installs.projects import run
+
+# One worker under pytest-xdist runs every test of the built dists (DISTS_GROUP): `python -m build` writes
+# into the repository (llmhpo.egg-info), so two builds at once would collide.
+pytestmark = pytest.mark.xdist_group(DISTS_GROUP)
 
 FOLDERS = ("cache", "gateway", "harness")
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))

@@ -8,8 +8,12 @@ import sys
 
 import pytest
 
-from tests.installs.conftest import REPO, FreshVenv
+from tests.installs.conftest import DISTS_GROUP, REPO, FreshVenv
 from tests.installs.projects import check_project, make_project
+
+# One worker under pytest-xdist runs every test of the built dists (DISTS_GROUP): `python -m build` writes
+# into the repository (llmhpo.egg-info), so two builds at once would collide.
+pytestmark = pytest.mark.xdist_group(DISTS_GROUP)
 
 
 @pytest.mark.parametrize("packages", [True, False], ids=["with-init", "namespace-folders"])

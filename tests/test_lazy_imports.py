@@ -165,6 +165,11 @@ def test_every_in_function_import_keeps_a_third_party_library_lazy() -> None:
 def test_the_command_line_loads_no_heavy_library_at_start() -> None:
     heavy = {"litellm", "sklearn", "matplotlib", "pandas", "skopt", "optuna", "xllamacpp", "dask", "scipy"}
     assert not third_party_loaded("llmhpo.harness.cli") & heavy
+    # cli imports every command module (by name, which this tree walk cannot follow) to build its
+    # parser, so `llmhpo --help` and every command pay what they load: no third-party package at all
+    commands = [m for m in KNOWN if m.startswith("llmhpo.harness.commands.")]
+    assert len(commands) >= 9
+    assert {m: sorted(third_party_loaded(m)) for m in commands if third_party_loaded(m)} == {}
     assert not third_party_loaded("llmhpo.gateway.pytest_plugin") - {"pytest"}
 
 

@@ -11,7 +11,6 @@ import sys
 from typing import Any
 
 from llmhpo.harness.publish.bundle import unpack
-from llmhpo.harness.publish.packing import pack
 
 
 def register(sub: Any) -> None:
@@ -37,6 +36,8 @@ def register(sub: Any) -> None:
 
 
 def pack_cmd(args: argparse.Namespace) -> int:
+    from llmhpo.harness.publish.packing import pack
+
     packed = pack(args.results, args.output, cache_dir=args.cache_dir, allow_incomplete=args.allow_incomplete)
     for problem in packed.problems:
         print(f"note: incomplete: {problem}", file=sys.stderr)

@@ -16,20 +16,14 @@ from typing import TYPE_CHECKING, Any
 from llmhpo.cache import default_dir
 from llmhpo.cache.modes import Mode
 from llmhpo.harness.campaign.crash_share import crash_problem
-from llmhpo.harness.campaign.plan import make_plan
 from llmhpo.harness.campaign.progress import CampaignProgress, clock, cost_text, report_phase
-from llmhpo.harness.campaign.replay import replay
-from llmhpo.harness.campaign.run import CampaignContext, run_campaign
 from llmhpo.harness.campaign.shrink import add_flags, apply, flags_of
 from llmhpo.harness.campaign.stopping import Stop
 from llmhpo.harness.errors import UserError
-from llmhpo.harness.faithfulness import fallback_lines
 from llmhpo.harness.journal.files import read_trials
 from llmhpo.harness.limits import check_creatable, dask_problem
 from llmhpo.harness.publish.bundle import is_bundle, open_campaign
 from llmhpo.harness.report import build_report
-from llmhpo.harness.spec.campaign_spec import load_spec, loads_spec
-from llmhpo.harness.spec.model_settings import endpoints_for
 
 if TYPE_CHECKING:
     from llmhpo.harness.campaign.plan import Plan
@@ -100,6 +94,10 @@ def execute(spec: CampaignSpec, args: argparse.Namespace, stop: Stop | None = No
     """Run `spec` with the CLI overrides; prints a summary; 128 + the signal after a Ctrl-C / SIGTERM.
 
     stop: the command's harness.campaign.stopping.Stop (installed from its start); None: one made here."""
+    from llmhpo.harness.campaign.plan import make_plan
+    from llmhpo.harness.campaign.run import CampaignContext
+    from llmhpo.harness.spec.model_settings import endpoints_for
+
     stop = stop or Stop(hard_exit=_exit_now)
 
     out = Path(args.out or spec.output or "results")
@@ -141,6 +139,8 @@ def execute(spec: CampaignSpec, args: argparse.Namespace, stop: Stop | None = No
 def _run(spec: CampaignSpec, plan: Plan, context: CampaignContext) -> int:
     """The campaign under a progress display and the context's Stop (Ctrl-C / SIGTERM: stop within
     seconds, a second one exits at once); prints the summary."""
+    from llmhpo.harness.campaign.run import run_campaign
+
     assert context.stop is not None  # the command's, installed from its start
     try:
         with CampaignProgress(sum(r.budget for r in spec.runs), plan=plan) as progress:
@@ -220,6 +220,8 @@ def _exit_if_threads_linger(code: int) -> None:
 
 def _fidelity_summary(stats: Any) -> int:
     """Random-fallback rates per optimizer x model and refused runs; 1 when a run failed."""
+    from llmhpo.harness.faithfulness import fallback_lines
+
     for line in fallback_lines(stats.llm_proposals):
         print(line)
     for run_id, message in sorted(stats.failed_runs.items()):
@@ -258,6 +260,8 @@ def _gateway_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_cmd(args: argparse.Namespace) -> int:
+    from llmhpo.harness.spec.campaign_spec import load_spec
+
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
     def body(stop: Stop) -> int:
@@ -269,6 +273,8 @@ def run_cmd(args: argparse.Namespace) -> int:
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
+    from llmhpo.harness.spec.campaign_spec import loads_spec
+
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from importlib import resources
 
@@ -288,6 +294,8 @@ def demo_cmd(args: argparse.Namespace) -> int:
 
 
 def replay_cmd(args: argparse.Namespace) -> int:
+    from llmhpo.harness.campaign.replay import replay
+
     if args.cache_dir and is_bundle(args.results):
         raise UserError(f"{args.results} is a bundle: it carries its own cache entries (--cache is for results directories)")
     with open_campaign(args.results) as directory:

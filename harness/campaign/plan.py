@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmhpo.cache.modes import Mode
-from llmhpo.gateway import Gateway
-from llmhpo.gateway.pricing import FREE_PREFIXES, price_of
+from llmhpo.gateway import Gateway, pricing
+from llmhpo.gateway.types import Usage
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
 from llmhpo.harness.campaign.eta import clock
@@ -119,14 +119,13 @@ class Plan:
         return "\n".join(lines)
 
 
-def _price(model: str, *, catalogue: bool = True) -> tuple[float, float] | None:
-    """USD per 1M (input, output) tokens: our table, else litellm's map (imported only here, and not
-    with `catalogue=False`: a replay never imports litellm), else None."""
-    if model.partition("/")[0] in FREE_PREFIXES:
-        return (0.0, 0.0)
-    price = price_of(model)
-    if price is not None or not catalogue:
-        return price
+def _cost(model: str, prompt_tokens: int, completion_tokens: int, *, catalogue: bool = True) -> float | None:
+    """USD for these tokens at list prices: `gateway.pricing.cost` (what the run's ledger charges), else
+    litellm's map (imported only here, and not with `catalogue=False`: a replay never imports litellm),
+    else None."""
+    known = pricing.cost(model, Usage(prompt_tokens, completion_tokens))
+    if known is not None or not catalogue:
+        return known
     try:
         import litellm
 
@@ -135,7 +134,8 @@ def _price(model: str, *, catalogue: bool = True) -> tuple[float, float] | None:
         return None
     if not entry or entry.get("input_cost_per_token") is None:
         return None
-    return (float(entry["input_cost_per_token"]) * 1e6, float(entry.get("output_cost_per_token") or 0.0) * 1e6)
+    return (prompt_tokens * float(entry["input_cost_per_token"])
+            + completion_tokens * float(entry.get("output_cost_per_token") or 0.0))
 
 
 def _journaled(directory: Path) -> tuple[int, int, dict[str, int]]:
@@ -223,9 +223,7 @@ def make_plan(spec: CampaignSpec, *, workers: int | None, dask: str | None, llm_
             plan.notes.append(f"{borrowed} run(s) were not simulated (the dry run's {SIMULATE_S:g} s were used up): "
                               "counted as another seed of the same optimizer, task and budget, cache not checked")
         for m in plan.models.values():
-            price = _price(m.model, catalogue=mode is not Mode.REPLAY)
-            if price is not None:
-                m.cost_usd = (m.sent_prompt_tokens * price[0] + m.sent_completion_tokens * price[1]) / 1e6
+            m.cost_usd = _cost(m.model, m.sent_prompt_tokens, m.sent_completion_tokens, catalogue=mode is not Mode.REPLAY)
         plan.trials_s = max(eval_s / capacity, llm_s / max(concurrency, 1), longest)
         samples_left = max(0, plan.baseline_samples - journaled_baseline)
         per_sample = sum(b.expected_seconds for b in benches.values()) / max(len(benches), 1)

@@ -11,7 +11,6 @@ The same Plan gives the first progress line of a real run (`headline`).
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +21,12 @@ from llmhpo.gateway import Gateway, pricing
 from llmhpo.gateway.types import Usage
 from llmhpo.harness import optimizers
 from llmhpo.harness.benchmarks import load
+from llmhpo.harness.campaign.baseline import done_samples
 from llmhpo.harness.campaign.eta import clock
 from llmhpo.harness.campaign.plan_sim import simulate
 from llmhpo.harness.faithfulness import gateway_keying
+from llmhpo.harness.journal.files import BASELINE, TRIALS
+from llmhpo.harness.journal.jsonl import read_jsonl
 from llmhpo.harness.journal.manifest import previous_manifest
 
 if TYPE_CHECKING:
@@ -139,22 +141,15 @@ def _cost(model: str, prompt_tokens: int, completion_tokens: int, *, catalogue: 
 
 
 def _journaled(directory: Path) -> tuple[int, int, dict[str, int]]:
-    """(trials, baseline samples, trials per run) already in the campaign folder (read only)."""
+    """(trials, baseline samples, trials per run) already in the campaign folder (read only), counted as
+    the campaign counts them: distinct (run, index) trials and distinct baseline samples."""
     per_run: dict[str, set[int]] = {}
-    baseline = 0
-    for name, rows in (("trials", directory / "trials.jsonl"), ("baseline", directory / "baseline.jsonl")):
-        if not rows.is_file():
-            continue
-        for line in rows.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if name == "baseline":
-                baseline += 1
-            else:
-                per_run.setdefault(str(row.get("run_id")), set()).add(int(row.get("index", -1)))
-    return sum(map(len, per_run.values())), baseline, {k: len(v) for k, v in per_run.items()}
+    trials, _ = read_jsonl(directory / TRIALS)
+    for row in trials:
+        per_run.setdefault(str(row.get("run_id")), set()).add(int(row.get("index", -1)))
+    baseline, _ = read_jsonl(directory / BASELINE)
+    samples = sum(map(len, done_samples(baseline).values()))
+    return sum(map(len, per_run.values())), samples, {k: len(v) for k, v in per_run.items()}
 
 
 def make_plan(spec: CampaignSpec, *, workers: int | None, dask: str | None, llm_concurrency: int | None,

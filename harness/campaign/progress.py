@@ -71,16 +71,18 @@ class Figures:
         if stats.phase == "baseline":
             left = stats.baseline_total - stats.baseline_done
             seconds, estimated = self.eta.seconds("baseline", left, None)
-            phase = (f"phase baseline {stats.baseline_done}/{stats.baseline_total} "
-                     f"({_per(self.eta.rate('baseline').rate())}) | trials {stats.done}/{total} done")
+            rate = _per(self.eta.rate("baseline").rate())
+            phase = f"phase baseline {stats.baseline_done}/{stats.baseline_total} ({rate}) | trials {stats.done}/{total} done"
         else:
             later = self.baseline_s if stats.baseline_total or self.baseline_s else None
             seconds, estimated = (self.eta.seconds("trials", total - stats.done, later) if total
                                   else (None, False))  # nothing counted yet: no ETA rather than 0:00:00
-            phase = f"phase trials {stats.done}/{total} ({_per(self.eta.rate('trials').rate())})"
+            rate = _per(self.eta.rate("trials").rate())
+            phase = f"phase trials {stats.done}/{total} ({rate})"
         failures = f"{stats.crashed} trial(s)" + (f", {stats.llm_failures} LLM call(s)" if stats.llm_failures else "")
         return {
             "phase": phase,
+            "rate": rate,  # of the current phase
             "in_flight": str(stats.asking),
             "calls_per_s": _per(self.calls.rate()),
             "hit_rate": f"{100 * hits / lookups:.0f}%" if lookups else "-",
@@ -142,7 +144,7 @@ class CampaignProgress:
                 self._task = self._bar.add_task(stats.phase, total=stats.baseline_total, info="")
             done, total = ((stats.baseline_done, stats.baseline_total) if stats.phase == "baseline"
                            else (stats.done, max(stats.total, stats.done)))
-            info = (f"{d['phase'].split('(')[-1].split(')')[0]} | in flight {d['in_flight']} | {d['calls_per_s']} calls "
+            info = (f"{d['rate']} | in flight {d['in_flight']} | {d['calls_per_s']} calls "
                     f"| cache hits {d['hit_rate']} | failed {d['failed']} | LLM {d['cost']} | ETA {d['eta']}")
             self._bar.update(self._task, completed=done, total=total, info=info)
 
@@ -166,7 +168,6 @@ class CampaignProgress:
                                  TextColumn("{task.fields[info]}"), console=self.console, transient=False)
             self._task = self._bar.add_task("trials", total=self.total, info="")
             self._bar.__enter__()
-        self.figures = Figures(baseline_s=getattr(self.plan, "baseline_s", None))
         self._thread.start()
         return self
 
